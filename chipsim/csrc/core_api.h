@@ -1,0 +1,75 @@
+/* Public C interface of the chip emulator core, read verbatim by cffi (no preprocessor logic). */
+
+#define BSS2_MODE_FREE 0
+#define BSS2_MODE_PENDING 1
+#define BSS2_MODE_HOLD 2
+#define BSS2_MODE_REFRACTORY 3
+
+#define BSS2_OK 0
+#define BSS2_ERR_CAPACITY 1
+#define BSS2_ERR_UNSORTED 2
+#define BSS2_ERR_SOURCE 3
+#define BSS2_ERR_PARAMETER 4
+#define BSS2_ERR_MEMORY 5
+
+/* Static description of a configured network: neuron parameters (engine units: volts, chip clock
+ * ticks, synaptic drive in volts per tick) and the resolved routing as a fan-out table per source.
+ * Sources 0..n_neurons-1 are the neurons; higher sources are external (FPGA input, background). */
+typedef struct {
+    int32_t n_neurons;
+    const double *e_leak;
+    const double *v_reset;
+    const double *v_threshold;
+    const double *tau_mem;
+    const double *tau_syn_exc;
+    const double *tau_syn_inh;
+    const int32_t *hold_ticks;
+    const int32_t *refractory_ticks;
+    const uint8_t *fire_enable;
+    const uint8_t *adex_enable;
+    const double *delta_t;
+    const double *v_exp;
+    const double *adapt_a;
+    const double *adapt_b;
+    const double *tau_adapt;
+    double threshold_noise;
+    double jitter;
+    uint64_t noise_seed;
+    int32_t n_sources;
+    const int32_t *fan_ptr;
+    const int32_t *fan_neuron;
+    const uint8_t *fan_channel;
+    const double *fan_amp;
+    int32_t latency_ticks;
+} bss2_network;
+
+/* Dynamic neuron state, carried from one run to the next. Times are chip ticks relative to the
+ * start of the next run (the engines rebase them at the end of a run). */
+typedef struct {
+    double *v;
+    double *je;
+    double *ji;
+    double *w;
+    int32_t *mode;
+    double *fire_time;
+    int64_t *hold_end;
+    int64_t *refractory_end;
+    uint32_t *spike_index;
+} bss2_state;
+
+int bss2_event_run(const bss2_network *net, bss2_state *st,
+                   const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
+                   int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes);
+
+int bss2_stepped_run(const bss2_network *net, bss2_state *st,
+                     const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
+                     int32_t substeps, const int32_t *active, int32_t n_active,
+                     const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
+                     double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
+                     int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes);
+
+double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
+                           double tau_mem, double tau_exc, double tau_inh, double horizon);
+double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
+                     double tau_mem, double tau_exc, double tau_inh);
+double bss2_gauss(uint64_t seed, uint64_t neuron, uint64_t index, uint64_t stream);

@@ -1,0 +1,283 @@
+/* Exact event-driven engine: every neuron's membrane is propagated in closed form from event to
+ * event; its next threshold crossing is predicted after each change and kept in a tournament
+ * tree so that the earliest neuron event is found in O(log N). Ties: neuron events before
+ * synaptic arrivals at the same time, lower neuron index first. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+#include "engine_common.h"
+#include "lif.h"
+
+typedef struct {
+    const bss2_network *net;
+    bss2_state *st;
+    double t_end;
+    double *t_state;
+    double *next;
+    int32_t *tree;
+    int32_t leaves;
+    int64_t *fifo_tick;
+    int32_t *fifo_src;
+    int64_t fifo_head, fifo_tail, fifo_cap;
+    int64_t *spike_tick;
+    int32_t *spike_neuron;
+    int64_t capacity, n_spikes;
+} engine;
+
+static void tree_update(engine *e, int32_t n)
+{
+    int32_t node = (e->leaves + n) >> 1;
+    while (node >= 1) {
+        int32_t l = e->tree[2 * node], r = e->tree[2 * node + 1];
+        double tl = (l >= 0) ? e->next[l] : INFINITY;
+        double tr = (r >= 0) ? e->next[r] : INFINITY;
+        e->tree[node] = (r >= 0 && tr < tl) ? r : l;
+        node >>= 1;
+    }
+}
+
+static int tree_init(engine *e, int32_t n_neurons)
+{
+    e->leaves = 1;
+    while (e->leaves < n_neurons) {
+        e->leaves <<= 1;
+    }
+    e->tree = (int32_t *)malloc(sizeof(int32_t) * 2 * (size_t)e->leaves);
+    if (!e->tree) {
+        return BSS2_ERR_MEMORY;
+    }
+    for (int32_t i = 0; i < e->leaves; ++i) {
+        e->tree[e->leaves + i] = (i < n_neurons) ? i : -1;
+    }
+    for (int32_t node = e->leaves - 1; node >= 1; --node) {
+        int32_t l = e->tree[2 * node], r = e->tree[2 * node + 1];
+        double tl = (l >= 0) ? e->next[l] : INFINITY;
+        double tr = (r >= 0) ? e->next[r] : INFINITY;
+        e->tree[node] = (r >= 0 && tr < tl) ? r : l;
+    }
+    return BSS2_OK;
+}
+
+/* Bring neuron n's stored state forward to time t (no mode boundary is crossed). */
+static void advance(engine *e, int32_t n, double t)
+{
+    double dt = t - e->t_state[n];
+    if (dt == 0.0) {
+        return;
+    }
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    if (st->mode[n] != BSS2_MODE_HOLD) {
+        st->v[n] = bss2_membrane(dt, st->v[n], st->je[n], st->ji[n], net->e_leak[n],
+                                 net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
+    }
+    st->je[n] *= exp(-dt / net->tau_syn_exc[n]);
+    st->ji[n] *= exp(-dt / net->tau_syn_inh[n]);
+    e->t_state[n] = t;
+}
+
+/* Predict the next threshold crossing of a free neuron. */
+static void predict(engine *e, int32_t n)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    double t0 = e->t_state[n];
+    double tc = INFINITY;
+    if (net->fire_enable[n]) {
+        tc = bss2_first_crossing(st->v[n], st->je[n], st->ji[n], net->e_leak[n],
+                                 bss2_threshold(net, st, n), net->tau_mem[n],
+                                 net->tau_syn_exc[n], net->tau_syn_inh[n], e->t_end - t0);
+    }
+    e->next[n] = t0 + tc;
+}
+
+static void schedule_after_transition(engine *e, int32_t n)
+{
+    bss2_state *st = e->st;
+    switch (st->mode[n]) {
+    case BSS2_MODE_PENDING:
+        e->next[n] = st->fire_time[n];
+        break;
+    case BSS2_MODE_HOLD:
+        e->next[n] = (double)st->hold_end[n];
+        break;
+    case BSS2_MODE_REFRACTORY:
+        e->next[n] = (double)st->refractory_end[n];
+        break;
+    default:
+        predict(e, n);
+    }
+}
+
+static int fire(engine *e, int32_t n, double tick)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    advance(e, n, tick);
+    if (e->n_spikes >= e->capacity) {
+        return BSS2_ERR_CAPACITY;
+    }
+    e->spike_tick[e->n_spikes] = (int64_t)tick;
+    e->spike_neuron[e->n_spikes] = n;
+    e->n_spikes += 1;
+    int64_t arrival = (int64_t)tick + net->latency_ticks;
+    if (arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
+        e->fifo_tick[e->fifo_tail] = arrival;
+        e->fifo_src[e->fifo_tail] = n;
+        e->fifo_tail += 1;
+    }
+    st->spike_index[n] += 1;
+    st->v[n] = net->v_reset[n];
+    st->hold_end[n] = (int64_t)tick + net->hold_ticks[n];
+    st->refractory_end[n] = (int64_t)tick + net->refractory_ticks[n];
+    if (net->hold_ticks[n] > 0) {
+        st->mode[n] = BSS2_MODE_HOLD;
+    } else if (net->refractory_ticks[n] > 0) {
+        st->mode[n] = BSS2_MODE_REFRACTORY;
+    } else {
+        st->mode[n] = BSS2_MODE_FREE;
+    }
+    schedule_after_transition(e, n);
+    return BSS2_OK;
+}
+
+static int neuron_event(engine *e, int32_t n)
+{
+    bss2_state *st = e->st;
+    double t = e->next[n];
+    switch (st->mode[n]) {
+    case BSS2_MODE_FREE:
+        st->mode[n] = BSS2_MODE_PENDING;
+        st->fire_time[n] = bss2_fire_tick(e->net, st, n, t);
+        e->next[n] = st->fire_time[n];
+        break;
+    case BSS2_MODE_PENDING:
+        return fire(e, n, t);
+    case BSS2_MODE_HOLD:
+        advance(e, n, t);
+        st->mode[n] = (st->refractory_end[n] > st->hold_end[n]) ? BSS2_MODE_REFRACTORY
+                                                                 : BSS2_MODE_FREE;
+        schedule_after_transition(e, n);
+        break;
+    default: /* refractory end */
+        advance(e, n, t);
+        st->mode[n] = BSS2_MODE_FREE;
+        predict(e, n);
+    }
+    return BSS2_OK;
+}
+
+static void deliver(engine *e, int32_t src, double t, int32_t *dirty, int32_t *n_dirty,
+                    uint8_t *is_dirty)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
+        int32_t n = net->fan_neuron[k];
+        advance(e, n, t);
+        if (net->fan_channel[k] == 0) {
+            st->je[n] += net->fan_amp[k];
+        } else {
+            st->ji[n] += net->fan_amp[k];
+        }
+        if (!is_dirty[n]) {
+            is_dirty[n] = 1;
+            dirty[(*n_dirty)++] = n;
+        }
+    }
+}
+
+int bss2_event_run(const bss2_network *net, bss2_state *st,
+                   const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
+                   int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes)
+{
+    int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
+    if (rc != BSS2_OK) {
+        return rc;
+    }
+    int32_t nn = net->n_neurons;
+    engine e;
+    memset(&e, 0, sizeof(e));
+    e.net = net;
+    e.st = st;
+    e.t_end = (double)t_end;
+    e.spike_tick = spike_tick;
+    e.spike_neuron = spike_neuron;
+    e.capacity = capacity;
+    e.fifo_cap = capacity;
+    e.t_state = (double *)calloc((size_t)nn, sizeof(double));
+    e.next = (double *)malloc(sizeof(double) * (size_t)nn);
+    e.fifo_tick = (int64_t *)malloc(sizeof(int64_t) * (size_t)(capacity + 1));
+    e.fifo_src = (int32_t *)malloc(sizeof(int32_t) * (size_t)(capacity + 1));
+    int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
+    uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
+    rc = BSS2_OK;
+    if (!e.t_state || !e.next || !e.fifo_tick || !e.fifo_src || !dirty || !is_dirty) {
+        rc = BSS2_ERR_MEMORY;
+        goto done;
+    }
+    for (int32_t n = 0; n < nn; ++n) {
+        schedule_after_transition(&e, n);
+    }
+    rc = tree_init(&e, nn);
+    if (rc != BSS2_OK) {
+        goto done;
+    }
+    int64_t next_in = 0;
+    for (;;) {
+        double t_arr = INFINITY;
+        if (e.fifo_head < e.fifo_tail) {
+            t_arr = (double)e.fifo_tick[e.fifo_head];
+        }
+        if (next_in < n_in && (double)in_tick[next_in] < t_arr) {
+            t_arr = (double)in_tick[next_in];
+        }
+        int32_t n = e.tree[1];
+        double t_n = e.next[n];
+        if (t_n < e.t_end && t_n <= t_arr) {
+            rc = neuron_event(&e, n);
+            if (rc != BSS2_OK) {
+                goto done;
+            }
+            tree_update(&e, n);
+            continue;
+        }
+        if (!(t_arr < e.t_end)) {
+            break;
+        }
+        int32_t n_dirty = 0;
+        while (e.fifo_head < e.fifo_tail && (double)e.fifo_tick[e.fifo_head] == t_arr) {
+            deliver(&e, e.fifo_src[e.fifo_head], t_arr, dirty, &n_dirty, is_dirty);
+            e.fifo_head += 1;
+        }
+        while (next_in < n_in && (double)in_tick[next_in] == t_arr) {
+            deliver(&e, in_source[next_in], t_arr, dirty, &n_dirty, is_dirty);
+            next_in += 1;
+        }
+        for (int32_t i = 0; i < n_dirty; ++i) {
+            int32_t m = dirty[i];
+            is_dirty[m] = 0;
+            if (st->mode[m] == BSS2_MODE_FREE) {
+                predict(&e, m);
+                tree_update(&e, m);
+            }
+        }
+    }
+    for (int32_t n = 0; n < nn; ++n) {
+        advance(&e, n, e.t_end);
+        st->fire_time[n] -= e.t_end;
+        st->hold_end[n] -= t_end;
+        st->refractory_end[n] -= t_end;
+    }
+done:
+    *n_spikes = e.n_spikes;
+    free(e.t_state);
+    free(e.next);
+    free(e.tree);
+    free(e.fifo_tick);
+    free(e.fifo_src);
+    free(dirty);
+    free(is_dirty);
+    return rc;
+}

@@ -1,0 +1,269 @@
+/* Closed-form LIF dynamics and a robust first-crossing search.
+ *
+ * Between events the membrane is V(t) = E + (V0-E) e^{-t/tm} + je0 K_e(t) - ji0 K_i(t): a sum of
+ * exponentials (with a t e^{-t/tm} term when a synaptic time constant equals tm). Its zeros are
+ * separated by the zeros of its derivative; multiplying by e^{r t} for the slowest rate r and
+ * differentiating removes one term, so the critical points are found recursively (Rolle), the
+ * last level in closed form, and every root is refined by safeguarded Newton on a monotone
+ * bracket. The Python reference (chipsim/reference.py) mirrors this file operation by operation.
+ */
+#include <math.h>
+#include "lif.h"
+
+#define MAX_TERMS 4
+#define DEGENERATE_REL 1e-6
+#define ROOT_TOL 1e-7
+#define MAX_ITER 200
+
+typedef struct {
+    int n;
+    double rate[MAX_TERMS];
+    double c0[MAX_TERMS];
+    double c1[MAX_TERMS];
+} expoly;
+
+double bss2_kernel(double dt, double tau_mem, double tau_syn)
+{
+    double d = 1.0 / tau_mem - 1.0 / tau_syn;
+    double x = dt * d;
+    if (d == 0.0) {
+        return dt * exp(-dt / tau_mem);
+    }
+    if (fabs(x) < 0.5) {
+        return exp(-dt / tau_mem) * (expm1(x) / d);
+    }
+    return (exp(-dt / tau_syn) - exp(-dt / tau_mem)) / d;
+}
+
+double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
+                     double tau_mem, double tau_exc, double tau_inh)
+{
+    double v = e_leak + (v0 - e_leak) * exp(-dt / tau_mem);
+    if (je0 != 0.0) {
+        v += je0 * bss2_kernel(dt, tau_mem, tau_exc);
+    }
+    if (ji0 != 0.0) {
+        v -= ji0 * bss2_kernel(dt, tau_mem, tau_inh);
+    }
+    return v;
+}
+
+/* d/dt of bss2_membrane at dt. */
+static double membrane_slope(double dt, double v, double je0, double ji0, double e_leak,
+                             double tau_mem, double tau_exc, double tau_inh)
+{
+    double s = -(v - e_leak) / tau_mem;
+    if (je0 != 0.0) {
+        s += je0 * exp(-dt / tau_exc);
+    }
+    if (ji0 != 0.0) {
+        s -= ji0 * exp(-dt / tau_inh);
+    }
+    return s;
+}
+
+static double expoly_eval(const expoly *f, double t)
+{
+    double s = 0.0;
+    for (int k = 0; k < f->n; ++k) {
+        double p = f->c0[k] + f->c1[k] * t;
+        s += (f->rate[k] == 0.0) ? p : p * exp(-f->rate[k] * t);
+    }
+    return s;
+}
+
+static int expoly_dimension(const expoly *f)
+{
+    int d = 0;
+    for (int k = 0; k < f->n; ++k) {
+        d += (f->c1[k] != 0.0) ? 2 : 1;
+    }
+    return d;
+}
+
+/* Derivative of f * e^{r0 t}, r0 the slowest rate: one term fewer (or one degree lower). */
+static void expoly_scaled_derivative(const expoly *f, expoly *g)
+{
+    double r0 = f->rate[0];
+    for (int k = 1; k < f->n; ++k) {
+        if (f->rate[k] < r0) {
+            r0 = f->rate[k];
+        }
+    }
+    g->n = 0;
+    for (int k = 0; k < f->n; ++k) {
+        double r = f->rate[k] - r0;
+        double c0 = f->c1[k] - r * f->c0[k];
+        double c1 = -r * f->c1[k];
+        if (c0 != 0.0 || c1 != 0.0) {
+            g->rate[g->n] = r;
+            g->c0[g->n] = c0;
+            g->c1[g->n] = c1;
+            g->n += 1;
+        }
+    }
+}
+
+/* Root of f on [a, b] where f(a) and f(b) differ in sign and f is monotone: bisection-guarded
+ * Newton with the derivative df. Returns the bracket end on the side of sign(fb). */
+static double refine_expoly(const expoly *f, const expoly *df, double a, double b, double fa)
+{
+    double lo = a, hi = b;
+    int rising = fa < 0.0;
+    double t = 0.5 * (lo + hi);
+    for (int it = 0; it < MAX_ITER && hi - lo > ROOT_TOL; ++it) {
+        double ft = expoly_eval(f, t);
+        if (ft == 0.0) {
+            return t;
+        }
+        if ((ft < 0.0) == rising) {
+            lo = t;
+        } else {
+            hi = t;
+        }
+        double slope = expoly_eval(df, t);
+        double next = (slope != 0.0) ? t - ft / slope : lo;
+        if (!(next > lo && next < hi)) {
+            next = 0.5 * (lo + hi);
+        }
+        t = next;
+    }
+    return hi;
+}
+
+/* All zeros of f in the open interval (a, b), ascending, at most MAX_TERMS + 1. */
+static int expoly_zeros(const expoly *f, double a, double b, double *out)
+{
+    int dim = expoly_dimension(f);
+    if (dim <= 1) {
+        return 0;
+    }
+    if (f->n == 1) {
+        /* (c0 + c1 t) e^{-r t}: one root at -c0/c1 */
+        double t = -f->c0[0] / f->c1[0];
+        if (t > a && t < b) {
+            out[0] = t;
+            return 1;
+        }
+        return 0;
+    }
+    expoly g;
+    expoly_scaled_derivative(f, &g);
+    double crit[MAX_TERMS + 2];
+    int nc = expoly_zeros(&g, a, b, crit);
+    /* f * e^{r0 t} is monotone between consecutive critical points: same sign pattern as f. */
+    expoly fs = *f;
+    double r0 = f->rate[0];
+    for (int k = 1; k < f->n; ++k) {
+        if (f->rate[k] < r0) {
+            r0 = f->rate[k];
+        }
+    }
+    for (int k = 0; k < fs.n; ++k) {
+        fs.rate[k] -= r0;
+    }
+    int nz = 0;
+    double lo = a;
+    double flo = expoly_eval(&fs, lo);
+    for (int i = 0; i <= nc; ++i) {
+        double hi = (i < nc) ? crit[i] : b;
+        double fhi = expoly_eval(&fs, hi);
+        if ((flo < 0.0 && fhi > 0.0) || (flo > 0.0 && fhi < 0.0)) {
+            out[nz++] = refine_expoly(&fs, &g, lo, hi, flo);
+        }
+        lo = hi;
+        flo = fhi;
+    }
+    return nz;
+}
+
+/* Add a term to an exponential polynomial, merging equal rates. */
+static void expoly_add(expoly *f, double rate, double c0, double c1)
+{
+    for (int k = 0; k < f->n; ++k) {
+        if (f->rate[k] == rate) {
+            f->c0[k] += c0;
+            f->c1[k] += c1;
+            return;
+        }
+    }
+    f->rate[f->n] = rate;
+    f->c0[f->n] = c0;
+    f->c1[f->n] = c1;
+    f->n += 1;
+}
+
+/* The synaptic term j * K(t; tm, ts) as exponential-polynomial terms. */
+static void add_synaptic(expoly *f, double j, double tau_mem, double tau_syn)
+{
+    double rm = 1.0 / tau_mem;
+    double d = rm - 1.0 / tau_syn;
+    if (fabs(d) * tau_mem < DEGENERATE_REL) {
+        expoly_add(f, rm, 0.0, j);
+    } else {
+        expoly_add(f, rm, -j / d, 0.0);
+        expoly_add(f, 1.0 / tau_syn, j / d, 0.0);
+    }
+}
+
+double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
+                           double tau_mem, double tau_exc, double tau_inh, double horizon)
+{
+    if (v0 >= theta) {
+        return 0.0;
+    }
+    /* Fast rejection: without inhibition the membrane is bounded by its excitatory envelope,
+     * whose maximum is at t = ln(tm/te)/(1/te - 1/tm) for a pure PSP, or at 0. */
+    double rest = e_leak - theta;
+    if (rest < 0.0) {
+        double bound = rest + (v0 > e_leak ? v0 - e_leak : 0.0);
+        if (je0 > 0.0) {
+            double tpeak = (tau_mem == tau_exc) ? tau_mem
+                           : log(tau_mem / tau_exc) / (1.0 / tau_exc - 1.0 / tau_mem);
+            bound += je0 * bss2_kernel(tpeak, tau_mem, tau_exc);
+        }
+        if (bound < 0.0) {
+            return INFINITY;
+        }
+    }
+    expoly f = {0};
+    expoly_add(&f, 0.0, rest, 0.0);
+    expoly_add(&f, 1.0 / tau_mem, v0 - e_leak, 0.0);
+    if (je0 != 0.0) {
+        add_synaptic(&f, je0, tau_mem, tau_exc);
+    }
+    if (ji0 != 0.0) {
+        add_synaptic(&f, -ji0, tau_mem, tau_inh);
+    }
+    expoly df;
+    expoly_scaled_derivative(&f, &df); /* rate 0 is the slowest: this is exactly f' */
+    double crit[MAX_TERMS + 2];
+    int nc = expoly_zeros(&df, 0.0, horizon, crit);
+    double lo = 0.0;
+    for (int i = 0; i <= nc; ++i) {
+        double hi = (i < nc) ? crit[i] : horizon;
+        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+        if (vhi >= theta) {
+            /* safeguarded Newton on the true membrane between lo (below) and hi (at/above) */
+            double a = lo, b = hi;
+            double t = 0.5 * (a + b);
+            for (int it = 0; it < MAX_ITER && b - a > ROOT_TOL; ++it) {
+                double v = bss2_membrane(t, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+                if (v >= theta) {
+                    b = t;
+                } else {
+                    a = t;
+                }
+                double s = membrane_slope(t, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+                double next = (s > 0.0) ? t - (v - theta) / s : a;
+                if (!(next > a && next < b)) {
+                    next = 0.5 * (a + b);
+                }
+                t = next;
+            }
+            return b;
+        }
+        lo = hi;
+    }
+    return INFINITY;
+}

@@ -1,0 +1,18 @@
+/* Closed-form LIF membrane with exponential synaptic currents, and its first threshold crossing. */
+#ifndef BSS2_LIF_H
+#define BSS2_LIF_H
+
+#include <stdint.h>
+
+/* Synaptic kernel: integral over [0, dt] of exp(-s/tau_syn) * exp(-(dt-s)/tau_mem) ds. */
+double bss2_kernel(double dt, double tau_mem, double tau_syn);
+
+/* Membrane potential dt after a state (v0, je0, ji0) with no spike and no new input. */
+double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
+                     double tau_mem, double tau_exc, double tau_inh);
+
+/* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */
+double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
+                           double tau_mem, double tau_exc, double tau_inh, double horizon);
+
+#endif

@@ -1,0 +1,188 @@
+/* Time-stepped engine: exact exponential propagators over a fixed step dt = 1/substeps chip
+ * ticks for the linear part, explicit Euler for the AdEx exponential and adaptation terms,
+ * threshold crossings located by linear interpolation inside the step. Records membrane traces
+ * (the MADC view). Events fall on chip-tick boundaries, which are step boundaries. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+#include "engine_common.h"
+#include "lif.h"
+
+#define EXP_ARG_MAX 20.0
+
+typedef struct {
+    double pm, pe, pi, ke, ki, pw;
+} propagator;
+
+static void record_trace(const bss2_state *st, const int32_t *trace_neuron, int32_t n_trace,
+                         double *trace, int64_t trace_capacity, int64_t *n_samples)
+{
+    if (*n_samples >= trace_capacity) {
+        return;
+    }
+    double *row = trace + (*n_samples) * n_trace;
+    for (int32_t i = 0; i < n_trace; ++i) {
+        row[i] = st->v[trace_neuron[i]];
+    }
+    *n_samples += 1;
+}
+
+static void enter_free(const bss2_network *net, bss2_state *st, int32_t n, double t)
+{
+    st->mode[n] = BSS2_MODE_FREE;
+    if (net->fire_enable[n] && st->v[n] >= bss2_threshold(net, st, n)) {
+        st->mode[n] = BSS2_MODE_PENDING;
+        st->fire_time[n] = bss2_fire_tick(net, st, n, t);
+    }
+}
+
+int bss2_stepped_run(const bss2_network *net, bss2_state *st,
+                     const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
+                     int32_t substeps, const int32_t *active, int32_t n_active,
+                     const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
+                     double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
+                     int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes)
+{
+    int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
+    if (rc != BSS2_OK) {
+        return rc;
+    }
+    if (substeps < 1 || (n_trace > 0 && !(trace_interval > 0.0))) {
+        return BSS2_ERR_PARAMETER;
+    }
+    double dt = 1.0 / (double)substeps;
+    int32_t nn = net->n_neurons;
+    propagator *prop = (propagator *)malloc(sizeof(propagator) * (size_t)nn);
+    double *theta = (double *)malloc(sizeof(double) * (size_t)nn);
+    int64_t *fifo_tick = (int64_t *)malloc(sizeof(int64_t) * (size_t)(capacity + 1));
+    int32_t *fifo_src = (int32_t *)malloc(sizeof(int32_t) * (size_t)(capacity + 1));
+    int64_t fifo_head = 0, fifo_tail = 0, ns = 0, next_in = 0;
+    *n_trace_samples = 0;
+    if (!prop || !theta || !fifo_tick || !fifo_src) {
+        rc = BSS2_ERR_MEMORY;
+        goto done;
+    }
+    for (int32_t a = 0; a < n_active; ++a) {
+        int32_t n = active[a];
+        propagator *p = &prop[n];
+        p->pm = exp(-dt / net->tau_mem[n]);
+        p->pe = exp(-dt / net->tau_syn_exc[n]);
+        p->pi = exp(-dt / net->tau_syn_inh[n]);
+        p->ke = bss2_kernel(dt, net->tau_mem[n], net->tau_syn_exc[n]);
+        p->ki = bss2_kernel(dt, net->tau_mem[n], net->tau_syn_inh[n]);
+        p->pw = net->adex_enable[n] ? exp(-dt / net->tau_adapt[n]) : 1.0;
+        theta[n] = bss2_threshold(net, st, n);
+    }
+    int64_t sample = 0;
+    for (int64_t k = 0; k < t_end; ++k) {
+        double tk = (double)k;
+        /* 1. neuron events due at this tick, in neuron order */
+        for (int32_t a = 0; a < n_active; ++a) {
+            int32_t n = active[a];
+            if (st->mode[n] == BSS2_MODE_PENDING && st->fire_time[n] == tk) {
+                if (ns >= capacity) {
+                    rc = BSS2_ERR_CAPACITY;
+                    goto done;
+                }
+                spike_tick[ns] = k;
+                spike_neuron[ns] = n;
+                ns += 1;
+                int64_t arrival = k + net->latency_ticks;
+                if (arrival < t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
+                    fifo_tick[fifo_tail] = arrival;
+                    fifo_src[fifo_tail] = n;
+                    fifo_tail += 1;
+                }
+                st->spike_index[n] += 1;
+                theta[n] = bss2_threshold(net, st, n);
+                st->v[n] = net->v_reset[n];
+                if (net->adex_enable[n]) {
+                    st->w[n] += net->adapt_b[n];
+                }
+                st->hold_end[n] = k + net->hold_ticks[n];
+                st->refractory_end[n] = k + net->refractory_ticks[n];
+                st->mode[n] = net->hold_ticks[n] > 0         ? BSS2_MODE_HOLD
+                              : net->refractory_ticks[n] > 0 ? BSS2_MODE_REFRACTORY
+                                                             : BSS2_MODE_FREE;
+                if (st->mode[n] == BSS2_MODE_FREE) {
+                    enter_free(net, st, n, tk);
+                }
+            }
+            if (st->mode[n] == BSS2_MODE_HOLD && st->hold_end[n] == k) {
+                if (st->refractory_end[n] > st->hold_end[n]) {
+                    st->mode[n] = BSS2_MODE_REFRACTORY;
+                } else {
+                    enter_free(net, st, n, tk);
+                }
+            }
+            if (st->mode[n] == BSS2_MODE_REFRACTORY && st->refractory_end[n] == k) {
+                enter_free(net, st, n, tk);
+            }
+        }
+        /* 2. synaptic arrivals: on-chip routed spikes first, then external events */
+        while (fifo_head < fifo_tail && fifo_tick[fifo_head] == k) {
+            int32_t src = fifo_src[fifo_head++];
+            for (int32_t q = net->fan_ptr[src]; q < net->fan_ptr[src + 1]; ++q) {
+                double *j = net->fan_channel[q] ? st->ji : st->je;
+                j[net->fan_neuron[q]] += net->fan_amp[q];
+            }
+        }
+        while (next_in < n_in && in_tick[next_in] == k) {
+            int32_t src = in_source[next_in++];
+            for (int32_t q = net->fan_ptr[src]; q < net->fan_ptr[src + 1]; ++q) {
+                double *j = net->fan_channel[q] ? st->ji : st->je;
+                j[net->fan_neuron[q]] += net->fan_amp[q];
+            }
+        }
+        /* 3. integrate the sub-steps of this tick */
+        for (int32_t s = 0; s < substeps; ++s) {
+            double t = tk + s * dt;
+            while (n_trace > 0 && (double)sample * trace_interval <= t) {
+                record_trace(st, trace_neuron, n_trace, trace, trace_capacity, n_trace_samples);
+                sample += 1;
+            }
+            for (int32_t a = 0; a < n_active; ++a) {
+                int32_t n = active[a];
+                const propagator *p = &prop[n];
+                double v = st->v[n];
+                int32_t mode = st->mode[n];
+                if (mode != BSS2_MODE_HOLD) {
+                    double el = net->e_leak[n];
+                    double vn = el + (v - el) * p->pm + st->je[n] * p->ke - st->ji[n] * p->ki;
+                    if (net->adex_enable[n]) {
+                        double arg = (v - net->v_exp[n]) / net->delta_t[n];
+                        if (arg > EXP_ARG_MAX) {
+                            arg = EXP_ARG_MAX;
+                        }
+                        vn += dt * (net->delta_t[n] / net->tau_mem[n] * exp(arg) - st->w[n]);
+                    }
+                    st->v[n] = vn;
+                    if (mode == BSS2_MODE_FREE && net->fire_enable[n] && vn >= theta[n]) {
+                        double frac = (vn > v) ? (theta[n] - v) / (vn - v) : 0.0;
+                        st->mode[n] = BSS2_MODE_PENDING;
+                        st->fire_time[n] = bss2_fire_tick(net, st, n, t + dt * frac);
+                    }
+                }
+                if (net->adex_enable[n]) {
+                    double target = net->adapt_a[n] * (v - net->e_leak[n]);
+                    st->w[n] = target + (st->w[n] - target) * p->pw;
+                }
+                st->je[n] *= p->pe;
+                st->ji[n] *= p->pi;
+            }
+        }
+    }
+    for (int32_t n = 0; n < nn; ++n) {
+        st->fire_time[n] -= (double)t_end;
+        st->hold_end[n] -= t_end;
+        st->refractory_end[n] -= t_end;
+    }
+done:
+    *n_spikes = ns;
+    free(prop);
+    free(theta);
+    free(fifo_tick);
+    free(fifo_src);
+    return rc;
+}

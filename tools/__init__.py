@@ -1,0 +1,1 @@
+"""Command-line entry points of bss2emu (one module per subcommand)."""
