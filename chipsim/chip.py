@@ -1,0 +1,277 @@
+"""The emulated HICANN-X chip: omnibus register file, analog parameters with fixed-pattern
+noise, event routing, and runs on one of the neuron engines."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from protocol import omnibus as ob
+
+from . import background, parameters, reference
+from . import engine as c_engine
+from .analog import FixedPattern
+from .config import ChipConfig
+from .engine_types import Mode, NetworkTables, NeuronState
+from .errors import ChipError, ParameterError
+from .events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE, validate_input
+from .geometry import (
+    BACKGROUND_INPUT_BASE,
+    CHIP_TICK_S,
+    CHIP_TICKS_PER_FPGA_TICK,
+    L2_INPUT_BASE,
+    MADC_BITS,
+    MADC_SAMPLE_INTERVAL_TICKS,
+    ROUTING_LATENCY_TICKS,
+)
+from .registers import RegisterFile
+from .routing import Fanout, Router, neuron_label
+
+ENGINES = ("auto", "event", "stepped", "reference")
+MADC_FULL_SCALE_V = 1.2
+_NOISE_SALT = 0x5EED_B552
+
+
+@dataclass
+class RunResult:
+    """What a run produced; times are relative to the start of the run."""
+
+    events: np.ndarray  # OUTPUT_EVENT_DTYPE: events routed to the FPGA (L2)
+    spikes: np.ndarray  # SPIKE_DTYPE: every neuron spike
+    madc: np.ndarray | None = None  # (samples, recorded neurons) 10-bit codes
+    madc_time: np.ndarray | None = None  # sample times in chip ticks
+    madc_neurons: np.ndarray | None = None
+    engine: str = "event"
+
+
+def _finite_nonnegative(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ParameterError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+class Chip:
+    """One emulated chip. The seed is its identity: the same seed is the same silicon
+    (fixed-pattern noise) and gives the same bits for the same inputs."""
+
+    def __init__(self, seed: int = 0, *, fpn_scale: float = 1.0, threshold_noise: float = 0.0,
+                 jitter: float = 0.0) -> None:
+        """`threshold_noise` is the per-spike threshold sigma in volts, `jitter` the scale of
+        the half-normal comparator latency in seconds; both default to off."""
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ParameterError(f"chip seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        self.fpn = FixedPattern.draw(self.seed, _finite_nonnegative("fpn_scale", fpn_scale))
+        self.threshold_noise = _finite_nonnegative("threshold_noise", threshold_noise)
+        self.jitter = _finite_nonnegative("jitter", jitter)
+        self.reset()
+
+    # -- configuration --------------------------------------------------------------------
+    def reset(self) -> None:
+        """Chip reset: registers to their reset values, neurons at rest, time and counters 0."""
+        self.config = ChipConfig()
+        self._registers = RegisterFile(
+            self.config,
+            actions={"neuron_reset": self._neuron_reset,
+                     "spike_counter_reset": self._spike_counter_reset},
+            read_counter=self._read_counter)
+        self.time = 0  # chip ticks since reset
+        self.spike_count = np.zeros(ob.NEURONS, np.int64)
+        self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
+        self._cache_generation = -1
+        self._settled_generation = -1
+        self.state = NeuronState.at_rest(self.parameters.e_leak)
+        self._settled_generation = self._registers.generation
+
+    @property
+    def jtag_id(self) -> int:
+        """JTAG IDCODE of a HICANN-X v3."""
+        return ob.JTAG_IDCODE_HXV3
+
+    def write(self, address: int, word: int) -> None:
+        """Write a 32-bit word to an omnibus address (OmnibusError names bad addresses/fields)."""
+        before = self.config.bg_enable.copy()
+        self._registers.write(address, word)
+        self._bg_enabled_at[~before & self.config.bg_enable] = self.time
+
+    def read(self, address: int) -> int:
+        """Read a 32-bit word from an omnibus address."""
+        return self._registers.read(address)
+
+    def write_many(self, addresses, words) -> None:
+        """Write many words in order (same semantics as repeated write())."""
+        for a, w in zip(np.asarray(addresses).tolist(), np.asarray(words).tolist(), strict=True):
+            self.write(a, w)
+
+    def _neuron_reset(self, neuron: int) -> None:
+        self.state.v[neuron] = self.parameters.v_reset[neuron]
+        self.state.mode[neuron] = Mode.FREE
+
+    def _spike_counter_reset(self, neuron: int) -> None:
+        self.spike_count[neuron] = 0
+
+    def _read_counter(self, neuron: int) -> tuple[int, int]:
+        count = int(self.spike_count[neuron])
+        return min(count, 255), int(count > 255)
+
+    # -- derived state ----------------------------------------------------------------------
+    def _refresh(self) -> None:
+        if self._cache_generation == self._registers.generation:
+            return
+        self._params = parameters.compute(self.config, self.fpn)
+        self._router = Router(self.config, self._params.drive_exc, self._params.drive_inh,
+                              self.fpn.synapse)
+        enabled = np.flatnonzero(self.config.enable_spike_out)
+        labels = neuron_label(self.config, enabled)
+        self._neuron_fanout: dict[int, Fanout] = {
+            int(n): self._router.fanout(int(n % ob.COLUMNS) // 32, int(lab))
+            for n, lab in zip(enabled, labels, strict=True)}
+        self._cache_generation = self._registers.generation
+
+    @property
+    def parameters(self) -> parameters.NeuronParameters:
+        """Physical neuron parameters for the current configuration (engine units)."""
+        self._refresh()
+        return self._params
+
+    @property
+    def router(self) -> Router:
+        self._refresh()
+        return self._router
+
+    def _settle(self) -> None:
+        """Configuration access takes far longer than any neuron time constant: after a
+        configuration change the next run starts with every neuron at rest."""
+        if self._settled_generation != self._registers.generation:
+            index = self.state.spike_index
+            self.state = NeuronState.at_rest(self.parameters.e_leak)
+            self.state.spike_index = index
+            self._settled_generation = self._registers.generation
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, input_events=None, duration: int = 0, *, engine: str = "auto",
+            record=None, substeps: int = 4) -> RunResult:
+        """Run for `duration` FPGA ticks, injecting `input_events` (INPUT_EVENT_DTYPE).
+
+        engine: 'event' (exact, default for LIF), 'stepped' (needed for AdEx and membrane
+        recording), 'reference' (slow Python model) or 'auto'. record: neurons whose membrane
+        the MADC samples (10 bit, 29.4 MSa/s); implies the stepped engine.
+        """
+        if engine not in ENGINES:
+            raise ChipError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        if not isinstance(duration, (int, np.integer)) or duration <= 0:
+            raise ChipError(f"duration must be a positive number of FPGA ticks, got {duration!r}")
+        events = validate_input(input_events, int(duration))
+        record_neurons = self._record_neurons(record)
+        params = self.parameters
+        adex = bool(params.adex_enable.any())
+        if engine == "auto":
+            engine = "stepped" if (adex or record_neurons.size) else "event"
+        if engine in ("event", "reference") and (adex or record_neurons.size):
+            raise ChipError(f"the {engine} engine is LIF-only and records no membrane; use "
+                            "engine='stepped' for AdEx neurons or MADC recording")
+        self._settle()
+        t_end = int(duration) * CHIP_TICKS_PER_FPGA_TICK
+        tables, in_tick, in_source, source_l2 = self._tables(events, t_end)
+        result = RunResult(events=None, spikes=None, engine=engine)  # type: ignore[arg-type]
+        if engine == "event":
+            ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, in_tick,
+                                                in_source, t_end)
+        elif engine == "reference":
+            ticks, neurons = reference.event_run(tables, self.state, in_tick, in_source, t_end)
+        else:
+            active = self._active(tables, record_neurons)
+            ticks, neurons, trace = c_engine.stepped_run(
+                c_engine.CNetwork(tables), self.state, in_tick, in_source, t_end, substeps,
+                active, record_neurons, MADC_SAMPLE_INTERVAL_TICKS)
+            if record_neurons.size:
+                result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
+                                      0, 2**MADC_BITS - 1).astype(np.uint16)
+                result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
+                result.madc_neurons = record_neurons
+        result.spikes = np.empty(ticks.size, SPIKE_DTYPE)
+        result.spikes["chip_time"] = ticks
+        result.spikes["neuron"] = neurons
+        result.events = self._l2_events(ticks, neurons, in_tick, in_source, source_l2)
+        np.add.at(self.spike_count, neurons, 1)
+        self.time += t_end
+        return result
+
+    def _record_neurons(self, record) -> np.ndarray:
+        if record is None:
+            return np.zeros(0, np.int32)
+        rec = np.atleast_1d(np.asarray(record))
+        if rec.size and (not np.issubdtype(rec.dtype, np.integer) or rec.min() < 0
+                         or rec.max() >= ob.NEURONS):
+            raise ChipError(f"record must list neuron indices 0..{ob.NEURONS - 1}, got {record!r}")
+        return rec.astype(np.int32)
+
+    def _tables(self, events: np.ndarray, t_end: int):
+        """Engine tables for this run: neurons first, then one source per distinct external
+        (crossbar input, label); arrivals in chip ticks, FPGA events before background ones."""
+        self._refresh()
+        p = self._params
+        ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF)
+                    for lab in np.unique(events["label"])]
+        bg_tick, bg_src, bg_label = background.generate(
+            self.config, self._bg_enabled_at, self.time, self.time + t_end)
+        ext_keys += sorted({(BACKGROUND_INPUT_BASE + int(s), int(lab))
+                            for s, lab in zip(bg_src, bg_label, strict=True)})
+        key_index = {k: ob.NEURONS + i for i, k in enumerate(ext_keys)}
+        fanouts = [self._neuron_fanout.get(n) for n in range(ob.NEURONS)]
+        fanouts += [self._router.fanout(*k) for k in ext_keys]
+        sizes = np.array([0 if f is None else f.neuron.size for f in fanouts])
+        present = [f for f in fanouts if f is not None]
+
+        def cat(attr, dtype):
+            return (np.concatenate([getattr(f, attr) for f in present]).astype(dtype)
+                    if present else np.zeros(0, dtype))
+
+        fpga_src = np.array([key_index[(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF)]
+                             for lab in events["label"]], np.int32)
+        bg_srcs = np.array([key_index[(BACKGROUND_INPUT_BASE + int(s), int(lab))]
+                            for s, lab in zip(bg_src, bg_label, strict=True)], np.int32)
+        in_tick = np.concatenate([events["time"] * CHIP_TICKS_PER_FPGA_TICK, bg_tick - self.time])
+        in_source = np.concatenate([fpga_src, bg_srcs]).astype(np.int32)
+        order = np.argsort(in_tick, kind="stable")
+        tables = NetworkTables(
+            e_leak=p.e_leak, v_reset=p.v_reset, v_threshold=p.v_threshold, tau_mem=p.tau_mem,
+            tau_syn_exc=p.tau_syn_exc, tau_syn_inh=p.tau_syn_inh, hold_ticks=p.hold_ticks,
+            refractory_ticks=p.refractory_ticks, fire_enable=p.fire_enable,
+            adex_enable=p.adex_enable, delta_t=p.delta_t, v_exp=p.v_exp, adapt_a=p.adapt_a,
+            adapt_b=p.adapt_b, tau_adapt=p.tau_adapt,
+            fan_ptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32),
+            fan_neuron=cat("neuron", np.int32), fan_channel=cat("channel", np.uint8),
+            fan_amp=cat("amplitude", np.float64), latency_ticks=ROUTING_LATENCY_TICKS,
+            threshold_noise=self.threshold_noise, jitter=self.jitter / CHIP_TICK_S,
+            noise_seed=(self.seed * 0x9E3779B1 + _NOISE_SALT) & 0xFFFFFFFFFFFFFFFF)
+        source_l2 = np.array([-1 if f is None else f.l2_label for f in fanouts], np.int64)
+        return tables, in_tick[order], in_source[order], source_l2
+
+    def _active(self, tables: NetworkTables, record: np.ndarray) -> np.ndarray:
+        """Neurons the stepped engine must integrate; all others sit exactly at rest."""
+        st, p = self.state, self._params
+        targeted = np.zeros(ob.NEURONS, bool)
+        targeted[tables.fan_neuron] = True
+        moving = (st.v != p.e_leak) | (st.je != 0) | (st.ji != 0) | (st.w != 0) | \
+            (st.mode != Mode.FREE)
+        tonic = p.fire_enable & (p.e_leak >= p.v_threshold)
+        active = targeted | moving | tonic | p.adex_enable
+        active[record] = True
+        return np.flatnonzero(active).astype(np.int32)
+
+    @staticmethod
+    def _l2_events(ticks, neurons, in_tick, in_source, source_l2) -> np.ndarray:
+        neuron_l2 = source_l2[neurons] if neurons.size else np.zeros(0, np.int64)
+        ext_l2 = source_l2[in_source] if in_source.size else np.zeros(0, np.int64)
+        t = np.concatenate([ticks[neuron_l2 >= 0], in_tick[ext_l2 >= 0]])
+        lab = np.concatenate([neuron_l2[neuron_l2 >= 0], ext_l2[ext_l2 >= 0]])
+        order = np.argsort(t, kind="stable")
+        out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
+        out["chip_time"] = t[order]
+        out["time"] = t[order] // CHIP_TICKS_PER_FPGA_TICK
+        out["label"] = lab[order]
+        return out
+

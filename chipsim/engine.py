@@ -1,0 +1,127 @@
+"""Thin typed wrapper around the C engines: marshals numpy arrays into the cffi structs and
+turns status codes into exceptions."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import ffi, lib
+from .engine_types import NetworkTables, NeuronState
+from .errors import EngineError
+
+_STATUS = {
+    lib.BSS2_ERR_UNSORTED: "event times must be sorted and lie within [0, duration)",
+    lib.BSS2_ERR_SOURCE: "event refers to an unknown source",
+    lib.BSS2_ERR_PARAMETER: "invalid engine parameter (substeps or trace interval)",
+    lib.BSS2_ERR_MEMORY: "out of memory in the C engine",
+}
+
+_F64 = ("e_leak", "v_reset", "v_threshold", "tau_mem", "tau_syn_exc", "tau_syn_inh",
+        "delta_t", "v_exp", "adapt_a", "adapt_b", "tau_adapt", "fan_amp")
+_I32 = ("hold_ticks", "refractory_ticks", "fan_ptr", "fan_neuron")
+_U8 = ("fire_enable", "adex_enable", "fan_channel")
+_STATE = {"v": np.float64, "je": np.float64, "ji": np.float64, "w": np.float64,
+          "mode": np.int32, "fire_time": np.float64, "hold_end": np.int64,
+          "refractory_end": np.int64, "spike_index": np.uint32}
+
+
+def _ensure(status: int) -> None:
+    if status != lib.BSS2_OK:
+        raise EngineError(_STATUS.get(status, f"C engine failed with status {status}"))
+
+
+def _ptr(ctype: str, array: np.ndarray):
+    return ffi.cast(ctype, ffi.from_buffer(array)) if array.size else ffi.NULL
+
+
+class CNetwork:
+    """A `bss2_network` struct built from NetworkTables; owns the contiguous arrays it points to."""
+
+    def __init__(self, tables: NetworkTables) -> None:
+        self.tables = tables
+        self._keep: dict[str, np.ndarray] = {}
+        self.struct = ffi.new("bss2_network *")
+        s = self.struct
+        for names, dtype, ctype in ((_F64, np.float64, "double *"), (_I32, np.int32, "int32_t *"),
+                                    (_U8, np.uint8, "uint8_t *")):
+            for name in names:
+                arr = np.ascontiguousarray(getattr(tables, name), dtype=dtype)
+                self._keep[name] = arr
+                setattr(s, name, _ptr(ctype, arr))
+        s.n_neurons = tables.n_neurons
+        s.n_sources = tables.n_sources
+        s.latency_ticks = int(tables.latency_ticks)
+        s.threshold_noise = float(tables.threshold_noise)
+        s.jitter = float(tables.jitter)
+        s.noise_seed = int(tables.noise_seed) & 0xFFFFFFFFFFFFFFFF
+
+
+class _CState:
+    """A `bss2_state` view of a NeuronState (arrays are converted in place to the C dtypes)."""
+
+    def __init__(self, state: NeuronState) -> None:
+        self.struct = ffi.new("bss2_state *")
+        for name, dtype in _STATE.items():
+            arr = np.ascontiguousarray(getattr(state, name), dtype=dtype)
+            setattr(state, name, arr)
+            setattr(self.struct, name, ffi.cast(ffi.typeof(getattr(self.struct, name)),
+                                                ffi.from_buffer(arr)))
+
+
+def _with_capacity(run, state: NeuronState, guess: int):
+    """Call run(capacity) with a growing spike buffer, restoring the state after an overflow."""
+    capacity = max(1024, guess)
+    backup = state.copy()
+    while True:
+        spike_tick = np.empty(capacity, np.int64)
+        spike_neuron = np.empty(capacity, np.int32)
+        status, n, extra = run(_CState(state), spike_tick, spike_neuron, capacity)
+        if status != lib.BSS2_ERR_CAPACITY:
+            _ensure(status)
+            return spike_tick[:n].copy(), spike_neuron[:n].copy(), extra
+        for name, value in backup.copy().__dict__.items():
+            setattr(state, name, value)
+        capacity *= 4
+
+
+def event_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
+              t_end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run the exact event-driven engine for t_end chip ticks; returns (spike ticks, neurons)."""
+    in_tick = np.ascontiguousarray(in_tick, np.int64)
+    in_source = np.ascontiguousarray(in_source, np.int32)
+    n_out = ffi.new("int64_t *")
+
+    def run(cstate, spike_tick, spike_neuron, capacity):
+        status = lib.bss2_event_run(
+            net.struct, cstate.struct, _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source),
+            in_tick.size, int(t_end), _ptr("int64_t *", spike_tick),
+            _ptr("int32_t *", spike_neuron), capacity, n_out)
+        return status, n_out[0], None
+
+    ticks, neurons, _ = _with_capacity(run, state, 4 * in_tick.size + 8 * net.tables.n_neurons)
+    return ticks, neurons
+
+
+def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
+                t_end: int, substeps: int, active: np.ndarray, trace_neurons: np.ndarray,
+                trace_interval: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the time-stepped engine; returns (spike ticks, neurons, traces[sample, neuron])."""
+    in_tick = np.ascontiguousarray(in_tick, np.int64)
+    in_source = np.ascontiguousarray(in_source, np.int32)
+    active = np.ascontiguousarray(active, np.int32)
+    trace_neurons = np.ascontiguousarray(trace_neurons, np.int32)
+    n_samples = int(np.floor((t_end - 1e-9) / trace_interval)) + 2 if trace_neurons.size else 0
+    trace = np.zeros((n_samples, trace_neurons.size), np.float64)
+    n_out = ffi.new("int64_t *")
+    n_trace = ffi.new("int64_t *")
+
+    def run(cstate, spike_tick, spike_neuron, capacity):
+        status = lib.bss2_stepped_run(
+            net.struct, cstate.struct, _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source),
+            in_tick.size, int(t_end), int(substeps), _ptr("int32_t *", active), active.size,
+            _ptr("int32_t *", trace_neurons), trace_neurons.size, float(trace_interval),
+            _ptr("double *", trace), n_samples, n_trace, _ptr("int64_t *", spike_tick),
+            _ptr("int32_t *", spike_neuron), capacity, n_out)
+        return status, n_out[0], n_trace[0]
+
+    ticks, neurons, n_tr = _with_capacity(run, state, 4 * in_tick.size + 8 * net.tables.n_neurons)
+    return ticks, neurons, trace[:n_tr]

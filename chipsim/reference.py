@@ -1,0 +1,376 @@
+"""Plain-Python reference of the event-driven engine, for differential tests against the C core.
+
+Mirrors chipsim/csrc/{lif,noise,event_engine}.c operation by operation (same order of floating
+point operations, same libm functions through `math`), so both give identical output events.
+It is slow and meant for small networks only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine_types import Mode, NetworkTables, NeuronState
+
+DEGENERATE_REL = 1e-6
+ROOT_TOL = 1e-7
+MAX_ITER = 200
+_MASK64 = (1 << 64) - 1
+INF = math.inf
+
+
+def kernel(dt: float, tau_mem: float, tau_syn: float) -> float:
+    """Synaptic kernel: integral of exp(-s/tau_syn) exp(-(dt-s)/tau_mem) over [0, dt]."""
+    d = 1.0 / tau_mem - 1.0 / tau_syn
+    x = dt * d
+    if d == 0.0:
+        return dt * math.exp(-dt / tau_mem)
+    if abs(x) < 0.5:
+        return math.exp(-dt / tau_mem) * (math.expm1(x) / d)
+    return (math.exp(-dt / tau_syn) - math.exp(-dt / tau_mem)) / d
+
+
+def membrane(dt, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
+    """Membrane potential dt after the state (v0, je0, ji0), no input, no spike."""
+    v = e_leak + (v0 - e_leak) * math.exp(-dt / tau_mem)
+    if je0 != 0.0:
+        v += je0 * kernel(dt, tau_mem, tau_exc)
+    if ji0 != 0.0:
+        v -= ji0 * kernel(dt, tau_mem, tau_inh)
+    return v
+
+
+def _slope(dt, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
+    s = -(v - e_leak) / tau_mem
+    if je0 != 0.0:
+        s += je0 * math.exp(-dt / tau_exc)
+    if ji0 != 0.0:
+        s -= ji0 * math.exp(-dt / tau_inh)
+    return s
+
+
+class _ExpPoly:
+    """Sum of (c0 + c1 t) exp(-rate t) terms."""
+
+    __slots__ = ("rate", "c0", "c1")
+
+    def __init__(self) -> None:
+        self.rate: list[float] = []
+        self.c0: list[float] = []
+        self.c1: list[float] = []
+
+    def add(self, rate: float, c0: float, c1: float) -> None:
+        for k, r in enumerate(self.rate):
+            if r == rate:
+                self.c0[k] += c0
+                self.c1[k] += c1
+                return
+        self.rate.append(rate)
+        self.c0.append(c0)
+        self.c1.append(c1)
+
+    def eval(self, t: float) -> float:
+        s = 0.0
+        for r, c0, c1 in zip(self.rate, self.c0, self.c1, strict=True):
+            p = c0 + c1 * t
+            s += p if r == 0.0 else p * math.exp(-r * t)
+        return s
+
+    def dimension(self) -> int:
+        return sum(2 if c1 != 0.0 else 1 for c1 in self.c1)
+
+    def slowest(self) -> float:
+        return min(self.rate)
+
+    def shifted(self, r0: float) -> _ExpPoly:
+        g = _ExpPoly()
+        g.rate = [r - r0 for r in self.rate]
+        g.c0 = list(self.c0)
+        g.c1 = list(self.c1)
+        return g
+
+    def scaled_derivative(self) -> _ExpPoly:
+        r0 = self.slowest()
+        g = _ExpPoly()
+        for r, c0, c1 in zip(self.rate, self.c0, self.c1, strict=True):
+            rr = r - r0
+            d0 = c1 - rr * c0
+            d1 = -rr * c1
+            if d0 != 0.0 or d1 != 0.0:
+                g.rate.append(rr)
+                g.c0.append(d0)
+                g.c1.append(d1)
+        return g
+
+
+def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float) -> float:
+    lo, hi = a, b
+    rising = fa < 0.0
+    t = 0.5 * (lo + hi)
+    it = 0
+    while it < MAX_ITER and hi - lo > ROOT_TOL:
+        ft = f.eval(t)
+        if ft == 0.0:
+            return t
+        if (ft < 0.0) == rising:
+            lo = t
+        else:
+            hi = t
+        slope = df.eval(t)
+        nxt = t - ft / slope if slope != 0.0 else lo
+        if not (lo < nxt < hi):
+            nxt = 0.5 * (lo + hi)
+        t = nxt
+        it += 1
+    return hi
+
+
+def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
+    if f.dimension() <= 1:
+        return []
+    if len(f.rate) == 1:
+        t = -f.c0[0] / f.c1[0]
+        return [t] if a < t < b else []
+    g = f.scaled_derivative()
+    crit = _zeros(g, a, b)
+    fs = f.shifted(f.slowest())
+    out = []
+    lo = a
+    flo = fs.eval(lo)
+    for i in range(len(crit) + 1):
+        hi = crit[i] if i < len(crit) else b
+        fhi = fs.eval(hi)
+        if (flo < 0.0 < fhi) or (flo > 0.0 > fhi):
+            out.append(_refine(fs, g, lo, hi, flo))
+        lo, flo = hi, fhi
+    return out
+
+
+def _add_synaptic(f: _ExpPoly, j: float, tau_mem: float, tau_syn: float) -> None:
+    rm = 1.0 / tau_mem
+    d = rm - 1.0 / tau_syn
+    if abs(d) * tau_mem < DEGENERATE_REL:
+        f.add(rm, 0.0, j)
+    else:
+        f.add(rm, -j / d, 0.0)
+        f.add(1.0 / tau_syn, j / d, 0.0)
+
+
+def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horizon) -> float:
+    """Earliest t in [0, horizon] with V(t) >= theta, +inf if none (mirrors lif.c)."""
+    if v0 >= theta:
+        return 0.0
+    rest = e_leak - theta
+    if rest < 0.0:
+        bound = rest + (v0 - e_leak if v0 > e_leak else 0.0)
+        if je0 > 0.0:
+            if tau_mem == tau_exc:
+                tpeak = tau_mem
+            else:
+                tpeak = math.log(tau_mem / tau_exc) / (1.0 / tau_exc - 1.0 / tau_mem)
+            bound += je0 * kernel(tpeak, tau_mem, tau_exc)
+        if bound < 0.0:
+            return INF
+    f = _ExpPoly()
+    f.add(0.0, rest, 0.0)
+    f.add(1.0 / tau_mem, v0 - e_leak, 0.0)
+    if je0 != 0.0:
+        _add_synaptic(f, je0, tau_mem, tau_exc)
+    if ji0 != 0.0:
+        _add_synaptic(f, -ji0, tau_mem, tau_inh)
+    df = f.scaled_derivative()
+    crit = _zeros(df, 0.0, horizon)
+    args = (v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
+    lo = 0.0
+    for i in range(len(crit) + 1):
+        hi = crit[i] if i < len(crit) else horizon
+        if membrane(hi, *args) >= theta:
+            a, b = lo, hi
+            t = 0.5 * (a + b)
+            it = 0
+            while it < MAX_ITER and b - a > ROOT_TOL:
+                v = membrane(t, *args)
+                if v >= theta:
+                    b = t
+                else:
+                    a = t
+                s = _slope(t, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
+                nxt = t - (v - theta) / s if s > 0.0 else a
+                if not (a < nxt < b):
+                    nxt = 0.5 * (a + b)
+                t = nxt
+                it += 1
+            return b
+        lo = hi
+    return INF
+
+
+def _splitmix64(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def gauss(seed: int, neuron: int, index: int, stream: int) -> float:
+    """Counter-based standard normal draw (mirrors noise.c)."""
+    h1 = _splitmix64(seed ^ _splitmix64(((neuron << 32) ^ index ^ (stream << 56)) & _MASK64))
+    h2 = _splitmix64(h1)
+    u1 = float((h1 >> 11) + 1) * 2.0**-53
+    u2 = float(h2 >> 11) * 2.0**-53
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
+
+
+@dataclass
+class _Run:
+    net: NetworkTables
+    st: NeuronState
+    t_end: float
+
+    def threshold(self, n: int) -> float:
+        th = float(self.net.v_threshold[n])
+        if self.net.threshold_noise > 0.0:
+            th += self.net.threshold_noise * gauss(self.net.noise_seed, n,
+                                                   int(self.st.spike_index[n]), 0)
+        return th
+
+    def fire_tick(self, n: int, tc: float) -> float:
+        delay = 0.0
+        if self.net.jitter > 0.0:
+            delay = self.net.jitter * abs(gauss(self.net.noise_seed, n,
+                                                int(self.st.spike_index[n]), 1))
+        return math.floor(tc + delay) + 1.0
+
+
+def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
+              t_end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run the reference engine; mutates `st` like the C engine and returns (ticks, neurons)."""
+    nn = net.n_neurons
+    run = _Run(net, st, float(t_end))
+    p = {name: [float(x) for x in getattr(net, name)] for name in
+         ("e_leak", "v_reset", "tau_mem", "tau_syn_exc", "tau_syn_inh")}
+    v, je, ji = [float(x) for x in st.v], [float(x) for x in st.je], [float(x) for x in st.ji]
+    mode = [int(x) for x in st.mode]
+    fire_time = [float(x) for x in st.fire_time]
+    hold_end = [int(x) for x in st.hold_end]
+    ref_end = [int(x) for x in st.refractory_end]
+    t_state = [0.0] * nn
+    nxt = [INF] * nn
+    fan_ptr = net.fan_ptr.tolist()
+    fan_neuron = net.fan_neuron.tolist()
+    fan_channel = net.fan_channel.tolist()
+    fan_amp = net.fan_amp.tolist()
+
+    def advance(n: int, t: float) -> None:
+        dt = t - t_state[n]
+        if dt == 0.0:
+            return
+        if mode[n] != Mode.HOLD:
+            v[n] = membrane(dt, v[n], je[n], ji[n], p["e_leak"][n], p["tau_mem"][n],
+                            p["tau_syn_exc"][n], p["tau_syn_inh"][n])
+        je[n] *= math.exp(-dt / p["tau_syn_exc"][n])
+        ji[n] *= math.exp(-dt / p["tau_syn_inh"][n])
+        t_state[n] = t
+
+    def predict(n: int) -> None:
+        tc = INF
+        if net.fire_enable[n]:
+            tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n),
+                                p["tau_mem"][n], p["tau_syn_exc"][n], p["tau_syn_inh"][n],
+                                run.t_end - t_state[n])
+        nxt[n] = t_state[n] + tc
+
+    def schedule(n: int) -> None:
+        if mode[n] == Mode.PENDING:
+            nxt[n] = fire_time[n]
+        elif mode[n] == Mode.HOLD:
+            nxt[n] = float(hold_end[n])
+        elif mode[n] == Mode.REFRACTORY:
+            nxt[n] = float(ref_end[n])
+        else:
+            predict(n)
+
+    def deliver(src: int, t: float, dirty: list[int]) -> None:
+        for k in range(fan_ptr[src], fan_ptr[src + 1]):
+            m = fan_neuron[k]
+            advance(m, t)
+            if fan_channel[k] == 0:
+                je[m] += fan_amp[k]
+            else:
+                ji[m] += fan_amp[k]
+            if m not in dirty:
+                dirty.append(m)
+
+    spikes_t: list[int] = []
+    spikes_n: list[int] = []
+    fifo: list[tuple[int, int]] = []
+    fifo_head = 0
+    for n in range(nn):
+        schedule(n)
+    in_tick_l = in_tick.tolist()
+    in_src_l = in_source.tolist()
+    next_in = 0
+    n_in = len(in_tick_l)
+    while True:
+        t_arr = INF
+        if fifo_head < len(fifo):
+            t_arr = float(fifo[fifo_head][0])
+        if next_in < n_in and float(in_tick_l[next_in]) < t_arr:
+            t_arr = float(in_tick_l[next_in])
+        n = min(range(nn), key=lambda i: (nxt[i], i))
+        t_n = nxt[n]
+        if t_n < run.t_end and t_n <= t_arr:
+            if mode[n] == Mode.FREE:
+                mode[n] = Mode.PENDING
+                fire_time[n] = run.fire_tick(n, t_n)
+                nxt[n] = fire_time[n]
+            elif mode[n] == Mode.PENDING:
+                advance(n, t_n)
+                spikes_t.append(int(t_n))
+                spikes_n.append(n)
+                arrival = int(t_n) + net.latency_ticks
+                if arrival < t_end and fan_ptr[n + 1] > fan_ptr[n]:
+                    fifo.append((arrival, n))
+                st.spike_index[n] += 1
+                v[n] = p["v_reset"][n]
+                hold_end[n] = int(t_n) + int(net.hold_ticks[n])
+                ref_end[n] = int(t_n) + int(net.refractory_ticks[n])
+                if net.hold_ticks[n] > 0:
+                    mode[n] = Mode.HOLD
+                elif net.refractory_ticks[n] > 0:
+                    mode[n] = Mode.REFRACTORY
+                else:
+                    mode[n] = Mode.FREE
+                schedule(n)
+            elif mode[n] == Mode.HOLD:
+                advance(n, t_n)
+                mode[n] = Mode.REFRACTORY if ref_end[n] > hold_end[n] else Mode.FREE
+                schedule(n)
+            else:
+                advance(n, t_n)
+                mode[n] = Mode.FREE
+                predict(n)
+            continue
+        if not t_arr < run.t_end:
+            break
+        dirty: list[int] = []
+        while fifo_head < len(fifo) and float(fifo[fifo_head][0]) == t_arr:
+            deliver(fifo[fifo_head][1], t_arr, dirty)
+            fifo_head += 1
+        while next_in < n_in and float(in_tick_l[next_in]) == t_arr:
+            deliver(in_src_l[next_in], t_arr, dirty)
+            next_in += 1
+        for m in dirty:
+            if mode[m] == Mode.FREE:
+                predict(m)
+    for n in range(nn):
+        advance(n, run.t_end)
+    st.v[:] = v
+    st.je[:] = je
+    st.ji[:] = ji
+    st.mode[:] = mode
+    st.fire_time[:] = np.asarray(fire_time) - run.t_end
+    st.hold_end[:] = np.asarray(hold_end, dtype=np.int64) - t_end
+    st.refractory_end[:] = np.asarray(ref_end, dtype=np.int64) - t_end
+    return np.asarray(spikes_t, dtype=np.int64), np.asarray(spikes_n, dtype=np.int32)
