@@ -1,0 +1,148 @@
+"""Bulk decoding of FPGA response streams into numpy structured arrays.
+
+Spikes and MADC samples are unpacked from their packs, in arrival order, with absolute
+times from `chiptime`; every other response becomes one record stamped with the FPGA time
+at which it arrived.  Systime/Sysdelta only drive the time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .chiptime import event_time, message_times
+from .dictionary import spec
+from .enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA, Direction, FromFPGA
+from .fields import extract
+from .message import UTError
+from .pack import split_words, units_per_word
+
+#: one record per message
+RECORDS: dict[str, FromFPGA] = {
+    "jtag": FromFPGA.JTAG_DATA,
+    "omnibus": FromFPGA.OMNIBUS_DATA,
+    "loopback": FromFPGA.LOOPBACK,
+    "highspeed_link": FromFPGA.HIGHSPEED_LINK_NOTIFICATION,
+    "timeout": FromFPGA.TIMEOUT_NOTIFICATION,
+}
+#: one record per event carried in a pack
+EVENTS: dict[str, tuple[FromFPGA, ...]] = {
+    "spikes": SPIKE_PACKS_FROM_FPGA,
+    "madc": MADC_PACKS_FROM_FPGA,
+}
+#: messages that carry time
+_TIME = (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)
+
+
+def _uint(width: int) -> str:
+    """Smallest little-endian unsigned dtype holding `width` bits."""
+    return next(f"<u{n}" for n in (1, 2, 4, 8) if width <= 8 * n)
+
+
+def record_dtype(instruction: FromFPGA) -> np.dtype:
+    """fpga_time plus every payload field of the instruction."""
+    return np.dtype([("fpga_time", "<i8")] + [
+        (name, _uint(width)) for name, (_, width) in spec(instruction).fields.items()])
+
+
+def event_dtype(packs: tuple[FromFPGA, ...]) -> np.dtype:
+    """chip_time, fpga_time and the per-event fields (slot suffix dropped)."""
+    one = spec(packs[0]).fields
+    return np.dtype([("chip_time", "<i8"), ("fpga_time", "<i8")] + [
+        (name.rsplit("_", 1)[0], _uint(width)) for name, (_, width) in one.items()])
+
+
+@dataclass
+class Responses:
+    """Everything decoded from one batch of response words."""
+
+    spikes: np.ndarray
+    madc: np.ndarray
+    jtag: np.ndarray
+    omnibus: np.ndarray
+    loopback: np.ndarray
+    highspeed_link: np.ndarray
+    timeout: np.ndarray
+
+    @classmethod
+    def concatenate(cls, parts: list[Responses]) -> Responses:
+        """Join batches in order."""
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})
+
+
+class ResponseDecoder:
+    """Streaming FPGA-response decoder: words in, structured arrays out.
+
+    Keeps an incomplete trailing message and the FPGA time between calls.  An unknown
+    header raises `UTError`; the decoder is then reset (time kept).
+    """
+
+    def __init__(self, start_time: int = 0) -> None:
+        self.time = start_time
+        self._tail = np.zeros(0, np.uint64)
+        self._offset = 0
+
+    @property
+    def pending_words(self) -> int:
+        """Words held back because they end inside a message."""
+        return len(self._tail)
+
+    def feed(self, words: np.ndarray) -> Responses:
+        """Decode all complete messages in the stream so far."""
+        buf = np.concatenate([self._tail, np.asarray(words, np.uint64)])
+        split = split_words(buf, Direction.FROM_FPGA, start=self._offset)
+        if split.error is not None:
+            self._tail, self._offset = np.zeros(0, np.uint64), 0
+            raise UTError(f"unknown FROM_FPGA header at bit {split.error * 16} of the batch")
+        per_word = units_per_word(Direction.FROM_FPGA)
+        first = split.resume // per_word
+        self._tail, self._offset = buf[first:], split.resume - first * per_word
+        header = split.header
+        value = np.zeros(len(header), np.int64)
+        for instruction in _TIME:
+            sel = header == instruction
+            value[sel] = extract(instruction, split.hi[sel], split.lo[sel])["value"]
+        times, self.time = message_times(header, value, self.time)
+        out = {name: _records(instr, header, split.hi, split.lo, times)
+               for name, instr in RECORDS.items()}
+        out.update({name: _events(packs, header, split.hi, split.lo, times)
+                    for name, packs in EVENTS.items()})
+        return Responses(**out)
+
+
+def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
+             times: np.ndarray) -> np.ndarray:
+    sel = header == instruction
+    out = np.zeros(int(sel.sum()), record_dtype(instruction))
+    out["fpga_time"] = times[sel]
+    for name, column in extract(instruction, hi[sel], lo[sel]).items():
+        out[name] = column
+    return out
+
+
+def _events(packs: tuple[FromFPGA, ...], header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
+            times: np.ndarray) -> np.ndarray:
+    dtype = event_dtype(packs)
+    names = [n for n in dtype.names if n not in ("chip_time", "fpga_time")]
+    order, columns = [], {n: [] for n in names}
+    for count, instruction in enumerate(packs, start=1):
+        idx = np.flatnonzero(header == instruction)
+        if not idx.size:
+            continue
+        values = extract(instruction, hi[idx], lo[idx])
+        for slot in range(count):
+            order.append(idx * len(packs) + slot)
+            for n in names:
+                columns[n].append(values[f"{n}_{slot}"])
+    if not order:
+        return np.zeros(0, dtype)
+    key = np.concatenate(order)
+    sort = np.argsort(key, kind="stable")
+    out = np.zeros(len(key), dtype)
+    for n in names:
+        out[n] = np.concatenate(columns[n])[sort]
+    arrival = times[key[sort] // len(packs)]
+    out["fpga_time"] = arrival
+    out["chip_time"] = event_time(arrival, out["timestamp"])
+    return out
