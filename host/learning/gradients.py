@@ -1,0 +1,84 @@
+"""Exact derivatives of first-spike times w.r.t. weights and input times, and their backprop.
+
+The causal set is re-derived from the given output time, C = {i: t_i <= T}, so the output
+times may be computed by `first_spike_times` or measured elsewhere (hardware in the loop);
+the neuron parameters used here may differ from those of the forward pass. Non-causal
+inputs, silent neurons and input sets whose model crossing does not exist get zero entries.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from host.learning.lambertw import lambertw0
+from host.learning.neuron import NeuronParams
+
+
+def spike_time_jacobians(
+    in_times: np.ndarray, weights: np.ndarray, out_times: np.ndarray, params: NeuronParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """dT_k/dw_ik and dT_k/dt_i, both shaped (batch, n_in, n_out).
+
+    in_times (batch, n_in), weights (n_in, n_out), out_times (batch, n_out).
+    """
+    tau = params.tau_syn
+    scaled = in_times / tau
+    shift = np.where(np.isfinite(scaled), scaled, np.inf).min(axis=1)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    t = scaled - shift[:, None]
+    big_t = out_times / tau - shift[:, None]
+    t_fin = np.isfinite(t)
+    t0 = np.where(t_fin, t, 0.0)
+    causal = (
+        t_fin[:, :, None] & (t[:, :, None] <= big_t[:, None, :]) & np.isfinite(big_t)[:, None, :]
+    )
+    e1 = np.exp(np.where(t_fin, t, -np.inf))
+    we1 = np.where(causal, weights[None] * e1[:, :, None], 0.0)
+    a1 = we1.sum(axis=1)
+    c = params.c
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if params.tau_ratio == 1:
+            b = np.einsum("bnm,bn->bm", we1, t0)
+            log_mz = np.log(c / a1) + b / a1
+            valid = (a1 > 0) & (log_mz <= -1.0) & np.isfinite(big_t)
+            one_plus_w = np.zeros_like(a1)
+            one_plus_w[valid] = 1.0 + lambertw0(-np.exp(log_mz[valid]))
+            inv = np.where(valid, 1.0 / (a1 * one_plus_w), 0.0)[:, None, :]
+            lag = big_t[:, None, :] - t0[:, :, None]  # (T - t_i) / tau_s
+            d_w = -tau * e1[:, :, None] * lag * inv
+            d_t = -weights[None] * e1[:, :, None] * (lag - 1.0) * inv
+        else:
+            e2 = np.sqrt(e1)
+            a2 = np.einsum("bnm,bn->bm", np.where(causal, weights[None], 0.0), e2)
+            s = np.sqrt(a2 * a2 - 4.0 * a1 * c)
+            valid = (a1 > 0) & (s > 0) & np.isfinite(big_t)
+            amp = np.where(valid, (1.0 + c / s * np.exp(big_t / 2.0)) / a1, 0.0)[:, None, :]
+            inv_s = np.where(valid, 1.0 / s, 0.0)[:, None, :]
+            core = 2.0 * amp * e1[:, :, None] - e2[:, :, None] * inv_s
+            d_w = tau * (2.0 * amp * e1[:, :, None] - 2.0 * e2[:, :, None] * inv_s)
+            d_t = weights[None] * core
+    d_w = np.where(causal & np.isfinite(d_w), d_w, 0.0)
+    d_t = np.where(causal & np.isfinite(d_t), d_t, 0.0)
+    return d_w, d_t
+
+
+def layer_backward(
+    in_times: np.ndarray,
+    weights: np.ndarray,
+    out_times: np.ndarray,
+    out_error: np.ndarray,
+    params: NeuronParams,
+    max_dw_norm: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Backpropagate dL/dT_out (batch, n_out) through one layer.
+
+    Returns (dL/dW summed over the batch (n_in, n_out), dL/dt_in (batch, n_in)). With
+    `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any of its entries
+    exceeds that magnitude (the paper's guard against near-threshold divergences).
+    """
+    d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params)
+    per_sample = d_w * out_error[:, None, :]
+    if max_dw_norm is not None:
+        too_big = np.abs(per_sample).max(axis=1) > max_dw_norm  # (batch, n_out)
+        per_sample[np.broadcast_to(too_big[:, None, :], per_sample.shape)] = 0.0
+    in_error = np.einsum("bnm,bm->bn", d_t, out_error)
+    return per_sample.sum(axis=0), np.where(np.isfinite(in_error), in_error, 0.0)

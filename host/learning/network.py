@@ -1,0 +1,129 @@
+"""A feed-forward network of first-spike-time LIF layers: forward spike times, exact backward.
+
+`forward` computes every layer's spike times; `backward` takes per-layer times from any source
+(this model or a measurement, e.g. an emulated chip) and returns exact weight gradients under
+the backward neuron model, so a hardware-in-the-loop trainer can reuse it unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from host.learning.errors import LearningInputError
+from host.learning.gradients import layer_backward
+from host.learning.neuron import NeuronParams
+from host.learning.spiketime import first_spike_times
+
+
+@dataclass
+class Gradients:
+    """dL/dW per layer (bias rows last) and dL/dt of the network's input spike times."""
+
+    weights: list[np.ndarray]
+    inputs: np.ndarray
+
+
+class Network:
+    """Layers of LIF neurons; weights[l] has shape (n_prev + n_bias[l], n_l), bias rows last.
+
+    `bias_times[l]` are the spike times of the bias inputs appended to layer l's input.
+    `params` is the forward neuron model, `backward_params` (default: the same) the one the
+    gradients assume.
+    """
+
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        bias_times: list[list[float]],
+        params: NeuronParams,
+        backward_params: NeuronParams | None = None,
+    ) -> None:
+        if len(weights) != len(bias_times):
+            raise ValueError("need one list of bias times per layer")
+        self.weights = [np.array(w, dtype=np.float64) for w in weights]
+        self.bias_times = [np.array(b, dtype=np.float64) for b in bias_times]
+        self.params = params
+        self.backward_params = backward_params or params
+        for layer in range(1, len(self.weights)):
+            expected = self.weights[layer - 1].shape[1] + len(self.bias_times[layer])
+            if self.weights[layer].shape[0] != expected:
+                raise ValueError(f"layer {layer} weights need {expected} rows")
+
+    @classmethod
+    def initialise(
+        cls,
+        sizes: list[int],
+        bias_times: list[list[float]],
+        init: list[tuple[float, float]],
+        params: NeuronParams,
+        rng: np.random.Generator,
+    ) -> Network:
+        """Weights ~ N(mean, std) per layer (bias rows included); sizes = [n_in, n_1, ...]."""
+        weights = [
+            rng.normal(mean, std, (sizes[i] + len(bias_times[i]), sizes[i + 1]))
+            for i, (mean, std) in enumerate(init)
+        ]
+        return cls(weights, bias_times, params)
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of (non-bias) input channels."""
+        return self.weights[0].shape[0] - len(self.bias_times[0])
+
+    @property
+    def sizes(self) -> list[int]:
+        """[n_in, n_1, ..., n_out] without bias inputs."""
+        return [self.n_inputs] + [w.shape[1] for w in self.weights]
+
+    def check_inputs(self, inputs: np.ndarray) -> np.ndarray:
+        """Validate input spike times: (batch, n_inputs), no NaN, no -inf."""
+        inputs = np.asarray(inputs, dtype=np.float64)
+        if inputs.ndim != 2 or inputs.shape[1] != self.n_inputs:
+            raise LearningInputError(
+                f"input spike times must have shape (batch, {self.n_inputs}), got {inputs.shape}"
+            )
+        if np.isnan(inputs).any() or np.isneginf(inputs).any():
+            raise LearningInputError("input spike times contain NaN or -inf")
+        return inputs
+
+    def layer_input(self, times: np.ndarray, layer: int) -> np.ndarray:
+        """Spike times feeding layer `layer`: the previous layer's times plus its bias spikes."""
+        bias = self.bias_times[layer]
+        if bias.size == 0:
+            return times
+        return np.concatenate([times, np.broadcast_to(bias, (len(times), bias.size))], axis=1)
+
+    def forward(self, inputs: np.ndarray) -> list[np.ndarray]:
+        """Spike times of every layer: [inputs, hidden_1, ..., output], +inf for silent neurons."""
+        times = [self.check_inputs(inputs)]
+        for layer, w in enumerate(self.weights):
+            times.append(first_spike_times(self.layer_input(times[-1], layer), w, self.params))
+        return times
+
+    def backward(
+        self,
+        layer_times: list[np.ndarray],
+        output_error: np.ndarray,
+        max_dw_norm: float | None = None,
+    ) -> Gradients:
+        """Gradients of a loss given dL/dT of the output layer, from per-layer spike times.
+
+        `layer_times` is [inputs, hidden_1, ..., output] as returned by `forward` or measured;
+        the weights gradients are summed over the batch.
+        """
+        if len(layer_times) != len(self.weights) + 1:
+            raise ValueError(f"need {len(self.weights) + 1} arrays of layer times")
+        error = np.asarray(output_error, dtype=np.float64)
+        grads: list[np.ndarray] = [np.empty(0)] * len(self.weights)
+        for layer in reversed(range(len(self.weights))):
+            grads[layer], in_error = layer_backward(
+                self.layer_input(layer_times[layer], layer),
+                self.weights[layer],
+                layer_times[layer + 1],
+                error,
+                self.backward_params,
+                max_dw_norm,
+            )
+            error = in_error[:, : layer_times[layer].shape[1]]
+        return Gradients(grads, error)

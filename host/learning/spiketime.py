@@ -1,0 +1,134 @@
+"""Exact first-spike times of a layer of LIF neurons from the closed forms, batched with numpy.
+
+Every prefix of the time-sorted inputs is a candidate causal set; its closed-form threshold
+crossing counts if it lies between the prefix's last input and the next input. The earliest
+such crossing is the first spike, +inf if there is none. Silent inputs (+inf) contribute
+nothing. Arrays over prefixes are laid out (n_in, batch, n_out) so prefix sums and reductions
+run over contiguous slices.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from host.learning.lambertw import lambertw0
+from host.learning.neuron import NeuronParams
+
+# tolerance (relative to the threshold) of the window tests, absorbs rounding when a crossing
+# coincides with an input spike
+_WINDOW_TOL = 1e-9
+
+
+def prefix_sums(x: np.ndarray) -> np.ndarray:
+    """Cumulative sums over axis 0; a loop over a short axis beats numpy's cumsum."""
+    if x.shape[0] > 32:
+        return np.cumsum(x, axis=0)
+    out = np.empty_like(x)
+    out[0] = x[0]
+    for k in range(1, x.shape[0]):
+        np.add(out[k - 1], x[k], out=out[k])
+    return out
+
+
+def shifted_scaled_times(times: np.ndarray, params: NeuronParams) -> tuple[np.ndarray, np.ndarray]:
+    """Input times in units of tau_syn, shifted per sample so the earliest finite one is 0.
+
+    The closed forms are invariant under a common shift; shifting keeps exp(t) in range.
+    Returns (scaled times, per-sample shift) with silent inputs left at +inf.
+    """
+    scaled = times / params.tau_syn
+    shift = scaled.min(axis=1)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    return scaled - shift[:, None], shift
+
+
+def crossing_time_ratio1(a1: np.ndarray, b: np.ndarray, c: float) -> np.ndarray:
+    """Upward crossing (tau_syn units) for tau_m = tau_s of an input set that reaches threshold.
+
+    Solves sum_i w_i (T - t_i) e^{-(T - t_i)} = c with a1 = sum w e^t > 0, b = sum w t e^t:
+    T = b/a1 - W_0(-(c/a1) e^{b/a1}).
+    """
+    ratio = b / a1
+    z = -np.exp(np.log(c / a1) + ratio)
+    return ratio - lambertw0(np.maximum(z, -np.exp(-1.0)))
+
+
+def crossing_time_ratio2(a1: np.ndarray, a2: np.ndarray, c: float) -> np.ndarray:
+    """Upward crossing (tau_syn units) for tau_m = 2 tau_s; +inf where threshold is not reached.
+
+    With y = e^{-T/tau_m} the threshold condition is a1 y^2 - a2 y + c = 0 (a1 = sum w e^t,
+    a2 = sum w e^{t/2}); the larger root is the upward crossing: T = 2 ln(2 a1 / (a2 + S)),
+    S = sqrt(a2^2 - 4 a1 c). A crossing exists only for a1 > 0, a2 > 0, S real.
+    """
+    out = np.full(np.shape(a1), np.inf)
+    disc = a2 * a2 - 4.0 * a1 * c
+    ok = (a1 > 0) & (a2 > 0) & (disc >= 0)
+    out[ok] = 2.0 * (np.log(2.0 * a1[ok]) - np.log(a2[ok] + np.sqrt(disc[ok])))
+    return out
+
+
+def _window_ratio1(
+    t_sorted: np.ndarray, a1: np.ndarray, b: np.ndarray, c: float
+) -> np.ndarray:
+    """Which prefixes (n_in, batch, n_out) have their crossing inside their window, tau_m = tau_s.
+
+    The prefix potential v(t) = e^{-t} (a1 t - b) is unimodal with its peak at b/a1 + 1, so
+    no Lambert W is needed: the peak must reach c, and the upward crossing lies in the window
+    iff v <= c at the window start (before the peak) and v >= c at the window end (or the
+    peak lies before the window end).
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        peak = b / a1 + 1.0
+        reach = (a1 > 0) & (a1 >= c * np.exp(peak))
+        tk = t_sorted[:, :, None]
+        # v at each input time; the prefix ending there is exact (its own kernel is 0 at 0),
+        # and v_k(t_{k+1}) = v_{k+1}(t_{k+1}) for the same reason
+        v_start = np.exp(-tk) * (a1 * tk - b)
+        v_end = np.empty_like(v_start)
+        v_end[:-1] = v_start[1:]
+        v_end[-1] = 0.0
+        peak_before_end = np.empty_like(reach)
+        peak_before_end[:-1] = tk[1:] >= peak[:-1]
+        peak_before_end[-1] = True
+        tol = c * _WINDOW_TOL
+        return (
+            reach
+            & (tk <= peak)
+            & (v_start <= c + tol)
+            & (peak_before_end | (v_end >= c - tol))
+        )
+
+
+def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams) -> np.ndarray:
+    """First-spike times (batch, n_out) of neurons driven by input spike times (batch, n_in).
+
+    `weights` has shape (n_in, n_out); +inf input times are silent inputs, +inf output times
+    mean the neuron never reaches threshold.
+    """
+    scaled, shift = shifted_scaled_times(times, params)
+    order = np.argsort(scaled, axis=1, kind="stable").T  # (n_in, batch)
+    t_sorted = np.take_along_axis(scaled.T, order, axis=0)
+    finite = np.isfinite(t_sorted)
+    w_sorted = weights[order]  # (n_in, batch, n_out)
+    e1 = np.exp(np.where(finite, t_sorted, -np.inf))  # 0 for silent inputs
+    a1 = prefix_sums(w_sorted * e1[:, :, None])
+    if params.tau_ratio == 1:
+        b = prefix_sums(w_sorted * (np.where(finite, t_sorted, 0.0) * e1)[:, :, None])
+        accept = _window_ratio1(t_sorted, a1, b, params.c)
+        k = accept.argmax(axis=0)[None]
+        has = accept.any(axis=0)
+        first = np.full(has.shape, np.inf)
+        a1k = np.take_along_axis(a1, k, axis=0)[0]
+        bk = np.take_along_axis(b, k, axis=0)[0]
+        first[has] = crossing_time_ratio1(a1k[has], bk[has], params.c)
+    else:
+        a2 = prefix_sums(w_sorted * np.sqrt(e1)[:, :, None])
+        cand = crossing_time_ratio2(a1, a2, params.c)
+        t_next = np.empty_like(t_sorted)
+        t_next[:-1] = t_sorted[1:]
+        t_next[-1] = np.inf
+        slack = _WINDOW_TOL * np.maximum(1.0, np.where(finite, t_sorted, 0.0))[:, :, None]
+        accept = finite[:, :, None] & (cand >= t_sorted[:, :, None] - slack) & (
+            cand <= t_next[:, :, None] + slack
+        )
+        first = np.where(accept, cand, np.inf).min(axis=0)
+    return (first + shift[:, None]) * params.tau_syn
