@@ -101,9 +101,11 @@ class Chip:
         return self._registers.read(address)
 
     def write_many(self, addresses, words) -> None:
-        """Write many words in order (same semantics as repeated write())."""
-        for a, w in zip(np.asarray(addresses).tolist(), np.asarray(words).tolist(), strict=True):
-            self.write(a, w)
+        """Write many words in order (same result as repeated write(), vectorised for the
+        synapse arrays)."""
+        before = self.config.bg_enable.copy()
+        self._registers.write_many(addresses, words)
+        self._bg_enabled_at[~before & self.config.bg_enable] = self.time
 
     def _neuron_reset(self, neuron: int) -> None:
         self.state.v[neuron] = self.parameters.v_reset[neuron]

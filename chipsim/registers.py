@@ -77,6 +77,49 @@ class RegisterFile:
                                int(address)) from None
         self.generation += 1
 
+    def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
+        """Ordered writes; synapse-array words take a vectorised path (the bulk of any
+        configuration), everything else goes through write()."""
+        addresses = np.asarray(addresses, np.int64)
+        words = np.asarray(words, np.int64)
+        if addresses.shape != words.shape or addresses.ndim != 1:
+            raise OmnibusError("write_many needs equally long 1-d address and word arrays")
+        if words.size and (words.min() < 0 or words.max() >= 1 << 32):
+            bad = int(np.flatnonzero((words < 0) | (words >= 1 << 32))[0])
+            raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x} is "
+                               "not a 32-bit value", int(addresses[bad]))
+        handled = np.zeros(addresses.size, bool)
+        span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
+        for h in range(ob.HEMISPHERES):
+            for plane, offset in ((0, 0), (1, ob.SYNRAM_LABEL_OFFSET)):
+                rel = addresses - (ob.SYNRAM_BASE[h] + offset)
+                sel = (rel >= 0) & (rel < span)
+                if sel.any():
+                    self._synapse_bulk(h, plane, rel[sel], words[sel].astype(np.uint32))
+                    handled |= sel
+        for a, w in zip(addresses[~handled].tolist(), words[~handled].tolist(), strict=True):
+            self.write(a, w)
+        if handled.any():
+            self.generation += 1
+
+    def _synapse_bulk(self, h: int, plane: int, index: np.ndarray, words: np.ndarray) -> None:
+        # keep the last write to each quad, as sequential writes would
+        _, last = np.unique(index[::-1], return_index=True)
+        keep = index.size - 1 - last
+        index, words = index[keep], words[keep]
+        rows, quads = np.divmod(index, ob.QUADS_PER_ROW)
+        layout = ob.SYNAPSE_WEIGHT_QUAD if plane == 0 else ob.SYNAPSE_LABEL_QUAD
+        value_name, calib_name = ("weight", "time_calib") if plane == 0 else ("label", "amp_calib")
+        values_arr = self.config.weight if plane == 0 else self.config.label
+        calib_arr = self.config.time_calib if plane == 0 else self.config.amp_calib
+        for e in range(4):
+            cols = QUAD_COLUMNS[quads, e]
+            value = layout.extract(words, f"{value_name}_{e}")
+            if plane == 0:
+                value = STORED_TO_WEIGHT[value]
+            values_arr[h, rows, cols] = value
+            calib_arr[h, rows, cols] = layout.extract(words, f"{calib_name}_{e}")
+
     def read(self, address: int) -> int:
         block, index = lookup(address)
         if not block.readable:

@@ -1,0 +1,45 @@
+"""C event-driven engine vs the Python reference (identical events) vs the time-stepped engine
+(within one chip tick) on random networks configured through the omnibus registers."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from chipsim import Chip
+
+from .netgen import random_network
+
+N_NETWORKS = 500
+
+
+def _per_neuron(spikes: np.ndarray) -> dict[int, np.ndarray]:
+    return {int(n): np.sort(spikes["chip_time"][spikes["neuron"] == n])
+            for n in np.unique(spikes["neuron"])}
+
+
+def test_engines_agree_on_random_networks():
+    rng = np.random.default_rng(2024)
+    total_spikes = total_events = spiking_networks = 0
+    for k in range(N_NETWORKS):
+        chip = Chip(seed=k)
+        events, duration = random_network(rng, chip)
+        chips = [copy.deepcopy(chip) for _ in range(3)]
+        r_c = chips[0].run(events, duration, engine="event")
+        r_py = chips[1].run(events, duration, engine="reference")
+        r_st = chips[2].run(events, duration, engine="stepped", substeps=8)
+        assert np.array_equal(r_c.spikes, r_py.spikes), f"network {k}"
+        assert np.array_equal(r_c.events, r_py.events), f"network {k}"
+        assert np.array_equal(chips[0].state.v, chips[1].state.v), f"network {k}"
+        a, b = _per_neuron(r_c.spikes), _per_neuron(r_st.spikes)
+        assert a.keys() == b.keys(), f"network {k}"
+        for n in a:
+            assert a[n].size == b[n].size, f"network {k} neuron {n}"
+            assert np.all(np.abs(a[n] - b[n]) <= 1), f"network {k} neuron {n}"
+        total_spikes += r_c.spikes.size
+        spiking_networks += r_c.spikes.size > 0
+        total_events += r_c.events.size
+    # the random networks must actually be active for the comparison to mean something
+    assert total_spikes > 5 * N_NETWORKS
+    assert spiking_networks > 0.6 * N_NETWORKS
+    assert total_events > 10 * N_NETWORKS
