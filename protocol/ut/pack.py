@@ -49,7 +49,9 @@ class _Grammar:
     unit: int            # bits per unit
     per_word: int        # units per 64-bit word
     length: np.ndarray   # header byte -> message length in units, 0 = unknown header
+    step: np.ndarray     # header byte -> length, -1 for a comma (byte >= 0x80), 0 unknown
     max_step: int        # longest possible jump between message starts, in units
+    lengths: tuple[int, ...]  # distinct message lengths in units
 
 
 @cache
@@ -62,7 +64,10 @@ def _grammar(direction: Direction) -> _Grammar:
     for row in rows:
         length[row.header] = row.word_width // unit
     per_word = WORD_BITS // unit
-    return _Grammar(unit, per_word, length, max(int(length.max()), per_word))
+    lengths = tuple(sorted({row.word_width // unit for row in rows}))
+    step = length.astype(np.int32)
+    step[_COMMA_HEADER:] = -1
+    return _Grammar(unit, per_word, length, step, max(int(length.max()), per_word), lengths)
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,10 @@ class Split:
 
 
 def to_units(words: np.ndarray, direction: Direction) -> np.ndarray:
-    """uint64 words -> uint64 array of units in wire order."""
+    """uint64 words -> native unsigned array of units (16 or 64 bits) in wire order."""
     unit = _grammar(direction).unit
     big = np.ascontiguousarray(words, dtype=_U64).astype(">u8")
-    return big.view(f">u{unit // 8}").astype(_U64)
+    return big.view(f">u{unit // 8}").astype(f"u{unit // 8}")
 
 
 def split_words(words: np.ndarray, direction: Direction, start: int = 0,
@@ -95,32 +100,48 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
     starts.
     """
     g = _grammar(direction)
-    units = to_units(words, direction)
-    m = len(units)
+    words = np.ascontiguousarray(words, dtype=_U64)
+    m = len(words) * g.per_word
     empty = np.zeros(0, np.int64)
     if m == 0 or start >= m:
         return Split(empty, empty, empty.astype(_U64), empty.astype(_U64), start, None)
-    top = (units >> _U64(g.unit - HEADER_BITS)).astype(np.int64)
-    pos = np.arange(m, dtype=np.int64)
-    comma = top >= _COMMA_HEADER
-    length = g.length[np.where(comma, 0, top)]
-    unknown = ~comma & (length == 0)
+    if start == 0:
+        whole = _single_word_messages(words, g)
+        if whole is not None:
+            return whole
+    units = to_units(words, direction)
+    top = (units >> (g.unit - HEADER_BITS)).astype(np.uint8)
+    step = g.step[top]  # length in units; -1 comma; 0 unknown header
+    itype = np.int32 if m < 2**30 else np.int64
+    pos = np.arange(m, dtype=itype)
     sentinel = m + g.max_step + 1
-    nxt = np.where(comma, pos - pos % g.per_word + g.per_word, pos + length)
-    nxt[unknown] = sentinel
+    boundary = (pos | itype(g.per_word - 1)) + itype(1)
+    nxt = np.where(step > 0, pos + step, np.where(step < 0, boundary, itype(sentinel)))
     block = block or max(64, int(np.sqrt(m)))
     starts = _collect(nxt, _chain_blocks(nxt, start, g.max_step, block), block)
-    msg = ~comma[starts] & ~unknown[starts]
-    error = int(starts[unknown[starts]][0]) if np.any(unknown[starts]) else None
-    complete = msg & (nxt[starts] <= m)
+    kind = step[starts]
+    unknown = np.flatnonzero(kind == 0)
+    error = int(starts[unknown[0]]) if unknown.size else None
+    complete = (kind > 0) & (nxt[starts] <= m)
     resume = m
     if error is not None:
         resume = error
-    elif starts.size and msg[-1] and not complete[-1]:
+    elif starts.size and kind[-1] > 0 and not complete[-1]:
         resume = int(starts[-1])
-    found = starts[complete]
-    hi, lo = _gather(units, found, length[found], g)
-    return Split(found, top[found], hi, lo, resume, error)
+    found = starts[complete].astype(np.int64)
+    hi, lo = _gather(units, found, kind[complete], g)
+    top = top[found].astype(np.int64)
+    return Split(found, top, hi, lo, resume, error)
+
+
+def _single_word_messages(words: np.ndarray, g: _Grammar) -> Split | None:
+    """Fast path: every word is exactly one one-word message (no comma, no wide message)."""
+    header = (words >> _U64(WORD_BITS - HEADER_BITS)).astype(np.int64)
+    if not np.all(g.length[header] == g.per_word):
+        return None
+    position = np.arange(len(words), dtype=np.int64) * g.per_word
+    return Split(position, header, np.zeros(len(words), _U64), words.copy(),
+                 len(words) * g.per_word, None)
 
 
 def _chain_blocks(nxt: np.ndarray, start: int, max_step: int, block: int) -> np.ndarray:
@@ -177,7 +198,7 @@ def _gather(units: np.ndarray, starts: np.ndarray, length: np.ndarray, g: _Gramm
     """Assemble each message's units into (hi, lo)."""
     hi = np.zeros(len(starts), _U64)
     lo = np.zeros(len(starts), _U64)
-    for n_units in np.unique(length):
+    for n_units in g.lengths:
         sel = length == n_units
         idx = starts[sel]
         n_lo = min(int(n_units), g.per_word)
