@@ -12,6 +12,8 @@ import sys
 # subcommand name -> module implementing it
 SUBCOMMANDS: dict[str, str] = {
     "info": "tools.info",
+    "train": "tools.train",
+    "evaluate": "tools.evaluate",
 }
 
 

@@ -1,0 +1,75 @@
+"""Training configuration with the paper's hyper-parameters as per-dataset defaults."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from host.learning.errors import LearningInputError
+from host.learning.neuron import NeuronParams
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (stored in checkpoints)."""
+
+    dataset: str = "yinyang"
+    tau_ratio: int = 1
+    seed: int = 0
+    epochs: int = 300
+    hidden: list[int] = field(default_factory=lambda: [120])
+    # bias spike times appended to the input of each layer (hidden layers, then label layer)
+    bias_times: list[list[float]] = field(default_factory=lambda: [[0.9], [0.9]])
+    # (mean, std) of the normal weight initialisation per layer, bias rows included
+    weight_init: list[list[float]] = field(default_factory=lambda: [[1.5, 0.8], [0.5, 0.8]])
+    batch_size: int = 150
+    eval_batch_size: int = 200
+    learning_rate: float = 0.005
+    lr_step: int = 20
+    lr_gamma: float = 0.95
+    # fraction of silent (neuron, sample) pairs per layer above which weights get bumped
+    max_missing: list[float] = field(default_factory=lambda: [0.3, 0.0])
+    bump_value: float = 0.0005
+    training_noise: float = 0.0
+    xi: float = 0.2
+    alpha: float = 0.005
+    beta: float = 1.0
+    max_dw_norm: float | None = 0.2
+    mnist_dir: str | None = None
+    split_seed: int = 0
+
+    def neuron_params(self) -> NeuronParams:
+        """Software neuron model for the configured tau_m / tau_s."""
+        return NeuronParams.software_default(self.tau_ratio)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Inverse of `to_dict`; rejects unknown keys."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise LearningInputError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+def default_config(dataset: str, tau_ratio: int = 1) -> TrainConfig:
+    """Paper hyper-parameters: yin_yang and 16x16_mnist configs; digits adapts the latter."""
+    if dataset == "yinyang":
+        return TrainConfig(dataset="yinyang", tau_ratio=tau_ratio)
+    if dataset == "mnist":
+        return TrainConfig(
+            dataset="mnist", tau_ratio=tau_ratio, epochs=200, hidden=[128], bias_times=[[], []],
+            weight_init=[[0.1, 0.4], [0.6, 0.8]], batch_size=50, eval_batch_size=1000,
+            learning_rate=0.003, lr_step=10, lr_gamma=0.9, max_missing=[0.5, 0.5],
+            training_noise=0.3,
+        )
+    if dataset == "digits":
+        return TrainConfig(
+            dataset="digits", tau_ratio=tau_ratio, epochs=200, hidden=[128], bias_times=[[], []],
+            weight_init=[[0.3, 0.6], [0.6, 0.8]], batch_size=50, eval_batch_size=300,
+            learning_rate=0.003, lr_step=10, lr_gamma=0.9, max_missing=[0.5, 0.5],
+            training_noise=0.3,
+        )
+    raise LearningInputError(f"unknown dataset {dataset!r} (choose from yinyang, digits, mnist)")

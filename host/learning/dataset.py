@@ -1,0 +1,68 @@
+"""Spike-time data sets for training: validated splits and the registry of named data sets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from host.learning.errors import LearningInputError
+
+
+@dataclass(frozen=True)
+class Split:
+    """Input spike times (n, n_inputs), +inf for silent inputs, and integer labels (n,)."""
+
+    times: np.ndarray
+    labels: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.times.ndim != 2 or self.labels.ndim != 1 or len(self.times) != len(self.labels):
+            raise LearningInputError(
+                f"need spike times (n, inputs) and labels (n,), got {self.times.shape} "
+                f"and {self.labels.shape}"
+            )
+        if np.isnan(self.times).any() or np.isneginf(self.times).any():
+            raise LearningInputError("spike times contain NaN or -inf")
+        if len(self.labels) and self.labels.min() < 0:
+            raise LearningInputError("labels must be non-negative class indices")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train, validation and test splits of one classification task."""
+
+    name: str
+    train: Split
+    validation: Split
+    test: Split
+    n_classes: int
+
+    @property
+    def n_inputs(self) -> int:
+        """Input channels per sample."""
+        return self.train.times.shape[1]
+
+
+DATASETS = ("yinyang", "digits", "mnist")
+
+
+def load_dataset(name: str, mnist_dir: str | None = None, seed: int = 0) -> Dataset:
+    """Build a named data set; `seed` only affects data sets without a published split."""
+    if name == "yinyang":
+        from host.learning.yinyang_data import yinyang_dataset
+
+        return yinyang_dataset()
+    if name == "digits":
+        from host.learning.digits import digits_dataset
+
+        return digits_dataset(seed)
+    if name == "mnist":
+        from host.learning.mnist import mnist_dataset
+
+        if mnist_dir is None:
+            raise LearningInputError("the mnist data set needs --mnist-dir with the IDX files")
+        return mnist_dataset(mnist_dir)
+    raise LearningInputError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")

@@ -1,0 +1,169 @@
+"""The training loop: Adam on exact spike-time gradients with weight bumping and LR schedule.
+
+Spike times come from a pluggable forward backend; gradients always come from
+`Network.backward` on those times, so the same loop serves software and chip-in-the-loop runs.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from host.learning.adam import Adam, step_learning_rate
+from host.learning.backend import ForwardBackend
+from host.learning.bumping import WeightBumper
+from host.learning.checkpoint import TrainState
+from host.learning.config import TrainConfig
+from host.learning.dataset import Dataset, Split
+from host.learning.errors import LearningInputError
+from host.learning.loss import SpikeTimeLoss, predictions
+from host.learning.network import Network
+
+
+def evaluate(
+    network: Network, backend: ForwardBackend, split: Split, batch_size: int, loss: SpikeTimeLoss
+) -> tuple[float, float, np.ndarray]:
+    """(mean loss, accuracy, label-layer spike times) of a split, in batches."""
+    outputs, losses = [], []
+    for start in range(0, len(split), batch_size):
+        times = backend.forward(network, split.times[start:start + batch_size])[-1]
+        losses.append(loss(times, split.labels[start:start + batch_size])[0] * len(times))
+        outputs.append(times)
+    out = np.concatenate(outputs)
+    accuracy = float(np.mean(predictions(out) == split.labels))
+    return float(np.sum(losses) / len(split)), accuracy, out
+
+
+class Trainer:
+    """One training run; `state()` snapshots it, `Trainer(..., state=...)` resumes it."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: Dataset,
+        backend: ForwardBackend,
+        state: TrainState | None = None,
+    ) -> None:
+        self.config = config
+        self.data = data
+        self.backend = backend
+        self.loss = SpikeTimeLoss(config.xi, config.alpha, config.beta)
+        sizes = [data.n_inputs, *config.hidden, data.n_classes]
+        n_layers = len(sizes) - 1
+        for name in ("bias_times", "weight_init", "max_missing"):
+            if len(getattr(config, name)) != n_layers:
+                raise LearningInputError(f"config {name} needs one entry per layer ({n_layers})")
+        init_seq, train_seq = np.random.SeedSequence(config.seed).spawn(2)
+        self.rng = np.random.default_rng(train_seq)
+        if state is None:
+            init = [(mean, std) for mean, std in config.weight_init]
+            init_rng = np.random.default_rng(init_seq)
+            self.network = Network.initialise(
+                sizes, config.bias_times, init, config.neuron_params(), init_rng
+            )
+            self.epoch = 0
+            self.history: list[dict] = []
+        else:
+            self.network = Network(state.weights, config.bias_times, config.neuron_params())
+            if self.network.sizes != sizes:
+                raise LearningInputError(
+                    f"checkpoint network {self.network.sizes} does not fit the data ({sizes})"
+                )
+            self.epoch = state.epoch
+            self.history = list(state.history)
+            self.rng.bit_generator.state = state.rng_state
+        self.adam = Adam([w.shape for w in self.network.weights])
+        self.bumper = WeightBumper(config.max_missing, config.bump_value)
+        if state is not None:
+            self.adam.m = [np.array(m) for m in state.adam_m]
+            self.adam.v = [np.array(v) for v in state.adam_v]
+            self.adam.steps = state.adam_steps
+            self.bumper.last_layer = state.bump_layer
+            self.bumper.value = state.bump_value
+
+    def state(self) -> TrainState:
+        """Snapshot for a checkpoint (copies of all mutable arrays)."""
+        return TrainState(
+            config=self.config,
+            epoch=self.epoch,
+            weights=[w.copy() for w in self.network.weights],
+            adam_m=[m.copy() for m in self.adam.m],
+            adam_v=[v.copy() for v in self.adam.v],
+            adam_steps=self.adam.steps,
+            bump_layer=self.bumper.last_layer,
+            bump_value=self.bumper.value,
+            rng_state=self.rng.bit_generator.state,
+            history=list(self.history),
+        )
+
+    def noisy(self, times: np.ndarray) -> np.ndarray:
+        """Input times with Gaussian training noise, negative times mirrored; silent stay silent."""
+        if self.config.training_noise <= 0:
+            return times
+        return np.abs(times + self.rng.normal(0.0, self.config.training_noise, times.shape))
+
+    def train_step(
+        self, inputs: np.ndarray, labels: np.ndarray, lr: float
+    ) -> tuple[float, int, bool]:
+        """One batch: (loss, correct predictions, whether weights were bumped instead)."""
+        times = self.backend.forward(self.network, inputs)
+        loss, out_error = self.loss(times[-1], labels)
+        correct = int(np.sum(predictions(times[-1]) == labels))
+        layer = self.bumper.offending_layer(times)
+        if layer is not None:
+            self.bumper.bump(self.network.weights, times, layer)
+            return loss, correct, True
+        self.bumper.reset()
+        grads = self.network.backward(times, out_error, self.config.max_dw_norm)
+        self.adam.step(self.network.weights, grads.weights, lr)
+        return loss, correct, False
+
+    def run_epoch(self, progress: bool = False) -> dict:
+        """Train one epoch, then validate; returns (and records) the epoch's metrics."""
+        cfg = self.config
+        start = time.perf_counter()
+        lr = step_learning_rate(cfg.learning_rate, self.epoch, cfg.lr_step, cfg.lr_gamma)
+        train = self.data.train
+        order = self.rng.permutation(len(train))
+        batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        losses, correct, bumps = 0.0, 0, 0
+        bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{cfg.epochs}", leave=False,
+                   disable=not progress, unit="batch")
+        for idx in bar:
+            loss, ok, bumped = self.train_step(self.noisy(train.times[idx]), train.labels[idx], lr)
+            losses += loss * len(idx)
+            correct += ok
+            bumps += bumped
+        val_loss, val_acc, _ = evaluate(
+            self.network, self.backend, self.data.validation, cfg.eval_batch_size, self.loss
+        )
+        self.epoch += 1
+        metrics = {
+            "epoch": self.epoch,
+            "learning_rate": lr,
+            "train_loss": losses / len(train),
+            "train_accuracy": correct / len(train),
+            "validation_loss": val_loss,
+            "validation_accuracy": val_acc,
+            "bumped_batches": bumps,
+            "seconds": time.perf_counter() - start,
+        }
+        self.history.append(metrics)
+        return metrics
+
+    def train(
+        self, epochs: int, progress: bool = False, on_epoch: Callable[[Trainer], None] | None = None
+    ) -> None:
+        """Run epochs until `epochs` have been completed in total, calling `on_epoch` after each."""
+        while self.epoch < epochs:
+            self.run_epoch(progress)
+            if on_epoch is not None:
+                on_epoch(self)
+
+    def test(self) -> tuple[float, float, np.ndarray]:
+        """(loss, accuracy, label times) on the test split."""
+        return evaluate(
+            self.network, self.backend, self.data.test, self.config.eval_batch_size, self.loss
+        )

@@ -1,0 +1,95 @@
+"""`bss2emu train` / `bss2emu evaluate`: outputs, exact resume, one-line errors (exit 2)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tools import cli
+from tools.train import CHECKPOINT
+
+
+@pytest.fixture
+def bss2emu(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """Run the CLI with only the learning subcommands registered; returns (rc, stdout, stderr)."""
+    monkeypatch.setattr(cli, "SUBCOMMANDS", {"train": "tools.train", "evaluate": "tools.evaluate"})
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        rc = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+def test_train_writes_metrics_checkpoint_plots_and_evaluates(bss2emu, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    rc, stdout, _ = bss2emu("train", "--epochs", "1", "--out", str(out), "--plot", "--no-progress")
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["epochs"]) == 1
+    epoch = metrics["epochs"][0]
+    for key in ("train_loss", "train_accuracy", "validation_accuracy", "validation_loss"):
+        assert np.isfinite(epoch[key])
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert metrics["config"]["dataset"] == "yinyang" and metrics["config"]["hidden"] == [120]
+    for png in ("learning_curves.png", "class_map.png", "label_times.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    rc, stdout, _ = bss2emu("evaluate", str(out / CHECKPOINT))
+    assert rc == 0
+    assert f"{100 * metrics['test_accuracy']:.2f} %" in stdout
+
+
+def test_cli_resume_gives_identical_weights(bss2emu, tmp_path: Path) -> None:
+    common = ("--dataset", "yinyang", "--seed", "4", "--no-progress")
+    assert bss2emu("train", "--epochs", "2", "--out", str(tmp_path / "a"), *common)[0] == 0
+    assert bss2emu("train", "--epochs", "1", "--out", str(tmp_path / "b"), *common)[0] == 0
+    rc, _, _ = bss2emu("train", "--epochs", "2", "--out", str(tmp_path / "b"), "--no-progress",
+                       "--resume", str(tmp_path / "b" / CHECKPOINT))
+    assert rc == 0
+    with np.load(tmp_path / "a" / CHECKPOINT) as a, np.load(tmp_path / "b" / CHECKPOINT) as b:
+        assert int(a["epoch"]) == int(b["epoch"]) == 2
+        for key in ("weights_0", "weights_1", "adam_m_1", "adam_v_0"):
+            np.testing.assert_array_equal(a[key], b[key])
+
+
+def _assert_user_error(result: tuple[int, str, str], fragment: str) -> None:
+    rc, _, err = result
+    assert rc == 2
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "error:" in lines[0] and fragment in lines[0], err
+
+
+@pytest.mark.parametrize("mode", ["chip", "onchip"])
+def test_modes_not_available_yet(bss2emu, mode: str) -> None:
+    _assert_user_error(bss2emu("train", "--mode", mode), f"mode '{mode}' is not available yet")
+
+
+def test_bad_user_input_gives_one_line_errors(bss2emu, tmp_path: Path) -> None:
+    _assert_user_error(bss2emu("train", "--dataset", "cifar"), "unknown dataset 'cifar'")
+    _assert_user_error(bss2emu("train", "--dataset", "mnist"), "--mnist-dir")
+    _assert_user_error(bss2emu("train", "--dataset", "mnist", "--mnist-dir", str(tmp_path)),
+                       "train-images-idx3-ubyte")
+    _assert_user_error(bss2emu("evaluate", str(tmp_path / "none.npz")), "does not exist")
+    _assert_user_error(bss2emu("train", "--epochs", "0"), "--epochs")
+
+
+def test_wrong_image_size_and_checkpoint_version(bss2emu, tmp_path: Path) -> None:
+    from test_datasets import write_mnist
+
+    write_mnist(tmp_path, size=20)
+    _assert_user_error(bss2emu("train", "--dataset", "mnist", "--mnist-dir", str(tmp_path)),
+                       "(n, 28, 28)")
+    out = tmp_path / "run"
+    assert bss2emu("train", "--epochs", "1", "--out", str(out), "--no-progress")[0] == 0
+    with np.load(out / CHECKPOINT) as data:
+        arrays = dict(data)
+    arrays["format_version"] = np.array(99)
+    np.savez(tmp_path / "old.npz", **arrays)
+    _assert_user_error(bss2emu("evaluate", str(tmp_path / "old.npz")), "format version 99")
+    _assert_user_error(
+        bss2emu("train", "--resume", str(out / CHECKPOINT), "--seed", "7"), "conflicts"
+    )

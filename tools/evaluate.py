@@ -1,0 +1,42 @@
+"""`bss2emu evaluate`: test accuracy of a trained network from its checkpoint."""
+from __future__ import annotations
+
+import argparse
+
+from host.learning.backend import SoftwareBackend
+from host.learning.checkpoint import load_checkpoint
+from host.learning.dataset import load_dataset
+from host.learning.errors import LearningInputError
+from host.learning.trainer import Trainer
+from tools.cli import UserError
+
+HELP = "print the test accuracy of a trained network (checkpoint from `bss2emu train`)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `bss2emu evaluate`."""
+    parser.add_argument("checkpoint", help="checkpoint.npz written by `bss2emu train`")
+    parser.add_argument("--mnist-dir", help="directory with the MNIST IDX files, if moved")
+    parser.add_argument("--split", choices=("test", "validation", "train"), default="test",
+                        help="which split to evaluate (default test)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, evaluate in software, print the accuracy."""
+    try:
+        state = load_checkpoint(args.checkpoint)
+        config = state.config
+        if args.mnist_dir is not None:
+            config.mnist_dir = args.mnist_dir
+        data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
+        trainer = Trainer(config, data, SoftwareBackend(), state)
+    except LearningInputError as err:
+        raise UserError(str(err)) from None
+    split = getattr(data, args.split)
+    from host.learning.trainer import evaluate
+
+    _, accuracy, _ = evaluate(trainer.network, trainer.backend, split, config.eval_batch_size,
+                              trainer.loss)
+    print(f"{args.split} accuracy {100 * accuracy:.2f} % ({len(split)} samples, "
+          f"{config.dataset}, {state.epoch} epochs)")
+    return 0

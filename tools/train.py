@@ -1,0 +1,127 @@
+"""`bss2emu train`: first-spike-time training with exact gradients (paper defaults)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tqdm import tqdm
+
+from host.learning.backend import ForwardBackend, SoftwareBackend
+from host.learning.checkpoint import load_checkpoint, save_checkpoint
+from host.learning.config import TrainConfig, default_config
+from host.learning.dataset import DATASETS, load_dataset
+from host.learning.errors import LearningInputError
+from host.learning.trainer import Trainer
+from tools.cli import UserError
+
+HELP = "train a first-spike-time network (Yin-Yang, digits or MNIST) with exact gradients"
+MODES = ("software", "chip", "onchip")
+CHECKPOINT = "checkpoint.npz"
+METRICS = "metrics.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `bss2emu train`."""
+    parser.add_argument("--dataset", metavar="{" + ",".join(DATASETS) + "}",
+                        help="data set (default yinyang)")
+    parser.add_argument("--mode", choices=MODES, default="software",
+                        help="where the forward pass runs (default software)")
+    parser.add_argument("--epochs", type=int, help="total epochs (default: the paper's)")
+    parser.add_argument("--seed", type=int,
+                        help="seed of initialisation, batch order and noise (default 0)")
+    parser.add_argument("--tau-ratio", type=int, choices=(1, 2),
+                        help="tau_m / tau_s: 1 (Lambert W) or 2 (log/sqrt) (default 1)")
+    parser.add_argument("--mnist-dir", help="directory with the MNIST IDX files (--dataset mnist)")
+    parser.add_argument("--out", default="runs/train", help="output directory (default runs/train)")
+    parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
+    parser.add_argument("--plot", action="store_true", help="write PNG figures into --out")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def make_backend(mode: str) -> ForwardBackend:
+    """The forward backend of a training mode."""
+    if mode == "software":
+        return SoftwareBackend()
+    raise UserError(f"mode '{mode}' is not available yet")
+
+
+def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, object]:
+    """The run's configuration and, when resuming, the checkpoint state."""
+    if args.resume is None:
+        config = default_config(args.dataset or "yinyang", args.tau_ratio or 1)
+        if args.seed is not None:
+            config.seed = args.seed
+        state = None
+    else:
+        state = load_checkpoint(args.resume)
+        config = state.config
+        for option, value in (("dataset", args.dataset), ("tau_ratio", args.tau_ratio),
+                              ("seed", args.seed)):
+            if value is not None and value != getattr(config, option):
+                raise UserError(
+                    f"--{option.replace('_', '-')} {value} conflicts with the checkpoint's "
+                    f"{getattr(config, option)}"
+                )
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise UserError("--epochs must be at least 1")
+        config.epochs = args.epochs
+    if args.mnist_dir is not None:
+        config.mnist_dir = args.mnist_dir
+    return config, state
+
+
+def write_metrics(out: Path, trainer: Trainer, mode: str, test: dict | None) -> None:
+    """metrics.json: config, per-epoch metrics and (at the end) the test result."""
+    metrics = {
+        "mode": mode,
+        "config": trainer.config.to_dict(),
+        "epochs": trainer.history,
+        "test_accuracy": None if test is None else test["accuracy"],
+        "test_loss": None if test is None else test["loss"],
+    }
+    tmp = out / (METRICS + ".tmp")
+    tmp.write_text(json.dumps(metrics, indent=1))
+    tmp.replace(out / METRICS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, checkpointing every epoch; print the test accuracy at the end."""
+    backend = make_backend(args.mode)
+    try:
+        config, state = resolve_config(args)
+        data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
+        trainer = Trainer(config, data, backend, state)
+    except LearningInputError as err:
+        raise UserError(str(err)) from None
+    if trainer.epoch > config.epochs:
+        raise UserError(f"the checkpoint already has {trainer.epoch} epochs (> --epochs)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = not args.no_progress
+
+    def after_epoch(t: Trainer) -> None:
+        save_checkpoint(out / CHECKPOINT, t.state())
+        write_metrics(out, t, args.mode, None)
+        m = t.history[-1]
+        tqdm.write(
+            f"epoch {m['epoch']:4d}  loss {m['train_loss']:.4f}"
+            f"  train {100 * m['train_accuracy']:.2f} %"
+            f"  validation {100 * m['validation_accuracy']:.2f} %  bumps {m['bumped_batches']}"
+            f"  {m['seconds']:.2f} s"
+        )
+
+    trainer.train(config.epochs, progress=progress, on_epoch=after_epoch)
+    test_loss, test_acc, test_times = trainer.test()
+    save_checkpoint(out / CHECKPOINT, trainer.state())
+    write_metrics(out, trainer, args.mode, {"accuracy": test_acc, "loss": test_loss})
+    print(f"test accuracy {100 * test_acc:.2f} % ({len(data.test)} samples); results in {out}")
+    if args.plot:
+        from host.learning import plots
+
+        plots.plot_learning_curves(trainer.history, out / "learning_curves.png")
+        plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")
+        if config.dataset == "yinyang":
+            plots.plot_yinyang_class_map(trainer.network, backend, data.test, out / "class_map.png")
+    return 0
