@@ -35,10 +35,22 @@ class TrainConfig:
     max_dw_norm: float | None = 0.2
     mnist_dir: str | None = None
     split_seed: int = 0
+    # neuron parameters the gradients assume, if they differ from the forward model's (on a
+    # chip: the calibrated leak/threshold/g_leak/tau_syn); None means the software defaults
+    backward_neuron: dict | None = None
 
     def neuron_params(self) -> NeuronParams:
         """Software neuron model for the configured tau_m / tau_s."""
         return NeuronParams.software_default(self.tau_ratio)
+
+    def backward_params(self) -> NeuronParams:
+        """Neuron model of the backward pass."""
+        if self.backward_neuron is None:
+            return self.neuron_params()
+        try:
+            return NeuronParams(**{"tau_ratio": self.tau_ratio, **self.backward_neuron})
+        except (TypeError, ValueError) as err:
+            raise LearningInputError(f"invalid backward_neuron parameters: {err}") from None
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

@@ -63,10 +63,13 @@ class Trainer:
             self.network = Network.initialise(
                 sizes, config.bias_times, init, config.neuron_params(), init_rng
             )
+            self.network.backward_params = config.backward_params()
             self.epoch = 0
             self.history: list[dict] = []
         else:
-            self.network = Network(state.weights, config.bias_times, config.neuron_params())
+            self.network = Network(
+                state.weights, config.bias_times, config.neuron_params(), config.backward_params()
+            )
             if self.network.sizes != sizes:
                 raise LearningInputError(
                     f"checkpoint network {self.network.sizes} does not fit the data ({sizes})"

@@ -159,3 +159,12 @@ def test_network_rejects_bad_inputs() -> None:
     with pytest.raises(LearningInputError, match="does not fit"):
         state = Trainer(small_config(), small_data(100), SoftwareBackend()).state()
         Trainer(small_config(), load_dataset("digits"), SoftwareBackend(), state)
+
+
+def test_backward_neuron_parameters_reach_the_network() -> None:
+    hw = {"leak": 0.7, "threshold": 1.08, "g_leak": 4.0, "tau_syn": 1.0}
+    trainer = Trainer(small_config(backward_neuron=hw), small_data(100), SoftwareBackend())
+    assert trainer.network.backward_params == NeuronParams(tau_ratio=1, **hw)
+    assert trainer.network.params == NeuronParams.software_default(1)
+    with pytest.raises(LearningInputError, match="backward_neuron"):
+        Trainer(small_config(backward_neuron={"leak": 2.0}), small_data(100), SoftwareBackend())
