@@ -1,0 +1,272 @@
+"""Link framing: 64-bit words in CRC-protected, self-synchronising frames over byte streams.
+
+Modelled on the HostARQ frame of sctrltp (bss2-facts §5.4: ACK 32, SEQ 32, PTYPE 16, LEN 16
+in 64-bit words, big-endian, then LEN payload words) with a sync word in front and two
+CRC-32s, so a receiver on a byte stream (TCP, pty, serial) can find the next good frame
+after garbage, truncation or flipped bits:
+
+    offset  size     field
+    0       4        SYNC         0xE71DB52C
+    4       4        ACK          last SEQ the sender has received (informational)
+    8       4        SEQ          frame counter of the sender, +1 per frame, wraps at 2**32
+    12      2        PTYPE        packet type (PacketType)
+    14      2        LEN          payload length in 64-bit words
+    16      4        HEADER_CRC   CRC-32 (zlib) of bytes 0..15
+    20      8*LEN    PAYLOAD      LEN big-endian 64-bit words
+    20+8LEN 4        FRAME_CRC    CRC-32 (zlib) of bytes 0..20+8LEN-1 (header and payload)
+
+The header CRC rejects a corrupted LEN or PTYPE before the reader waits for a payload; on any
+error the reader resumes the sync search one byte after the rejected sync, so no later good
+frame is lost.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from collections import Counter, deque
+from dataclasses import dataclass
+from enum import IntEnum
+
+import construct as cs
+import numpy as np
+
+SYNC = 0xE71D_B52C
+
+#: the frame header, declared once; the fast `struct` format below is derived from it
+HEADER = cs.Struct(
+    "sync" / cs.Const(SYNC, cs.Int32ub),
+    "ack" / cs.Int32ub,
+    "seq" / cs.Int32ub,
+    "ptype" / cs.Int16ub,
+    "length" / cs.Int16ub,
+    "header_crc" / cs.Int32ub,
+)
+TRAILER = cs.Struct("frame_crc" / cs.Int32ub)
+
+
+def _format(layout: cs.Struct) -> struct.Struct:
+    """The `struct` format of a Struct of big-endian integer fields (fast path, same layout)."""
+    codes = []
+    for sub in layout.subcons:
+        field = sub.subcon.subcon if isinstance(sub.subcon, cs.Const) else sub.subcon
+        codes.append(field.fmtstr.lstrip("<>=!"))
+    return struct.Struct(">" + "".join(codes))
+
+
+_HEADER_FMT = _format(HEADER)
+_TRAILER_FMT = _format(TRAILER)
+HEADER_BYTES = HEADER.sizeof()
+CRC_COVERED = HEADER_BYTES - 4  # the header CRC covers everything before itself
+TRAILER_BYTES = TRAILER.sizeof()
+SYNC_BYTES = SYNC.to_bytes(4, "big")
+WORD_BYTES = 8
+#: largest LEN this link accepts (sctrltp's UDP frames stop at 180; a byte stream allows more)
+MAX_PAYLOAD_WORDS = 4096
+SEQ_MODULUS = 1 << 32
+
+
+class PacketType(IntEnum):
+    """PTYPE values (sctrltp_defines.h, hxcomm arqconnection.h)."""
+
+    ARQ_STAT = 0x0002
+    UT = 0x0010
+    ARQ_RESET = 0x5000
+    FLUSH = 0x8000
+    LOOPBACK = 0x8001
+    CFG = 0x8002
+    STATS = 0x8004
+    PERFTEST = 0x8006
+
+
+#: allowed payload lengths (min, max words) per type; None = up to the reader's maximum
+LENGTHS: dict[PacketType, tuple[int, int | None]] = {
+    PacketType.ARQ_STAT: (0, None),
+    PacketType.UT: (1, None),
+    PacketType.ARQ_RESET: (1, 1),   # one word carrying the magic 0xABABABAB
+    PacketType.FLUSH: (0, 0),
+    PacketType.LOOPBACK: (0, None),
+    PacketType.CFG: (0, None),
+    PacketType.STATS: (0, None),
+    PacketType.PERFTEST: (0, None),
+}
+ARQ_RESET_MAGIC = 0xABAB_ABAB
+
+
+class LinkError(ValueError):
+    """A frame that cannot be built (bad type or length)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One received or to-be-sent frame."""
+
+    ptype: PacketType
+    seq: int
+    ack: int
+    words: np.ndarray  # uint64 payload
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Frame) and (self.ptype, self.seq, self.ack)
+                == (other.ptype, other.seq, other.ack)
+                and np.array_equal(self.words, other.words))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
+                 ack: int = 0, max_words: int = MAX_PAYLOAD_WORDS) -> bytes:
+    """Serialise one frame; raises `LinkError` for a length its type or the link forbids."""
+    payload = np.asarray(words, dtype=np.uint64).astype(">u8").tobytes()
+    length = len(payload) // WORD_BYTES
+    ptype = PacketType(ptype)
+    low, high = LENGTHS[ptype]
+    if length > max_words or not low <= length <= (max_words if high is None else high):
+        raise LinkError(f"{ptype.name} frame cannot carry {length} words")
+    head = _HEADER_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length, 0)
+    head = head[:CRC_COVERED] + zlib.crc32(head[:CRC_COVERED]).to_bytes(4, "big")
+    return head + payload + _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head)))
+
+
+class FrameWriter:
+    """Numbers outgoing frames and splits long word arrays into maximal frames."""
+
+    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS) -> None:
+        self.max_words = max_words
+        self.seq = 0
+        self.ack = 0
+
+    def frame(self, ptype: PacketType, words: np.ndarray | list[int]) -> bytes:
+        """One frame with the next sequence number."""
+        out = encode_frame(ptype, words, self.seq, self.ack, self.max_words)
+        self.seq = (self.seq + 1) % SEQ_MODULUS
+        return out
+
+    def frames(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> bytes:
+        """All words in as few frames as the maximum length allows."""
+        words = np.asarray(words, np.uint64)
+        return b"".join(self.frame(ptype, words[i:i + self.max_words])
+                        for i in range(0, len(words), self.max_words))
+
+
+#: error kinds counted by the reader
+ERROR_KINDS = ("bad_crc", "bad_length", "unknown_type", "oversize", "truncated",
+               "sequence_gap")
+
+
+@dataclass(frozen=True)
+class FrameError:
+    """One rejected frame: what was wrong and where (byte offset in the whole stream)."""
+
+    kind: str
+    offset: int
+    detail: str
+
+
+class FrameReader:
+    """Incremental byte stream -> frames decoder that resynchronises after any damage.
+
+    `feed(data)` returns the frames completed so far.  `flush()` declares that the bytes of a
+    pending partial frame will never be completed (call it after a receive timeout): the
+    partial frame counts as `truncated` and any frames behind it are released.
+    """
+
+    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS, keep_errors: int = 64) -> None:
+        self.max_words = max_words
+        self.errors: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
+        self.recent: deque[FrameError] = deque(maxlen=keep_errors)
+        self.garbage_bytes = 0
+        self.frames_ok = 0
+        self._buf = bytearray()
+        self._offset = 0          # stream offset of _buf[0]
+        self._next_seq: int | None = None
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held back (a partial frame or a partial sync word)."""
+        return len(self._buf)
+
+    def report(self) -> str:
+        """One line summarising frames and errors."""
+        errs = ", ".join(f"{k} {v}" for k, v in self.errors.items() if v) or "no errors"
+        return f"{self.frames_ok} frames, {self.garbage_bytes} garbage bytes, {errs}"
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Consume bytes; return every frame they complete."""
+        self._buf += data
+        return self._scan(final=False)
+
+    def flush(self) -> list[Frame]:
+        """Give up on a pending partial frame and release what follows it."""
+        return self._scan(final=True)
+
+    def _error(self, kind: str, pos: int, detail: str) -> None:
+        self.errors[kind] += 1
+        self.recent.append(FrameError(kind, self._offset + pos, detail))
+
+    def _scan(self, final: bool) -> list[Frame]:
+        buf, out, pos = self._buf, [], 0
+        while True:
+            at = buf.find(SYNC_BYTES, pos)
+            if at < 0:
+                keep = len(buf) if final else max(pos, len(buf) - (len(SYNC_BYTES) - 1))
+                self.garbage_bytes += keep - pos
+                pos = keep
+                break
+            self.garbage_bytes += at - pos
+            pos = at
+            frame, reason, end = self._try_frame(buf, pos, final)
+            if frame is None and reason is None:
+                break  # wait for more bytes
+            if reason is not None:
+                self._error(*reason)
+                self.garbage_bytes += 1  # the rejected sync's first byte
+                pos += 1
+                continue
+            out.append(frame)
+            pos = end
+        del buf[:pos]
+        self._offset += pos
+        return out
+
+    def _try_frame(self, buf: bytearray, pos: int, final: bool
+                   ) -> tuple[Frame | None, tuple[str, int, str] | None, int]:
+        """A frame starting at a sync word: (frame, None, end), (None, reason, 0) if it must be
+        rejected, or (None, None, 0) if more bytes are needed."""
+        if len(buf) - pos < HEADER_BYTES:
+            return None, (("truncated", pos, "stream ends inside a header") if final else None), 0
+        _, ack, seq, ptype, length, hcrc = _HEADER_FMT.unpack_from(buf, pos)
+        reason = self._check_header(buf, pos, ptype, length, hcrc)
+        if reason:
+            return None, reason, 0
+        end = pos + HEADER_BYTES + length * WORD_BYTES + TRAILER_BYTES
+        if len(buf) < end:
+            return None, (("truncated", pos, f"{end - len(buf)} bytes missing")
+                          if final else None), 0
+        (crc,) = _TRAILER_FMT.unpack_from(buf, end - TRAILER_BYTES)
+        if zlib.crc32(memoryview(buf)[pos:end - TRAILER_BYTES]) != crc:
+            return None, ("bad_crc", pos, "frame CRC mismatch"), 0
+        payload = bytes(buf[pos + HEADER_BYTES:end - TRAILER_BYTES])
+        return self._accept(PacketType(ptype), seq, ack, payload, pos), None, end
+
+    def _check_header(self, buf: bytearray, pos: int, ptype: int, length: int, hcrc: int
+                      ) -> tuple[str, int, str] | None:
+        """Why this header must be rejected, or None."""
+        if zlib.crc32(memoryview(buf)[pos:pos + CRC_COVERED]) != hcrc:
+            return "bad_crc", pos, "header CRC mismatch"
+        if ptype not in PacketType._value2member_map_:
+            return "unknown_type", pos, f"PTYPE {ptype:#06x}"
+        if length > self.max_words:
+            return "oversize", pos, f"LEN {length} > {self.max_words}"
+        low, high = LENGTHS[PacketType(ptype)]
+        if not low <= length <= (self.max_words if high is None else high):
+            return "bad_length", pos, f"{PacketType(ptype).name} with LEN {length}"
+        return None
+
+    def _accept(self, ptype: PacketType, seq: int, ack: int, payload: bytes, pos: int
+                ) -> Frame:
+        if self._next_seq is not None and seq != self._next_seq:
+            self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
+        self._next_seq = (seq + 1) % SEQ_MODULUS
+        self.frames_ok += 1
+        words = np.frombuffer(payload, ">u8").astype(np.uint64)
+        return Frame(ptype, seq, ack, words)
