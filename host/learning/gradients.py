@@ -22,42 +22,42 @@ def spike_time_jacobians(
     """
     tau = params.tau_syn
     scaled = in_times / tau
-    shift = np.where(np.isfinite(scaled), scaled, np.inf).min(axis=1)
+    shift = scaled.min(axis=1)
     shift = np.where(np.isfinite(shift), shift, 0.0)
     t = scaled - shift[:, None]
     big_t = out_times / tau - shift[:, None]
+    fires = np.isfinite(big_t)
+    big_t0 = np.where(fires, big_t, 0.0)
     t_fin = np.isfinite(t)
     t0 = np.where(t_fin, t, 0.0)
-    causal = (
-        t_fin[:, :, None] & (t[:, :, None] <= big_t[:, None, :]) & np.isfinite(big_t)[:, None, :]
-    )
-    e1 = np.exp(np.where(t_fin, t, -np.inf))
-    we1 = np.where(causal, weights[None] * e1[:, :, None], 0.0)
+    causal = (t[:, :, None] <= big_t[:, None, :]) & fires[:, None, :]  # inf inputs never causal
+    e1c = np.where(causal, np.exp(t0)[:, :, None], 0.0)  # e^{t_i} on the causal set, else 0
+    we1 = weights[None] * e1c
     a1 = we1.sum(axis=1)
     c = params.c
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if params.tau_ratio == 1:
             b = np.einsum("bnm,bn->bm", we1, t0)
             log_mz = np.log(c / a1) + b / a1
-            valid = (a1 > 0) & (log_mz <= -1.0) & np.isfinite(big_t)
+            valid = (a1 > 0) & (log_mz <= -1.0) & fires
             one_plus_w = np.zeros_like(a1)
             one_plus_w[valid] = 1.0 + lambertw0(-np.exp(log_mz[valid]))
+            valid &= one_plus_w > 0
             inv = np.where(valid, 1.0 / (a1 * one_plus_w), 0.0)[:, None, :]
-            lag = big_t[:, None, :] - t0[:, :, None]  # (T - t_i) / tau_s
-            d_w = -tau * e1[:, :, None] * lag * inv
-            d_t = -weights[None] * e1[:, :, None] * (lag - 1.0) * inv
+            lag = big_t0[:, None, :] - t0[:, :, None]  # (T - t_i) / tau_s
+            scaled_e = e1c * inv
+            d_w = -tau * scaled_e * lag
+            d_t = -weights[None] * scaled_e * (lag - 1.0)
         else:
-            e2 = np.sqrt(e1)
-            a2 = np.einsum("bnm,bn->bm", np.where(causal, weights[None], 0.0), e2)
+            e2c = np.sqrt(e1c)
+            a2 = (weights[None] * e2c).sum(axis=1)
             s = np.sqrt(a2 * a2 - 4.0 * a1 * c)
-            valid = (a1 > 0) & (s > 0) & np.isfinite(big_t)
-            amp = np.where(valid, (1.0 + c / s * np.exp(big_t / 2.0)) / a1, 0.0)[:, None, :]
+            valid = (a1 > 0) & (s > 0) & fires
+            amp = np.where(valid, (1.0 + c / s * np.exp(big_t0 / 2.0)) / a1, 0.0)[:, None, :]
             inv_s = np.where(valid, 1.0 / s, 0.0)[:, None, :]
-            core = 2.0 * amp * e1[:, :, None] - e2[:, :, None] * inv_s
-            d_w = tau * (2.0 * amp * e1[:, :, None] - 2.0 * e2[:, :, None] * inv_s)
+            core = 2.0 * amp * e1c - e2c * inv_s
+            d_w = tau * (core - e2c * inv_s)
             d_t = weights[None] * core
-    d_w = np.where(causal & np.isfinite(d_w), d_w, 0.0)
-    d_t = np.where(causal & np.isfinite(d_t), d_t, 0.0)
     return d_w, d_t
 
 
