@@ -7,7 +7,7 @@ from host.learning.backend import SoftwareBackend
 from host.learning.checkpoint import load_checkpoint
 from host.learning.dataset import load_dataset
 from host.learning.errors import LearningInputError
-from host.learning.trainer import Trainer
+from host.learning.trainer import Trainer, evaluate
 from tools.cli import UserError
 
 HELP = "print the test accuracy of a trained network (checkpoint from `bss2emu train`)"
@@ -33,8 +33,6 @@ def run(args: argparse.Namespace) -> int:
     except LearningInputError as err:
         raise UserError(str(err)) from None
     split = getattr(data, args.split)
-    from host.learning.trainer import evaluate
-
     _, accuracy, _ = evaluate(trainer.network, trainer.backend, split, config.eval_batch_size,
                               trainer.loss)
     print(f"{args.split} accuracy {100 * accuracy:.2f} % ({len(split)} samples, "
