@@ -44,7 +44,8 @@ class SpikeTimeLoss:
 
 
 def predictions(out_times: np.ndarray) -> np.ndarray:
-    """Index of the earliest label neuron; -1 where no label neuron fires (always wrong)."""
-    valid = np.isfinite(out_times).any(axis=1)
+    """Index of the earliest label neuron; -1 (always wrong) where none fires or a time is NaN
+    (NaN counts as earliest, as in the paper's evaluation)."""
+    valid = np.isfinite(out_times).any(axis=1) & ~np.isnan(out_times).any(axis=1)
     earliest = np.argmin(np.where(np.isnan(out_times), np.inf, out_times), axis=1)
     return np.where(valid, earliest, -1)

@@ -44,7 +44,7 @@ def _ce(t: np.ndarray, label: int) -> float:
 
 def test_predictions_count_silent_and_nan_as_wrong() -> None:
     out = np.array([[1.0, 0.5], [np.inf, np.inf], [np.nan, np.inf], [2.0, np.nan]])
-    np.testing.assert_array_equal(predictions(out), [1, -1, -1, 0])
+    np.testing.assert_array_equal(predictions(out), [1, -1, -1, -1])
 
 
 def test_adam_matches_reference_update() -> None:
