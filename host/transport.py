@@ -1,0 +1,91 @@
+"""Framed 64-bit word transport over any pyserial URL (socket://host:port, a pty or serial path,
+loop://).
+
+Sends words in link frames (`protocol.link`) and receives frames with a deadline: nothing
+blocks longer than the timeout, link damage is counted by the frame reader and never raised,
+and a lost or closed connection raises `TransportError`.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import numpy as np
+import serial
+
+from protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
+
+
+class TransportError(ConnectionError):
+    """The connection failed or was closed."""
+
+
+class TransportTimeout(TransportError, TimeoutError):
+    """No complete frame arrived before the deadline."""
+
+
+class Transport:
+    """One framed connection. Use `Transport.open(url)`; close it (or use `with`)."""
+
+    def __init__(self, port: serial.SerialBase, timeout: float = 5.0,
+                 max_words: int = MAX_PAYLOAD_WORDS) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.writer = FrameWriter(max_words)
+        self.reader = FrameReader(max_words)
+        self._ready: deque[Frame] = deque()
+
+    @classmethod
+    def open(cls, url: str, timeout: float = 5.0, max_words: int = MAX_PAYLOAD_WORDS
+             ) -> Transport:
+        """Open a pyserial URL or device path."""
+        try:
+            port = serial.serial_for_url(url, timeout=timeout, write_timeout=timeout)
+        except (serial.SerialException, OSError, ValueError) as err:
+            raise TransportError(f"cannot open {url}: {err}") from err
+        return cls(port, timeout, max_words)
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the port (idempotent)."""
+        self.port.close()
+
+    def send(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> None:
+        """Send words in as many maximal frames as needed (at least one frame)."""
+        words = np.asarray(words, np.uint64)
+        data = self.writer.frames(words, ptype) if len(words) else self.writer.frame(ptype, [])
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except (serial.SerialException, OSError) as err:
+            raise TransportError(f"send failed: {err}") from err
+
+    def receive(self, timeout: float | None = None) -> Frame:
+        """The next good frame; `TransportTimeout` if none completes within the timeout.
+
+        At the deadline a partial frame is given up (`FrameReader.flush`), so a frame cut short
+        by the sender costs one timeout but never hides the frames behind it.
+        """
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not self._ready:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._ready.extend(self.reader.flush())
+                if self._ready:
+                    break
+                raise TransportTimeout(f"no frame within the timeout ({self.reader.report()})")
+            self._ready.extend(self.reader.feed(self._read(remaining)))
+        return self._ready.popleft()
+
+    def _read(self, timeout: float) -> bytes:
+        """Whatever bytes arrive within `timeout` (at least one, unless it expires)."""
+        try:
+            self.port.timeout = timeout
+            return self.port.read(max(1, self.port.in_waiting))
+        except (serial.SerialException, OSError) as err:
+            raise TransportError(f"receive failed: {err}") from err
