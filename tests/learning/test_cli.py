@@ -93,3 +93,18 @@ def test_wrong_image_size_and_checkpoint_version(bss2emu, tmp_path: Path) -> Non
     _assert_user_error(
         bss2emu("train", "--resume", str(out / CHECKPOINT), "--seed", "7"), "conflicts"
     )
+
+
+def test_train_and_evaluate_on_mnist_idx_files(bss2emu, tmp_path: Path) -> None:
+    from test_datasets import write_mnist
+
+    write_mnist(tmp_path, n_train=60, n_test=20)
+    out = tmp_path / "run"
+    rc, stdout, _ = bss2emu("train", "--dataset", "mnist", "--mnist-dir", str(tmp_path),
+                            "--epochs", "1", "--out", str(out), "--no-progress", "--plot")
+    assert rc == 0 and "(20 samples)" in stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["hidden"] == [128] and metrics["config"]["bias_times"] == [[], []]
+    assert (out / "label_times.png").exists() and not (out / "class_map.png").exists()
+    rc, stdout, _ = bss2emu("evaluate", str(out / CHECKPOINT), "--split", "validation")
+    assert rc == 0 and "validation accuracy" in stdout
