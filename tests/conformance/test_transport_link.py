@@ -11,7 +11,15 @@ import pytest
 
 from host.transport import Transport, TransportError, TransportTimeout
 from protocol.link import FrameWriter, PacketType
-from protocol.ut import Direction, decode, encode, omnibus_writes, wait_until
+from protocol.ut import (
+    Direction,
+    LoopbackKind,
+    decode,
+    encode,
+    loopback,
+    omnibus_writes,
+    wait_until,
+)
 
 TIMEOUT = 5.0
 
@@ -153,3 +161,10 @@ def test_pty_round_trip():
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_in_process_loop_url_round_trip():
+    program = [wait_until(5), loopback(LoopbackKind.HALT)]
+    with Transport.open("loop://", timeout=TIMEOUT) as link:
+        link.send(encode(program, Direction.TO_FPGA))
+        assert decode(link.receive().words, Direction.TO_FPGA) == program
