@@ -175,3 +175,50 @@ def test_gradient_clipping_drops_large_per_sample_neuron_gradients() -> None:
     np.testing.assert_allclose(clipped, (per_sample * keep[:, None, :]).sum(axis=0))
     unclipped, _ = layer_backward(t_in, w, t_out, err, params)
     assert not np.allclose(clipped, unclipped)
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_measured_times_use_paper_formulas_with_causal_set_from_measured_time(ratio: int) -> None:
+    """With hardware-measured output times (not the model's), the causal set is {t_i <= T} and
+    the closed-form derivatives take the measured T, W / S from the causal inputs."""
+    import scipy.special
+
+    params = NeuronParams(tau_ratio=ratio, leak=0.7, threshold=1.08, g_leak=4.0)
+    rng = np.random.default_rng(21)
+    t_in = rng.uniform(0.0, 2.0, (40, 5))
+    w = rng.normal(2.0, 1.5, (5, 3)) * (3.0 if ratio == 2 else 1.0)
+    measured = first_spike_times(t_in, w, params) + rng.normal(0, 0.05, (40, 3))
+    d_w, d_t = spike_time_jacobians(t_in, w, measured, params)
+    c = params.c
+    n_checked = 0
+    for b in range(40):
+        for k in range(3):
+            big_t = measured[b, k]
+            causal = t_in[b] <= big_t
+            e1 = np.exp(t_in[b]) * causal
+            e2 = np.exp(t_in[b] / 2) * causal
+            a1 = np.sum(w[:, k] * e1)
+            if not np.isfinite(big_t) or a1 <= 0:
+                assert np.all(d_w[b, :, k] == 0)
+                continue
+            if ratio == 1:
+                z = -(c / a1) * np.exp(np.sum(w[:, k] * t_in[b] * e1) / a1)
+                if z < -np.exp(-1):
+                    assert np.all(d_w[b, :, k] == 0)
+                    continue
+                lw = scipy.special.lambertw(z).real
+                exp_w = -e1 * (big_t - t_in[b]) / (a1 * (1 + lw))
+                exp_t = -w[:, k] * e1 * (big_t - t_in[b] - 1) / (a1 * (1 + lw))
+            else:
+                a2 = np.sum(w[:, k] * e2)
+                if a2**2 - 4 * a1 * c <= 0:
+                    assert np.all(d_w[b, :, k] == 0)
+                    continue
+                s = np.sqrt(a2**2 - 4 * a1 * c)
+                fac = (1 + c / s * np.exp(big_t / 2)) * e1 / a1
+                exp_w = 2 * (fac - e2 / s)
+                exp_t = w[:, k] * (2 * fac - e2 / s)
+            np.testing.assert_allclose(d_w[b, :, k], exp_w * causal, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(d_t[b, :, k], exp_t * causal, rtol=1e-9, atol=1e-12)
+            n_checked += 1
+    assert n_checked > 60
