@@ -67,20 +67,18 @@ class _CState:
                                                 ffi.from_buffer(arr)))
 
 
-def _with_capacity(run, state: NeuronState, guess: int):
-    """Call run(capacity) with a growing spike buffer, restoring the state after an overflow."""
-    capacity = max(1024, guess)
-    backup = state.copy()
-    while True:
-        spike_tick = np.empty(capacity, np.int64)
-        spike_neuron = np.empty(capacity, np.int32)
-        status, n, extra = run(_CState(state), spike_tick, spike_neuron, capacity)
-        if status != lib.BSS2_ERR_CAPACITY:
-            _ensure(status)
-            return spike_tick[:n].copy(), spike_neuron[:n].copy(), extra
-        for name, value in backup.copy().__dict__.items():
-            setattr(state, name, value)
-        capacity *= 4
+def _collect(status: int, spikes) -> tuple[np.ndarray, np.ndarray]:
+    """Copy the engine's spike buffers into numpy arrays and free them."""
+    try:
+        _ensure(status)
+        n = spikes.n
+        ticks = np.frombuffer(ffi.buffer(spikes.tick, 8 * n), np.int64).copy() if n else \
+            np.zeros(0, np.int64)
+        neurons = np.frombuffer(ffi.buffer(spikes.neuron, 4 * n), np.int32).copy() if n else \
+            np.zeros(0, np.int32)
+        return ticks, neurons
+    finally:
+        lib.bss2_spikes_free(spikes)
 
 
 def event_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
@@ -88,17 +86,10 @@ def event_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source:
     """Run the exact event-driven engine for t_end chip ticks; returns (spike ticks, neurons)."""
     in_tick = np.ascontiguousarray(in_tick, np.int64)
     in_source = np.ascontiguousarray(in_source, np.int32)
-    n_out = ffi.new("int64_t *")
-
-    def run(cstate, spike_tick, spike_neuron, capacity):
-        status = lib.bss2_event_run(
-            net.struct, cstate.struct, _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source),
-            in_tick.size, int(t_end), _ptr("int64_t *", spike_tick),
-            _ptr("int32_t *", spike_neuron), capacity, n_out)
-        return status, n_out[0], None
-
-    ticks, neurons, _ = _with_capacity(run, state, 4 * in_tick.size + 8 * net.tables.n_neurons)
-    return ticks, neurons
+    spikes = ffi.new("bss2_spikes *")
+    status = lib.bss2_event_run(net.struct, _CState(state).struct, _ptr("int64_t *", in_tick),
+                                _ptr("int32_t *", in_source), in_tick.size, int(t_end), spikes)
+    return _collect(status, spikes)
 
 
 def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
@@ -111,17 +102,13 @@ def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_sourc
     trace_neurons = np.ascontiguousarray(trace_neurons, np.int32)
     n_samples = int(np.floor((t_end - 1e-9) / trace_interval)) + 2 if trace_neurons.size else 0
     trace = np.zeros((n_samples, trace_neurons.size), np.float64)
-    n_out = ffi.new("int64_t *")
     n_trace = ffi.new("int64_t *")
-
-    def run(cstate, spike_tick, spike_neuron, capacity):
-        status = lib.bss2_stepped_run(
-            net.struct, cstate.struct, _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source),
-            in_tick.size, int(t_end), int(substeps), _ptr("int32_t *", active), active.size,
-            _ptr("int32_t *", trace_neurons), trace_neurons.size, float(trace_interval),
-            _ptr("double *", trace), n_samples, n_trace, _ptr("int64_t *", spike_tick),
-            _ptr("int32_t *", spike_neuron), capacity, n_out)
-        return status, n_out[0], n_trace[0]
-
-    ticks, neurons, n_tr = _with_capacity(run, state, 4 * in_tick.size + 8 * net.tables.n_neurons)
-    return ticks, neurons, trace[:n_tr]
+    spikes = ffi.new("bss2_spikes *")
+    status = lib.bss2_stepped_run(
+        net.struct, _CState(state).struct, _ptr("int64_t *", in_tick),
+        _ptr("int32_t *", in_source), in_tick.size, int(t_end), int(substeps),
+        _ptr("int32_t *", active), active.size, _ptr("int32_t *", trace_neurons),
+        trace_neurons.size, float(trace_interval), _ptr("double *", trace), n_samples, n_trace,
+        spikes)
+    ticks, neurons = _collect(status, spikes)
+    return ticks, neurons, trace[:n_trace[0]]

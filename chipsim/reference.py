@@ -15,6 +15,7 @@ from .engine_types import Mode, NetworkTables, NeuronState
 
 DEGENERATE_REL = 1e-6
 ROOT_TOL = 1e-7
+CRIT_TOL = 1e-4
 MAX_ITER = 200
 _MASK64 = (1 << 64) - 1
 INF = math.inf
@@ -42,12 +43,7 @@ def membrane(dt, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
 
 
 def _slope(dt, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
-    s = -(v - e_leak) / tau_mem
-    if je0 != 0.0:
-        s += je0 * math.exp(-dt / tau_exc)
-    if ji0 != 0.0:
-        s -= ji0 * math.exp(-dt / tau_inh)
-    return s
+    return -(v - e_leak) / tau_mem + je0 * math.exp(-dt / tau_exc) - ji0 * math.exp(-dt / tau_inh)
 
 
 class _ExpPoly:
@@ -61,6 +57,8 @@ class _ExpPoly:
         self.c1: list[float] = []
 
     def add(self, rate: float, c0: float, c1: float) -> None:
+        if c0 == 0.0 and c1 == 0.0:
+            return
         for k, r in enumerate(self.rate):
             if r == rate:
                 self.c0[k] += c0
@@ -104,12 +102,41 @@ class _ExpPoly:
         return g
 
 
-def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float) -> float:
+def _cap(f: _ExpPoly) -> float:
+    """Time beyond which the decaying terms of f cannot outweigh its constant (see lif.c)."""
+    c = 0.0
+    n_decay = 0
+    for r, c0, c1 in zip(f.rate, f.c0, f.c1, strict=True):
+        if r == 0.0:
+            if c1 != 0.0:
+                return INF
+            c = abs(c0)
+        else:
+            n_decay += 1
+    if c == 0.0:
+        return INF
+    cap = 0.0
+    for r, c0, c1 in zip(f.rate, f.c0, f.c1, strict=True):
+        if r == 0.0:
+            continue
+        if c1 == 0.0:
+            t = math.log(n_decay * abs(c0) / c) / r
+        else:
+            m = abs(c0) + 2.0 * abs(c1) / (2.718281828459045 * r)
+            t = 2.0 * math.log(n_decay * m / c) / r
+        if t > cap:
+            cap = t
+    return cap
+
+
+def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float, fb: float) -> float:
     lo, hi = a, b
     rising = fa < 0.0
-    t = 0.5 * (lo + hi)
+    t = a - fa * ((b - a) / (fb - fa))
+    if not (lo < t < hi):
+        t = 0.5 * (lo + hi)
     it = 0
-    while it < MAX_ITER and hi - lo > ROOT_TOL:
+    while it < MAX_ITER and hi - lo > CRIT_TOL:
         ft = f.eval(t)
         if ft == 0.0:
             return t
@@ -132,9 +159,18 @@ def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
     if len(f.rate) == 1:
         t = -f.c0[0] / f.c1[0]
         return [t] if a < t < b else []
+    if len(f.rate) == 2 and f.dimension() == 2:
+        q = -f.c0[1] / f.c0[0]
+        if q <= 0.0:
+            return []
+        t = math.log(q) / (f.rate[1] - f.rate[0])
+        return [t] if a < t < b else []
+    fs = f.shifted(f.slowest())
+    cap = _cap(fs)
+    if cap < b:
+        b = cap if cap > a else a
     g = f.scaled_derivative()
     crit = _zeros(g, a, b)
-    fs = f.shifted(f.slowest())
     out = []
     lo = a
     flo = fs.eval(lo)
@@ -142,7 +178,7 @@ def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
         hi = crit[i] if i < len(crit) else b
         fhi = fs.eval(hi)
         if (flo < 0.0 < fhi) or (flo > 0.0 > fhi):
-            out.append(_refine(fs, g, lo, hi, flo))
+            out.append(_refine(fs, g, lo, hi, flo, fhi))
         lo, flo = hi, fhi
     return out
 
@@ -173,21 +209,29 @@ def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horiz
         if bound < 0.0:
             return INF
     f = _ExpPoly()
-    f.add(0.0, rest, 0.0)
-    f.add(1.0 / tau_mem, v0 - e_leak, 0.0)
+    f.rate, f.c0, f.c1 = [0.0], [rest], [0.0]  # kept even when zero: df must be exactly f'
+    if v0 != e_leak:
+        f.add(1.0 / tau_mem, v0 - e_leak, 0.0)
     if je0 != 0.0:
         _add_synaptic(f, je0, tau_mem, tau_exc)
     if ji0 != 0.0:
         _add_synaptic(f, -ji0, tau_mem, tau_inh)
+    cap = _cap(f)
+    if rest < 0.0 and cap < horizon:
+        horizon = cap
     df = f.scaled_derivative()
     crit = _zeros(df, 0.0, horizon)
     args = (v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
     lo = 0.0
     for i in range(len(crit) + 1):
         hi = crit[i] if i < len(crit) else horizon
-        if membrane(hi, *args) >= theta:
+        vhi = membrane(hi, *args)
+        if vhi >= theta:
             a, b = lo, hi
-            t = 0.5 * (a + b)
+            va = membrane(lo, *args)
+            t = a + (theta - va) * ((b - a) / (vhi - va)) if vhi > va else 0.5 * (a + b)
+            if not (a < t < b):
+                t = 0.5 * (a + b)
             it = 0
             while it < MAX_ITER and b - a > ROOT_TOL:
                 v = membrane(t, *args)

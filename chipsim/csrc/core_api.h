@@ -6,7 +6,6 @@
 #define BSS2_MODE_REFRACTORY 3
 
 #define BSS2_OK 0
-#define BSS2_ERR_CAPACITY 1
 #define BSS2_ERR_UNSORTED 2
 #define BSS2_ERR_SOURCE 3
 #define BSS2_ERR_PARAMETER 4
@@ -57,16 +56,26 @@ typedef struct {
     uint32_t *spike_index;
 } bss2_state;
 
+/* Spikes recorded by a run, in buffers the engine grows as needed; free with bss2_spikes_free. */
+typedef struct {
+    int64_t *tick;
+    int32_t *neuron;
+    int64_t n;
+    int64_t capacity;
+} bss2_spikes;
+
+void bss2_spikes_free(bss2_spikes *spikes);
+
 int bss2_event_run(const bss2_network *net, bss2_state *st,
                    const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
-                   int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes);
+                   bss2_spikes *spikes);
 
 int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
                      int32_t substeps, const int32_t *active, int32_t n_active,
                      const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
                      double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
-                     int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes);
+                     bss2_spikes *spikes);
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
                            double tau_mem, double tau_exc, double tau_inh, double horizon);

@@ -4,6 +4,7 @@
 #define BSS2_ENGINE_COMMON_H
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include "core.h"
 #include "noise.h"
@@ -31,6 +32,29 @@ static inline double bss2_fire_tick(const bss2_network *net, const bss2_state *s
                                   BSS2_STREAM_JITTER));
     }
     return floor(tc + delay) + 1.0;
+}
+
+/* Append a spike, growing the buffers geometrically. */
+static inline int bss2_spikes_push(bss2_spikes *s, int64_t tick, int32_t neuron)
+{
+    if (s->n == s->capacity) {
+        int64_t cap = s->capacity ? 2 * s->capacity : 4096;
+        int64_t *t = (int64_t *)realloc(s->tick, sizeof(int64_t) * (size_t)cap);
+        if (!t) {
+            return BSS2_ERR_MEMORY;
+        }
+        s->tick = t;
+        int32_t *nn = (int32_t *)realloc(s->neuron, sizeof(int32_t) * (size_t)cap);
+        if (!nn) {
+            return BSS2_ERR_MEMORY;
+        }
+        s->neuron = nn;
+        s->capacity = cap;
+    }
+    s->tick[s->n] = tick;
+    s->neuron[s->n] = neuron;
+    s->n += 1;
+    return BSS2_OK;
 }
 
 /* Validate the arrival list: sorted ticks in [0, t_end), known sources. */

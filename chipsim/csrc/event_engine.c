@@ -9,20 +9,22 @@
 #include "engine_common.h"
 #include "lif.h"
 
+#define LOWER_BOUND_NEWTON_STEPS 3
+#define MAX_MARCHES 4
+
 typedef struct {
     const bss2_network *net;
     bss2_state *st;
     double t_end;
     double *t_state;
     double *next;
+    uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
+    uint8_t *marches;  /* lower-bound steps taken since the neuron's last input */
     int32_t *tree;
     int32_t leaves;
-    int64_t *fifo_tick;
-    int32_t *fifo_src;
-    int64_t fifo_head, fifo_tail, fifo_cap;
-    int64_t *spike_tick;
-    int32_t *spike_neuron;
-    int64_t capacity, n_spikes;
+    bss2_spikes *spikes;
+    bss2_spikes fifo; /* routed spikes in flight: arrival tick and source neuron */
+    int64_t fifo_head;
 } engine;
 
 static void tree_update(engine *e, int32_t n)
@@ -68,18 +70,61 @@ static void advance(engine *e, int32_t n, double t)
     }
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    if (st->mode[n] != BSS2_MODE_HOLD) {
-        st->v[n] = bss2_membrane(dt, st->v[n], st->je[n], st->ji[n], net->e_leak[n],
-                                 net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
-    }
-    st->je[n] *= exp(-dt / net->tau_syn_exc[n]);
-    st->ji[n] *= exp(-dt / net->tau_syn_inh[n]);
+    bss2_advance(dt, st->mode[n] != BSS2_MODE_HOLD, &st->v[n], &st->je[n], &st->ji[n],
+                 net->e_leak[n], net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
     e->t_state[n] = t;
+}
+
+/* Lower bound of the time until a state (v, je) can reach theta, +inf if it never can.
+ * Without inhibition and with the leak's pull bounded linearly, the membrane stays below
+ * U(t) = v + max(0, E - v) min(t/tm, 1) + je te (1 - e^{-t/te}). U is concave and increasing,
+ * so Newton steps on U - theta from t = 0 stay below its root, hence below the crossing. */
+static double crossing_lower_bound(double v, double je, double e_leak, double tau_mem,
+                                   double tau_exc, double theta)
+{
+    double gap = theta - v;
+    if (gap <= 0.0) {
+        return 0.0;
+    }
+    double lift = (e_leak > v) ? e_leak - v : 0.0;
+    if (lift + je * tau_exc < gap) {
+        return INFINITY;
+    }
+    double t = 0.0;
+    for (int i = 0; i < LOWER_BOUND_NEWTON_STEPS; ++i) {
+        double ee = exp(-t / tau_exc);
+        double u = ((t < tau_mem) ? lift * t / tau_mem : lift) + je * tau_exc * (1.0 - ee);
+        double du = ((t < tau_mem) ? lift / tau_mem : 0.0) + je * ee;
+        if (!(du > 0.0)) {
+            break;
+        }
+        t += (gap - u) / du;
+    }
+    return t * (1.0 - 1e-9); /* margin against rounding */
+}
+
+/* Schedule a free neuron lazily: a check at the earliest time it could cross. Inputs arriving
+ * before then make the exact prediction unnecessary; the result is the same either way. */
+static void predict_lazy(engine *e, int32_t n)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    e->marches[n] = 0;
+    if (!net->fire_enable[n]) {
+        e->next[n] = INFINITY;
+        e->deferred[n] = 0;
+        return;
+    }
+    double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], net->tau_mem[n],
+                                        net->tau_syn_exc[n], bss2_threshold(net, st, n));
+    e->next[n] = e->t_state[n] + bound;
+    e->deferred[n] = (bound < INFINITY);
 }
 
 /* Predict the next threshold crossing of a free neuron. */
 static void predict(engine *e, int32_t n)
 {
+    e->deferred[n] = 0;
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
     double t0 = e->t_state[n];
@@ -106,7 +151,7 @@ static void schedule_after_transition(engine *e, int32_t n)
         e->next[n] = (double)st->refractory_end[n];
         break;
     default:
-        predict(e, n);
+        predict_lazy(e, n);
     }
 }
 
@@ -115,17 +160,14 @@ static int fire(engine *e, int32_t n, double tick)
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
     advance(e, n, tick);
-    if (e->n_spikes >= e->capacity) {
-        return BSS2_ERR_CAPACITY;
+    if (bss2_spikes_push(e->spikes, (int64_t)tick, n) != BSS2_OK) {
+        return BSS2_ERR_MEMORY;
     }
-    e->spike_tick[e->n_spikes] = (int64_t)tick;
-    e->spike_neuron[e->n_spikes] = n;
-    e->n_spikes += 1;
     int64_t arrival = (int64_t)tick + net->latency_ticks;
     if (arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
-        e->fifo_tick[e->fifo_tail] = arrival;
-        e->fifo_src[e->fifo_tail] = n;
-        e->fifo_tail += 1;
+        if (bss2_spikes_push(&e->fifo, arrival, n) != BSS2_OK) {
+            return BSS2_ERR_MEMORY;
+        }
     }
     st->spike_index[n] += 1;
     st->v[n] = net->v_reset[n];
@@ -142,12 +184,42 @@ static int fire(engine *e, int32_t n, double tick)
     return BSS2_OK;
 }
 
+/* A deferred neuron reached its lower bound without new input: bound again from the state
+ * there (without storing it: the stored state must only change at real events), or predict
+ * exactly after a few steps. */
+static void check_deferred(engine *e, int32_t n)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    if (e->marches[n] >= MAX_MARCHES) {
+        predict(e, n);
+        return;
+    }
+    double t = e->next[n];
+    double v = st->v[n], je = st->je[n], ji = st->ji[n];
+    bss2_advance(t - e->t_state[n], 1, &v, &je, &ji, net->e_leak[n], net->tau_mem[n],
+                 net->tau_syn_exc[n], net->tau_syn_inh[n]);
+    double bound = crossing_lower_bound(v, je, net->e_leak[n], net->tau_mem[n],
+                                        net->tau_syn_exc[n], bss2_threshold(net, st, n));
+    if (bound == 0.0) {
+        predict(e, n);
+        return;
+    }
+    e->marches[n] += 1;
+    e->next[n] = t + bound;
+    e->deferred[n] = (bound < INFINITY);
+}
+
 static int neuron_event(engine *e, int32_t n)
 {
     bss2_state *st = e->st;
     double t = e->next[n];
     switch (st->mode[n]) {
     case BSS2_MODE_FREE:
+        if (e->deferred[n]) {
+            check_deferred(e, n);
+            break;
+        }
         st->mode[n] = BSS2_MODE_PENDING;
         st->fire_time[n] = bss2_fire_tick(e->net, st, n, t);
         e->next[n] = st->fire_time[n];
@@ -163,7 +235,7 @@ static int neuron_event(engine *e, int32_t n)
     default: /* refractory end */
         advance(e, n, t);
         st->mode[n] = BSS2_MODE_FREE;
-        predict(e, n);
+        predict_lazy(e, n);
     }
     return BSS2_OK;
 }
@@ -190,7 +262,7 @@ static void deliver(engine *e, int32_t src, double t, int32_t *dirty, int32_t *n
 
 int bss2_event_run(const bss2_network *net, bss2_state *st,
                    const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
-                   int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes)
+                   bss2_spikes *spikes)
 {
     int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
     if (rc != BSS2_OK) {
@@ -202,18 +274,15 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.net = net;
     e.st = st;
     e.t_end = (double)t_end;
-    e.spike_tick = spike_tick;
-    e.spike_neuron = spike_neuron;
-    e.capacity = capacity;
-    e.fifo_cap = capacity;
+    e.spikes = spikes;
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
-    e.fifo_tick = (int64_t *)malloc(sizeof(int64_t) * (size_t)(capacity + 1));
-    e.fifo_src = (int32_t *)malloc(sizeof(int32_t) * (size_t)(capacity + 1));
+    e.deferred = (uint8_t *)calloc((size_t)nn, 1);
+    e.marches = (uint8_t *)calloc((size_t)nn, 1);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.fifo_tick || !e.fifo_src || !dirty || !is_dirty) {
+    if (!e.t_state || !e.next || !e.deferred || !e.marches || !dirty || !is_dirty) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -227,8 +296,8 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     int64_t next_in = 0;
     for (;;) {
         double t_arr = INFINITY;
-        if (e.fifo_head < e.fifo_tail) {
-            t_arr = (double)e.fifo_tick[e.fifo_head];
+        if (e.fifo_head < e.fifo.n) {
+            t_arr = (double)e.fifo.tick[e.fifo_head];
         }
         if (next_in < n_in && (double)in_tick[next_in] < t_arr) {
             t_arr = (double)in_tick[next_in];
@@ -247,8 +316,8 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
             break;
         }
         int32_t n_dirty = 0;
-        while (e.fifo_head < e.fifo_tail && (double)e.fifo_tick[e.fifo_head] == t_arr) {
-            deliver(&e, e.fifo_src[e.fifo_head], t_arr, dirty, &n_dirty, is_dirty);
+        while (e.fifo_head < e.fifo.n && (double)e.fifo.tick[e.fifo_head] == t_arr) {
+            deliver(&e, e.fifo.neuron[e.fifo_head], t_arr, dirty, &n_dirty, is_dirty);
             e.fifo_head += 1;
         }
         while (next_in < n_in && (double)in_tick[next_in] == t_arr) {
@@ -259,7 +328,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
             int32_t m = dirty[i];
             is_dirty[m] = 0;
             if (st->mode[m] == BSS2_MODE_FREE) {
-                predict(&e, m);
+                predict_lazy(&e, m);
                 tree_update(&e, m);
             }
         }
@@ -271,13 +340,22 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         st->refractory_end[n] -= t_end;
     }
 done:
-    *n_spikes = e.n_spikes;
     free(e.t_state);
     free(e.next);
+    free(e.deferred);
+    free(e.marches);
     free(e.tree);
-    free(e.fifo_tick);
-    free(e.fifo_src);
+    bss2_spikes_free(&e.fifo);
     free(dirty);
     free(is_dirty);
     return rc;
+}
+
+void bss2_spikes_free(bss2_spikes *spikes)
+{
+    free(spikes->tick);
+    free(spikes->neuron);
+    spikes->tick = NULL;
+    spikes->neuron = NULL;
+    spikes->n = spikes->capacity = 0;
 }

@@ -13,6 +13,7 @@
 #define MAX_TERMS 4
 #define DEGENERATE_REL 1e-6
 #define ROOT_TOL 1e-7
+#define CRIT_TOL 1e-4 /* critical points only delimit monotone segments */
 #define MAX_ITER 200
 
 typedef struct {
@@ -35,31 +36,56 @@ double bss2_kernel(double dt, double tau_mem, double tau_syn)
     return (exp(-dt / tau_syn) - exp(-dt / tau_mem)) / d;
 }
 
+/* j * K(dt) given the exponentials em = e^{-dt/tm}, es = e^{-dt/ts}. */
+static double kernel_term(double dt, double em, double es, double tau_mem, double tau_syn)
+{
+    double d = 1.0 / tau_mem - 1.0 / tau_syn;
+    double x = dt * d;
+    if (d == 0.0) {
+        return dt * em;
+    }
+    if (fabs(x) < 0.5) {
+        return em * (expm1(x) / d);
+    }
+    return (es - em) / d;
+}
+
+void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
+                  double tau_mem, double tau_exc, double tau_inh)
+{
+    double ee = exp(-dt / tau_exc);
+    double ei = exp(-dt / tau_inh);
+    if (move_v) {
+        double em = exp(-dt / tau_mem);
+        double vn = e_leak + (*v - e_leak) * em;
+        if (*je != 0.0) {
+            vn += *je * kernel_term(dt, em, ee, tau_mem, tau_exc);
+        }
+        if (*ji != 0.0) {
+            vn -= *ji * kernel_term(dt, em, ei, tau_mem, tau_inh);
+        }
+        *v = vn;
+    }
+    *je *= ee;
+    *ji *= ei;
+}
+
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
                      double tau_mem, double tau_exc, double tau_inh)
 {
-    double v = e_leak + (v0 - e_leak) * exp(-dt / tau_mem);
-    if (je0 != 0.0) {
-        v += je0 * bss2_kernel(dt, tau_mem, tau_exc);
-    }
-    if (ji0 != 0.0) {
-        v -= ji0 * bss2_kernel(dt, tau_mem, tau_inh);
-    }
+    double v = v0, je = je0, ji = ji0;
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, tau_mem, tau_exc, tau_inh);
     return v;
 }
 
-/* d/dt of bss2_membrane at dt. */
-static double membrane_slope(double dt, double v, double je0, double ji0, double e_leak,
-                             double tau_mem, double tau_exc, double tau_inh)
+/* Membrane potential and its slope dt after (v0, je0, ji0), sharing the exponentials. */
+static double membrane_and_slope(double dt, double v0, double je0, double ji0, double e_leak,
+                                 double tau_mem, double tau_exc, double tau_inh, double *slope)
 {
-    double s = -(v - e_leak) / tau_mem;
-    if (je0 != 0.0) {
-        s += je0 * exp(-dt / tau_exc);
-    }
-    if (ji0 != 0.0) {
-        s -= ji0 * exp(-dt / tau_inh);
-    }
-    return s;
+    double v = v0, je = je0, ji = ji0;
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, tau_mem, tau_exc, tau_inh);
+    *slope = -(v - e_leak) / tau_mem + je - ji;
+    return v;
 }
 
 static double expoly_eval(const expoly *f, double t)
@@ -70,6 +96,34 @@ static double expoly_eval(const expoly *f, double t)
         s += (f->rate[k] == 0.0) ? p : p * exp(-f->rate[k] * t);
     }
     return s;
+}
+
+/* Evaluate f and g at t where g has a subset of f's rates (as a scaled derivative does),
+ * computing each exponential once. */
+static void expoly_eval2(const expoly *f, const expoly *g, double t, double *fv, double *gv)
+{
+    double ex[MAX_TERMS];
+    double s = 0.0;
+    for (int k = 0; k < f->n; ++k) {
+        ex[k] = (f->rate[k] == 0.0) ? 1.0 : exp(-f->rate[k] * t);
+        s += (f->c0[k] + f->c1[k] * t) * ex[k];
+    }
+    double d = 0.0;
+    for (int j = 0; j < g->n; ++j) {
+        double e = -1.0;
+        for (int k = 0; k < f->n; ++k) {
+            if (f->rate[k] == g->rate[j]) {
+                e = ex[k];
+                break;
+            }
+        }
+        if (e < 0.0) {
+            e = (g->rate[j] == 0.0) ? 1.0 : exp(-g->rate[j] * t);
+        }
+        d += (g->c0[j] + g->c1[j] * t) * e;
+    }
+    *fv = s;
+    *gv = d;
 }
 
 static int expoly_dimension(const expoly *f)
@@ -106,13 +160,18 @@ static void expoly_scaled_derivative(const expoly *f, expoly *g)
 
 /* Root of f on [a, b] where f(a) and f(b) differ in sign and f is monotone: bisection-guarded
  * Newton with the derivative df. Returns the bracket end on the side of sign(fb). */
-static double refine_expoly(const expoly *f, const expoly *df, double a, double b, double fa)
+static double refine_expoly(const expoly *f, const expoly *df, double a, double b, double fa,
+                            double fb)
 {
     double lo = a, hi = b;
     int rising = fa < 0.0;
-    double t = 0.5 * (lo + hi);
-    for (int it = 0; it < MAX_ITER && hi - lo > ROOT_TOL; ++it) {
-        double ft = expoly_eval(f, t);
+    double t = a - fa * ((b - a) / (fb - fa));
+    if (!(t > lo && t < hi)) {
+        t = 0.5 * (lo + hi);
+    }
+    for (int it = 0; it < MAX_ITER && hi - lo > CRIT_TOL; ++it) {
+        double ft, slope;
+        expoly_eval2(f, df, t, &ft, &slope);
         if (ft == 0.0) {
             return t;
         }
@@ -121,7 +180,6 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
         } else {
             hi = t;
         }
-        double slope = expoly_eval(df, t);
         double next = (slope != 0.0) ? t - ft / slope : lo;
         if (!(next > lo && next < hi)) {
             next = 0.5 * (lo + hi);
@@ -129,6 +187,46 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
         t = next;
     }
     return hi;
+}
+
+/* For f = c + sum of decaying terms (one rate-0 constant c != 0): a time beyond which the
+ * decaying terms sum to less than |c| in magnitude, so f keeps the sign of c; +inf if f has
+ * no such constant. Uses (|c0| + |c1| t) e^{-r t} <= (|c0| + 2|c1|/(e r)) e^{-r t / 2}. */
+static double expoly_cap(const expoly *f)
+{
+    double c = 0.0;
+    int n_decay = 0;
+    for (int k = 0; k < f->n; ++k) {
+        if (f->rate[k] == 0.0) {
+            if (f->c1[k] != 0.0) {
+                return INFINITY;
+            }
+            c = fabs(f->c0[k]);
+        } else {
+            n_decay += 1;
+        }
+    }
+    if (c == 0.0) {
+        return INFINITY;
+    }
+    double cap = 0.0;
+    for (int k = 0; k < f->n; ++k) {
+        double r = f->rate[k];
+        if (r == 0.0) {
+            continue;
+        }
+        double t;
+        if (f->c1[k] == 0.0) {
+            t = log(n_decay * fabs(f->c0[k]) / c) / r;
+        } else {
+            double m = fabs(f->c0[k]) + 2.0 * fabs(f->c1[k]) / (2.718281828459045 * r);
+            t = 2.0 * log(n_decay * m / c) / r;
+        }
+        if (t > cap) {
+            cap = t;
+        }
+    }
+    return cap;
 }
 
 /* All zeros of f in the open interval (a, b), ascending, at most MAX_TERMS + 1. */
@@ -147,11 +245,21 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
         }
         return 0;
     }
-    expoly g;
-    expoly_scaled_derivative(f, &g);
-    double crit[MAX_TERMS + 2];
-    int nc = expoly_zeros(&g, a, b, crit);
-    /* f * e^{r0 t} is monotone between consecutive critical points: same sign pattern as f. */
+    if (f->n == 2 && dim == 2) {
+        /* ca e^{-ra t} + cb e^{-rb t}: one root where e^{(rb - ra) t} = -cb/ca */
+        double q = -f->c0[1] / f->c0[0];
+        if (q <= 0.0) {
+            return 0;
+        }
+        double t = log(q) / (f->rate[1] - f->rate[0]);
+        if (t > a && t < b) {
+            out[0] = t;
+            return 1;
+        }
+        return 0;
+    }
+    /* f * e^{r0 t} (r0 the slowest rate) has the zeros of f and is monotone between the
+     * zeros of its derivative g */
     expoly fs = *f;
     double r0 = f->rate[0];
     for (int k = 1; k < f->n; ++k) {
@@ -162,6 +270,14 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
     for (int k = 0; k < fs.n; ++k) {
         fs.rate[k] -= r0;
     }
+    double cap = expoly_cap(&fs);
+    if (cap < b) {
+        b = (cap > a) ? cap : a;
+    }
+    expoly g;
+    expoly_scaled_derivative(f, &g);
+    double crit[MAX_TERMS + 2];
+    int nc = expoly_zeros(&g, a, b, crit);
     int nz = 0;
     double lo = a;
     double flo = expoly_eval(&fs, lo);
@@ -169,7 +285,7 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
         double hi = (i < nc) ? crit[i] : b;
         double fhi = expoly_eval(&fs, hi);
         if ((flo < 0.0 && fhi > 0.0) || (flo > 0.0 && fhi < 0.0)) {
-            out[nz++] = refine_expoly(&fs, &g, lo, hi, flo);
+            out[nz++] = refine_expoly(&fs, &g, lo, hi, flo, fhi);
         }
         lo = hi;
         flo = fhi;
@@ -180,6 +296,9 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
 /* Add a term to an exponential polynomial, merging equal rates. */
 static void expoly_add(expoly *f, double rate, double c0, double c1)
 {
+    if (c0 == 0.0 && c1 == 0.0) {
+        return;
+    }
     for (int k = 0; k < f->n; ++k) {
         if (f->rate[k] == rate) {
             f->c0[k] += c0;
@@ -227,13 +346,20 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
         }
     }
     expoly f = {0};
-    expoly_add(&f, 0.0, rest, 0.0);
-    expoly_add(&f, 1.0 / tau_mem, v0 - e_leak, 0.0);
+    f.n = 1; /* the constant term, kept even when zero: df below must be exactly f' */
+    f.c0[0] = rest;
+    if (v0 != e_leak) {
+        expoly_add(&f, 1.0 / tau_mem, v0 - e_leak, 0.0);
+    }
     if (je0 != 0.0) {
         add_synaptic(&f, je0, tau_mem, tau_exc);
     }
     if (ji0 != 0.0) {
         add_synaptic(&f, -ji0, tau_mem, tau_inh);
+    }
+    double cap = expoly_cap(&f);
+    if (rest < 0.0 && cap < horizon) {
+        horizon = cap; /* beyond it the membrane stays below threshold */
     }
     expoly df;
     expoly_scaled_derivative(&f, &df); /* rate 0 is the slowest: this is exactly f' */
@@ -246,15 +372,20 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
         if (vhi >= theta) {
             /* safeguarded Newton on the true membrane between lo (below) and hi (at/above) */
             double a = lo, b = hi;
-            double t = 0.5 * (a + b);
+            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+            double t = (vhi > va) ? a + (theta - va) * ((b - a) / (vhi - va)) : 0.5 * (a + b);
+            if (!(t > a && t < b)) {
+                t = 0.5 * (a + b);
+            }
             for (int it = 0; it < MAX_ITER && b - a > ROOT_TOL; ++it) {
-                double v = bss2_membrane(t, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+                double s;
+                double v = membrane_and_slope(t, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh,
+                                              &s);
                 if (v >= theta) {
                     b = t;
                 } else {
                     a = t;
                 }
-                double s = membrane_slope(t, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
                 double next = (s > 0.0) ? t - (v - theta) / s : a;
                 if (!(next > a && next < b)) {
                     next = 0.5 * (a + b);

@@ -11,6 +11,11 @@ double bss2_kernel(double dt, double tau_mem, double tau_syn);
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
                      double tau_mem, double tau_exc, double tau_inh);
 
+/* Propagate a state (v, je, ji) by dt with shared exponentials; v is left alone unless
+ * move_v (the membrane is clamped during reset). */
+void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
+                  double tau_mem, double tau_exc, double tau_inh);
+
 /* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
                            double tau_mem, double tau_exc, double tau_inh, double horizon);

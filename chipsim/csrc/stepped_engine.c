@@ -42,7 +42,7 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      int32_t substeps, const int32_t *active, int32_t n_active,
                      const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
                      double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
-                     int64_t *spike_tick, int32_t *spike_neuron, int64_t capacity, int64_t *n_spikes)
+                     bss2_spikes *spikes)
 {
     int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
     if (rc != BSS2_OK) {
@@ -55,11 +55,10 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
     int32_t nn = net->n_neurons;
     propagator *prop = (propagator *)malloc(sizeof(propagator) * (size_t)nn);
     double *theta = (double *)malloc(sizeof(double) * (size_t)nn);
-    int64_t *fifo_tick = (int64_t *)malloc(sizeof(int64_t) * (size_t)(capacity + 1));
-    int32_t *fifo_src = (int32_t *)malloc(sizeof(int32_t) * (size_t)(capacity + 1));
-    int64_t fifo_head = 0, fifo_tail = 0, ns = 0, next_in = 0;
+    bss2_spikes fifo = {0};
+    int64_t fifo_head = 0, next_in = 0;
     *n_trace_samples = 0;
-    if (!prop || !theta || !fifo_tick || !fifo_src) {
+    if (!prop || !theta) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -81,18 +80,12 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         for (int32_t a = 0; a < n_active; ++a) {
             int32_t n = active[a];
             if (st->mode[n] == BSS2_MODE_PENDING && st->fire_time[n] == tk) {
-                if (ns >= capacity) {
-                    rc = BSS2_ERR_CAPACITY;
-                    goto done;
-                }
-                spike_tick[ns] = k;
-                spike_neuron[ns] = n;
-                ns += 1;
                 int64_t arrival = k + net->latency_ticks;
-                if (arrival < t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
-                    fifo_tick[fifo_tail] = arrival;
-                    fifo_src[fifo_tail] = n;
-                    fifo_tail += 1;
+                if (bss2_spikes_push(spikes, k, n) != BSS2_OK ||
+                    (arrival < t_end && net->fan_ptr[n + 1] > net->fan_ptr[n] &&
+                     bss2_spikes_push(&fifo, arrival, n) != BSS2_OK)) {
+                    rc = BSS2_ERR_MEMORY;
+                    goto done;
                 }
                 st->spike_index[n] += 1;
                 theta[n] = bss2_threshold(net, st, n);
@@ -121,8 +114,8 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
             }
         }
         /* 2. synaptic arrivals: on-chip routed spikes first, then external events */
-        while (fifo_head < fifo_tail && fifo_tick[fifo_head] == k) {
-            int32_t src = fifo_src[fifo_head++];
+        while (fifo_head < fifo.n && fifo.tick[fifo_head] == k) {
+            int32_t src = fifo.neuron[fifo_head++];
             for (int32_t q = net->fan_ptr[src]; q < net->fan_ptr[src + 1]; ++q) {
                 double *j = net->fan_channel[q] ? st->ji : st->je;
                 j[net->fan_neuron[q]] += net->fan_amp[q];
@@ -179,10 +172,8 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         st->refractory_end[n] -= t_end;
     }
 done:
-    *n_spikes = ns;
     free(prop);
     free(theta);
-    free(fifo_tick);
-    free(fifo_src);
+    bss2_spikes_free(&fifo);
     return rc;
 }
