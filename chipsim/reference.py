@@ -16,6 +16,7 @@ from .engine_types import Mode, NetworkTables, NeuronState
 DEGENERATE_REL = 1e-6
 ROOT_TOL = 1e-7
 CRIT_TOL = 1e-4
+EXPM1_BELOW = 1e-3
 MAX_ITER = 200
 _MASK64 = (1 << 64) - 1
 INF = math.inf
@@ -27,7 +28,7 @@ def kernel(dt: float, tau_mem: float, tau_syn: float) -> float:
     x = dt * d
     if d == 0.0:
         return dt * math.exp(-dt / tau_mem)
-    if abs(x) < 0.5:
+    if abs(x) < EXPM1_BELOW:
         return math.exp(-dt / tau_mem) * (math.expm1(x) / d)
     return (math.exp(-dt / tau_syn) - math.exp(-dt / tau_mem)) / d
 

@@ -9,8 +9,8 @@
 #include "engine_common.h"
 #include "lif.h"
 
-#define LOWER_BOUND_NEWTON_STEPS 3
-#define MAX_MARCHES 4
+#define LOWER_BOUND_NEWTON_STEPS 2
+#define MAX_MARCHES 0
 
 typedef struct {
     const bss2_network *net;
@@ -19,22 +19,29 @@ typedef struct {
     double *t_state;
     double *next;
     uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
-    uint8_t *marches;  /* lower-bound steps taken since the neuron's last input */
     int32_t *tree;
+    double *tree_time;
     int32_t leaves;
     bss2_spikes *spikes;
     bss2_spikes fifo; /* routed spikes in flight: arrival tick and source neuron */
     int64_t fifo_head;
 } engine;
 
+/* Tournament tree over next[]: node k holds the earliest (time, neuron) of its subtree, ties
+ * to the lower neuron index. Updates stop as soon as a node is unchanged. */
 static void tree_update(engine *e, int32_t n)
 {
-    int32_t node = (e->leaves + n) >> 1;
+    int32_t node = e->leaves + n;
+    e->tree_time[node] = e->next[n];
+    node >>= 1;
     while (node >= 1) {
-        int32_t l = e->tree[2 * node], r = e->tree[2 * node + 1];
-        double tl = (l >= 0) ? e->next[l] : INFINITY;
-        double tr = (r >= 0) ? e->next[r] : INFINITY;
-        e->tree[node] = (r >= 0 && tr < tl) ? r : l;
+        int32_t l = 2 * node, r = 2 * node + 1;
+        int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
+        if (e->tree[node] == e->tree[win] && e->tree_time[node] == e->tree_time[win]) {
+            break;
+        }
+        e->tree[node] = e->tree[win];
+        e->tree_time[node] = e->tree_time[win];
         node >>= 1;
     }
 }
@@ -46,17 +53,19 @@ static int tree_init(engine *e, int32_t n_neurons)
         e->leaves <<= 1;
     }
     e->tree = (int32_t *)malloc(sizeof(int32_t) * 2 * (size_t)e->leaves);
-    if (!e->tree) {
+    e->tree_time = (double *)malloc(sizeof(double) * 2 * (size_t)e->leaves);
+    if (!e->tree || !e->tree_time) {
         return BSS2_ERR_MEMORY;
     }
     for (int32_t i = 0; i < e->leaves; ++i) {
         e->tree[e->leaves + i] = (i < n_neurons) ? i : -1;
+        e->tree_time[e->leaves + i] = (i < n_neurons) ? e->next[i] : INFINITY;
     }
     for (int32_t node = e->leaves - 1; node >= 1; --node) {
-        int32_t l = e->tree[2 * node], r = e->tree[2 * node + 1];
-        double tl = (l >= 0) ? e->next[l] : INFINITY;
-        double tr = (r >= 0) ? e->next[r] : INFINITY;
-        e->tree[node] = (r >= 0 && tr < tl) ? r : l;
+        int32_t l = 2 * node, r = 2 * node + 1;
+        int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
+        e->tree[node] = e->tree[win];
+        e->tree_time[node] = e->tree_time[win];
     }
     return BSS2_OK;
 }
@@ -76,9 +85,9 @@ static void advance(engine *e, int32_t n, double t)
 }
 
 /* Lower bound of the time until a state (v, je) can reach theta, +inf if it never can.
- * Without inhibition and with the leak's pull bounded linearly, the membrane stays below
- * U(t) = v + max(0, E - v) min(t/tm, 1) + je te (1 - e^{-t/te}). U is concave and increasing,
- * so Newton steps on U - theta from t = 0 stay below its root, hence below the crossing. */
+ * Without inhibition, and with the leak's pull bounded linearly, the membrane stays below
+ * U(t) = v + max(0, E - v) min(t/tm, 1) + je te (1 - e^{-t/te}): it never reaches theta if
+ * U(inf) < theta, and not before gap / U'(0) since U is concave. */
 static double crossing_lower_bound(double v, double je, double e_leak, double tau_mem,
                                    double tau_exc, double theta)
 {
@@ -90,17 +99,8 @@ static double crossing_lower_bound(double v, double je, double e_leak, double ta
     if (lift + je * tau_exc < gap) {
         return INFINITY;
     }
-    double t = 0.0;
-    for (int i = 0; i < LOWER_BOUND_NEWTON_STEPS; ++i) {
-        double ee = exp(-t / tau_exc);
-        double u = ((t < tau_mem) ? lift * t / tau_mem : lift) + je * tau_exc * (1.0 - ee);
-        double du = ((t < tau_mem) ? lift / tau_mem : 0.0) + je * ee;
-        if (!(du > 0.0)) {
-            break;
-        }
-        t += (gap - u) / du;
-    }
-    return t * (1.0 - 1e-9); /* margin against rounding */
+    double slope = lift / tau_mem + je;
+    return (slope > 0.0) ? (gap / slope) * (1.0 - 1e-9) : INFINITY; /* margin: rounding */
 }
 
 /* Schedule a free neuron lazily: a check at the earliest time it could cross. Inputs arriving
@@ -109,7 +109,6 @@ static void predict_lazy(engine *e, int32_t n)
 {
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    e->marches[n] = 0;
     if (!net->fire_enable[n]) {
         e->next[n] = INFINITY;
         e->deferred[n] = 0;
@@ -184,40 +183,14 @@ static int fire(engine *e, int32_t n, double tick)
     return BSS2_OK;
 }
 
-/* A deferred neuron reached its lower bound without new input: bound again from the state
- * there (without storing it: the stored state must only change at real events), or predict
- * exactly after a few steps. */
-static void check_deferred(engine *e, int32_t n)
-{
-    const bss2_network *net = e->net;
-    bss2_state *st = e->st;
-    if (e->marches[n] >= MAX_MARCHES) {
-        predict(e, n);
-        return;
-    }
-    double t = e->next[n];
-    double v = st->v[n], je = st->je[n], ji = st->ji[n];
-    bss2_advance(t - e->t_state[n], 1, &v, &je, &ji, net->e_leak[n], net->tau_mem[n],
-                 net->tau_syn_exc[n], net->tau_syn_inh[n]);
-    double bound = crossing_lower_bound(v, je, net->e_leak[n], net->tau_mem[n],
-                                        net->tau_syn_exc[n], bss2_threshold(net, st, n));
-    if (bound == 0.0) {
-        predict(e, n);
-        return;
-    }
-    e->marches[n] += 1;
-    e->next[n] = t + bound;
-    e->deferred[n] = (bound < INFINITY);
-}
-
 static int neuron_event(engine *e, int32_t n)
 {
     bss2_state *st = e->st;
     double t = e->next[n];
     switch (st->mode[n]) {
     case BSS2_MODE_FREE:
-        if (e->deferred[n]) {
-            check_deferred(e, n);
+        if (e->deferred[n]) { /* reached the lower bound without new input */
+            predict(e, n);
             break;
         }
         st->mode[n] = BSS2_MODE_PENDING;
@@ -278,11 +251,10 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
     e.deferred = (uint8_t *)calloc((size_t)nn, 1);
-    e.marches = (uint8_t *)calloc((size_t)nn, 1);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.deferred || !e.marches || !dirty || !is_dirty) {
+    if (!e.t_state || !e.next || !e.deferred || !dirty || !is_dirty) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -343,8 +315,8 @@ done:
     free(e.t_state);
     free(e.next);
     free(e.deferred);
-    free(e.marches);
     free(e.tree);
+    free(e.tree_time);
     bss2_spikes_free(&e.fifo);
     free(dirty);
     free(is_dirty);

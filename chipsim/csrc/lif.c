@@ -14,6 +14,9 @@
 #define DEGENERATE_REL 1e-6
 #define ROOT_TOL 1e-7
 #define CRIT_TOL 1e-4 /* critical points only delimit monotone segments */
+/* below |dt (1/tm - 1/ts)| < EXPM1_BELOW the difference of exponentials loses more than three
+ * digits to cancellation and expm1 is used instead */
+#define EXPM1_BELOW 1e-3
 #define MAX_ITER 200
 
 typedef struct {
@@ -30,7 +33,7 @@ double bss2_kernel(double dt, double tau_mem, double tau_syn)
     if (d == 0.0) {
         return dt * exp(-dt / tau_mem);
     }
-    if (fabs(x) < 0.5) {
+    if (fabs(x) < EXPM1_BELOW) {
         return exp(-dt / tau_mem) * (expm1(x) / d);
     }
     return (exp(-dt / tau_syn) - exp(-dt / tau_mem)) / d;
@@ -44,7 +47,7 @@ static double kernel_term(double dt, double em, double es, double tau_mem, doubl
     if (d == 0.0) {
         return dt * em;
     }
-    if (fabs(x) < 0.5) {
+    if (fabs(x) < EXPM1_BELOW) {
         return em * (expm1(x) / d);
     }
     return (es - em) / d;
