@@ -215,13 +215,14 @@ class Chip:
         (crossbar input, label); arrivals in chip ticks, FPGA events before background ones."""
         self._refresh()
         p = self._params
-        ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF)
-                    for lab in np.unique(events["label"])]
+        fpga_labels, fpga_inverse = np.unique(events["label"], return_inverse=True)
         bg_tick, bg_src, bg_label = background.generate(
             self.config, self._bg_enabled_at, self.time, self.time + t_end)
-        ext_keys += sorted({(BACKGROUND_INPUT_BASE + int(s), int(lab))
-                            for s, lab in zip(bg_src, bg_label, strict=True)})
-        key_index = {k: ob.NEURONS + i for i, k in enumerate(ext_keys)}
+        bg_keys, bg_inverse = np.unique(
+            np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
+            return_inverse=True)
+        ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
+        ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
         fanouts = [self._neuron_fanout.get(n) for n in range(ob.NEURONS)]
         fanouts += [self._router.fanout(*k) for k in ext_keys]
         sizes = np.array([0 if f is None else f.neuron.size for f in fanouts])
@@ -231,10 +232,8 @@ class Chip:
             return (np.concatenate([getattr(f, attr) for f in present]).astype(dtype)
                     if present else np.zeros(0, dtype))
 
-        fpga_src = np.array([key_index[(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF)]
-                             for lab in events["label"]], np.int32)
-        bg_srcs = np.array([key_index[(BACKGROUND_INPUT_BASE + int(s), int(lab))]
-                            for s, lab in zip(bg_src, bg_label, strict=True)], np.int32)
+        fpga_src = ob.NEURONS + fpga_inverse.reshape(-1)
+        bg_srcs = ob.NEURONS + fpga_labels.size + bg_inverse.reshape(-1)
         in_tick = np.concatenate([events["time"] * CHIP_TICKS_PER_FPGA_TICK, bg_tick - self.time])
         in_source = np.concatenate([fpga_src, bg_srcs]).astype(np.int32)
         order = np.argsort(in_tick, kind="stable")

@@ -130,14 +130,20 @@ def _cap(f: _ExpPoly) -> float:
     return cap
 
 
+def _converged_probe(nxt: float, t: float, t_below: bool, tol: float) -> float:
+    """Close the bracket once Newton has converged (mirrors lif.c)."""
+    if abs(nxt - t) < 0.25 * tol:
+        return nxt + 0.5 * tol if t_below else nxt - 0.5 * tol
+    return nxt
+
+
 def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float, fb: float) -> float:
     lo, hi = a, b
     rising = fa < 0.0
     t = a - fa * ((b - a) / (fb - fa))
     if not (lo < t < hi):
         t = 0.5 * (lo + hi)
-    it = 0
-    while it < MAX_ITER and hi - lo > CRIT_TOL:
+    for _ in range(MAX_ITER):
         ft = f.eval(t)
         if ft == 0.0:
             return t
@@ -145,12 +151,14 @@ def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float, fb: float)
             lo = t
         else:
             hi = t
+        if hi - lo <= CRIT_TOL:
+            break
         slope = df.eval(t)
         nxt = t - ft / slope if slope != 0.0 else lo
+        nxt = _converged_probe(nxt, t, (ft < 0.0) == rising, CRIT_TOL)
         if not (lo < nxt < hi):
             nxt = 0.5 * (lo + hi)
         t = nxt
-        it += 1
     return hi
 
 
@@ -233,19 +241,20 @@ def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horiz
             t = a + (theta - va) * ((b - a) / (vhi - va)) if vhi > va else 0.5 * (a + b)
             if not (a < t < b):
                 t = 0.5 * (a + b)
-            it = 0
-            while it < MAX_ITER and b - a > ROOT_TOL:
+            for _ in range(MAX_ITER):
                 v = membrane(t, *args)
                 if v >= theta:
                     b = t
                 else:
                     a = t
+                if b - a <= ROOT_TOL:
+                    break
                 s = _slope(t, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
                 nxt = t - (v - theta) / s if s > 0.0 else a
+                nxt = _converged_probe(nxt, t, v < theta, ROOT_TOL)
                 if not (a < nxt < b):
                     nxt = 0.5 * (a + b)
                 t = nxt
-                it += 1
             return b
         lo = hi
     return INF

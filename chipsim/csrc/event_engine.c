@@ -32,6 +32,9 @@ typedef struct {
 static void tree_update(engine *e, int32_t n)
 {
     int32_t node = e->leaves + n;
+    if (e->tree_time[node] == e->next[n]) {
+        return;
+    }
     e->tree_time[node] = e->next[n];
     node >>= 1;
     while (node >= 1) {
@@ -71,7 +74,7 @@ static int tree_init(engine *e, int32_t n_neurons)
 }
 
 /* Bring neuron n's stored state forward to time t (no mode boundary is crossed). */
-static void advance(engine *e, int32_t n, double t)
+static void advance_state(engine *e, int32_t n, double t, int move_v)
 {
     double dt = t - e->t_state[n];
     if (dt == 0.0) {
@@ -79,9 +82,14 @@ static void advance(engine *e, int32_t n, double t)
     }
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    bss2_advance(dt, st->mode[n] != BSS2_MODE_HOLD, &st->v[n], &st->je[n], &st->ji[n],
-                 net->e_leak[n], net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
+    bss2_advance(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n],
+                 net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
     e->t_state[n] = t;
+}
+
+static void advance(engine *e, int32_t n, double t)
+{
+    advance_state(e, n, t, e->st->mode[n] != BSS2_MODE_HOLD);
 }
 
 /* Lower bound of the time until a state (v, je) can reach theta, +inf if it never can.
@@ -158,7 +166,7 @@ static int fire(engine *e, int32_t n, double tick)
 {
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    advance(e, n, tick);
+    advance_state(e, n, tick, 0); /* the membrane is reset below */
     if (bss2_spikes_push(e->spikes, (int64_t)tick, n) != BSS2_OK) {
         return BSS2_ERR_MEMORY;
     }

@@ -56,8 +56,8 @@ static double kernel_term(double dt, double em, double es, double tau_mem, doubl
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
                   double tau_mem, double tau_exc, double tau_inh)
 {
-    double ee = exp(-dt / tau_exc);
-    double ei = exp(-dt / tau_inh);
+    double ee = (*je != 0.0) ? exp(-dt / tau_exc) : 0.0;
+    double ei = (*ji != 0.0) ? exp(-dt / tau_inh) : 0.0;
     if (move_v) {
         double em = exp(-dt / tau_mem);
         double vn = e_leak + (*v - e_leak) * em;
@@ -161,6 +161,16 @@ static void expoly_scaled_derivative(const expoly *f, expoly *g)
     }
 }
 
+/* Once Newton's step is below a quarter of the tolerance, probe half a tolerance on the side
+ * of the root the bracket still lacks, so that the bracket closes in one more evaluation. */
+static double converged_probe(double next, double t, int t_below, double tol)
+{
+    if (fabs(next - t) < 0.25 * tol) {
+        return t_below ? next + 0.5 * tol : next - 0.5 * tol;
+    }
+    return next;
+}
+
 /* Root of f on [a, b] where f(a) and f(b) differ in sign and f is monotone: bisection-guarded
  * Newton with the derivative df. Returns the bracket end on the side of sign(fb). */
 static double refine_expoly(const expoly *f, const expoly *df, double a, double b, double fa,
@@ -172,7 +182,7 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
     if (!(t > lo && t < hi)) {
         t = 0.5 * (lo + hi);
     }
-    for (int it = 0; it < MAX_ITER && hi - lo > CRIT_TOL; ++it) {
+    for (int it = 0; it < MAX_ITER; ++it) {
         double ft, slope;
         expoly_eval2(f, df, t, &ft, &slope);
         if (ft == 0.0) {
@@ -183,7 +193,11 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
         } else {
             hi = t;
         }
+        if (hi - lo <= CRIT_TOL) {
+            break;
+        }
         double next = (slope != 0.0) ? t - ft / slope : lo;
+        next = converged_probe(next, t, (ft < 0.0) == rising, CRIT_TOL);
         if (!(next > lo && next < hi)) {
             next = 0.5 * (lo + hi);
         }
@@ -380,7 +394,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             if (!(t > a && t < b)) {
                 t = 0.5 * (a + b);
             }
-            for (int it = 0; it < MAX_ITER && b - a > ROOT_TOL; ++it) {
+            for (int it = 0; it < MAX_ITER; ++it) {
                 double s;
                 double v = membrane_and_slope(t, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh,
                                               &s);
@@ -389,7 +403,11 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
                 } else {
                     a = t;
                 }
+                if (b - a <= ROOT_TOL) {
+                    break;
+                }
                 double next = (s > 0.0) ? t - (v - theta) / s : a;
+                next = converged_probe(next, t, v < theta, ROOT_TOL);
                 if (!(next > a && next < b)) {
                     next = 0.5 * (a + b);
                 }
