@@ -13,8 +13,8 @@ from cffi import FFI
 CSRC = Path(__file__).resolve().parent / "csrc"
 SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c"]
 # No FMA contraction: the Python reference must reproduce the C results bit for bit.
-BASE_FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-Wall", "-Wextra",
-              "-Wno-unused-parameter"]
+BASE_FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
+              "-Wall", "-Wextra", "-Wno-unused-parameter"]
 SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
                   "-fno-sanitize-recover=undefined"]
 

@@ -22,29 +22,50 @@ _MASK64 = (1 << 64) - 1
 INF = math.inf
 
 
-def kernel(dt: float, tau_mem: float, tau_syn: float) -> float:
-    """Synaptic kernel: integral of exp(-s/tau_syn) exp(-(dt-s)/tau_mem) over [0, dt]."""
-    d = 1.0 / tau_mem - 1.0 / tau_syn
+def kernel(dt: float, rate_mem: float, rate_syn: float) -> float:
+    """Synaptic kernel: integral of exp(-s rs) exp(-(dt-s) rm) over [0, dt] (rates 1/tau)."""
+    d = rate_mem - rate_syn
     x = dt * d
     if d == 0.0:
-        return dt * math.exp(-dt / tau_mem)
+        return dt * math.exp(-dt * rate_mem)
     if abs(x) < EXPM1_BELOW:
-        return math.exp(-dt / tau_mem) * (math.expm1(x) / d)
-    return (math.exp(-dt / tau_syn) - math.exp(-dt / tau_mem)) / d
+        return math.exp(-dt * rate_mem) * (math.expm1(x) / d)
+    return (math.exp(-dt * rate_syn) - math.exp(-dt * rate_mem)) / d
 
 
-def membrane(dt, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
+def advance(dt, move_v, v, je, ji, e_leak, rate_mem, rate_exc, rate_inh):
+    """(v, je, ji) after dt without input or spike; v stays unless move_v (mirrors lif.c)."""
+    ee = math.exp(-dt * rate_exc) if je != 0.0 else 0.0
+    ei = math.exp(-dt * rate_inh) if ji != 0.0 else 0.0
+    if move_v:
+        em = math.exp(-dt * rate_mem)
+        vn = e_leak + (v - e_leak) * em
+        if je != 0.0:
+            vn += je * _kernel_term(dt, em, ee, rate_mem, rate_exc)
+        if ji != 0.0:
+            vn -= ji * _kernel_term(dt, em, ei, rate_mem, rate_inh)
+        v = vn
+    return v, je * ee, ji * ei
+
+
+def _kernel_term(dt, em, es, rate_mem, rate_syn) -> float:
+    d = rate_mem - rate_syn
+    x = dt * d
+    if d == 0.0:
+        return dt * em
+    if abs(x) < EXPM1_BELOW:
+        return em * (math.expm1(x) / d)
+    return (es - em) / d
+
+
+def membrane(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh) -> float:
     """Membrane potential dt after the state (v0, je0, ji0), no input, no spike."""
-    v = e_leak + (v0 - e_leak) * math.exp(-dt / tau_mem)
-    if je0 != 0.0:
-        v += je0 * kernel(dt, tau_mem, tau_exc)
-    if ji0 != 0.0:
-        v -= ji0 * kernel(dt, tau_mem, tau_inh)
-    return v
+    return advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)[0]
 
 
-def _slope(dt, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh) -> float:
-    return -(v - e_leak) / tau_mem + je0 * math.exp(-dt / tau_exc) - ji0 * math.exp(-dt / tau_inh)
+def _membrane_and_slope(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh):
+    v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)
+    return v, -(v - e_leak) * rate_mem + je - ji
 
 
 class _ExpPoly:
@@ -192,17 +213,16 @@ def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
     return out
 
 
-def _add_synaptic(f: _ExpPoly, j: float, tau_mem: float, tau_syn: float) -> None:
-    rm = 1.0 / tau_mem
-    d = rm - 1.0 / tau_syn
-    if abs(d) * tau_mem < DEGENERATE_REL:
-        f.add(rm, 0.0, j)
+def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float) -> None:
+    d = rate_mem - rate_syn
+    if abs(d) < DEGENERATE_REL * rate_mem:
+        f.add(rate_mem, 0.0, j)
     else:
-        f.add(rm, -j / d, 0.0)
-        f.add(1.0 / tau_syn, j / d, 0.0)
+        f.add(rate_mem, -j / d, 0.0)
+        f.add(rate_syn, j / d, 0.0)
 
 
-def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horizon) -> float:
+def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, horizon) -> float:
     """Earliest t in [0, horizon] with V(t) >= theta, +inf if none (mirrors lif.c)."""
     if v0 >= theta:
         return 0.0
@@ -210,27 +230,27 @@ def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horiz
     if rest < 0.0:
         bound = rest + (v0 - e_leak if v0 > e_leak else 0.0)
         if je0 > 0.0:
-            if tau_mem == tau_exc:
-                tpeak = tau_mem
+            if rate_mem == rate_exc:
+                tpeak = 1.0 / rate_mem
             else:
-                tpeak = math.log(tau_mem / tau_exc) / (1.0 / tau_exc - 1.0 / tau_mem)
-            bound += je0 * kernel(tpeak, tau_mem, tau_exc)
+                tpeak = math.log(rate_exc / rate_mem) / (rate_exc - rate_mem)
+            bound += je0 * kernel(tpeak, rate_mem, rate_exc)
         if bound < 0.0:
             return INF
     f = _ExpPoly()
     f.rate, f.c0, f.c1 = [0.0], [rest], [0.0]  # kept even when zero: df must be exactly f'
     if v0 != e_leak:
-        f.add(1.0 / tau_mem, v0 - e_leak, 0.0)
+        f.add(rate_mem, v0 - e_leak, 0.0)
     if je0 != 0.0:
-        _add_synaptic(f, je0, tau_mem, tau_exc)
+        _add_synaptic(f, je0, rate_mem, rate_exc)
     if ji0 != 0.0:
-        _add_synaptic(f, -ji0, tau_mem, tau_inh)
+        _add_synaptic(f, -ji0, rate_mem, rate_inh)
     cap = _cap(f)
     if rest < 0.0 and cap < horizon:
         horizon = cap
     df = f.scaled_derivative()
     crit = _zeros(df, 0.0, horizon)
-    args = (v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
+    args = (v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)
     lo = 0.0
     for i in range(len(crit) + 1):
         hi = crit[i] if i < len(crit) else horizon
@@ -242,14 +262,13 @@ def first_crossing(v0, je0, ji0, e_leak, theta, tau_mem, tau_exc, tau_inh, horiz
             if not (a < t < b):
                 t = 0.5 * (a + b)
             for _ in range(MAX_ITER):
-                v = membrane(t, *args)
+                v, s = _membrane_and_slope(t, *args)
                 if v >= theta:
                     b = t
                 else:
                     a = t
                 if b - a <= ROOT_TOL:
                     break
-                s = _slope(t, v, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh)
                 nxt = t - (v - theta) / s if s > 0.0 else a
                 nxt = _converged_probe(nxt, t, v < theta, ROOT_TOL)
                 if not (a < nxt < b):
@@ -302,8 +321,9 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     """Run the reference engine; mutates `st` like the C engine and returns (ticks, neurons)."""
     nn = net.n_neurons
     run = _Run(net, st, float(t_end))
-    p = {name: [float(x) for x in getattr(net, name)] for name in
-         ("e_leak", "v_reset", "tau_mem", "tau_syn_exc", "tau_syn_inh")}
+    p = {name: [float(x) for x in getattr(net, name)] for name in ("e_leak", "v_reset")}
+    rate = [(1.0 / float(tm), 1.0 / float(te), 1.0 / float(ti)) for tm, te, ti in
+            zip(net.tau_mem, net.tau_syn_exc, net.tau_syn_inh, strict=True)]
     v, je, ji = [float(x) for x in st.v], [float(x) for x in st.je], [float(x) for x in st.ji]
     mode = [int(x) for x in st.mode]
     fire_time = [float(x) for x in st.fire_time]
@@ -316,22 +336,18 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     fan_channel = net.fan_channel.tolist()
     fan_amp = net.fan_amp.tolist()
 
-    def advance(n: int, t: float) -> None:
+    def advance_to(n: int, t: float, move_v: bool = True) -> None:
         dt = t - t_state[n]
         if dt == 0.0:
             return
-        if mode[n] != Mode.HOLD:
-            v[n] = membrane(dt, v[n], je[n], ji[n], p["e_leak"][n], p["tau_mem"][n],
-                            p["tau_syn_exc"][n], p["tau_syn_inh"][n])
-        je[n] *= math.exp(-dt / p["tau_syn_exc"][n])
-        ji[n] *= math.exp(-dt / p["tau_syn_inh"][n])
+        v[n], je[n], ji[n] = advance(dt, mode[n] != Mode.HOLD and move_v, v[n], je[n], ji[n],
+                                     p["e_leak"][n], *rate[n])
         t_state[n] = t
 
     def predict(n: int) -> None:
         tc = INF
         if net.fire_enable[n]:
-            tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n),
-                                p["tau_mem"][n], p["tau_syn_exc"][n], p["tau_syn_inh"][n],
+            tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n), *rate[n],
                                 run.t_end - t_state[n])
         nxt[n] = t_state[n] + tc
 
@@ -348,7 +364,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     def deliver(src: int, t: float, dirty: list[int]) -> None:
         for k in range(fan_ptr[src], fan_ptr[src + 1]):
             m = fan_neuron[k]
-            advance(m, t)
+            advance_to(m, t)
             if fan_channel[k] == 0:
                 je[m] += fan_amp[k]
             else:
@@ -380,7 +396,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
                 fire_time[n] = run.fire_tick(n, t_n)
                 nxt[n] = fire_time[n]
             elif mode[n] == Mode.PENDING:
-                advance(n, t_n)
+                advance_to(n, t_n, move_v=False)  # the membrane is reset below
                 spikes_t.append(int(t_n))
                 spikes_n.append(n)
                 arrival = int(t_n) + net.latency_ticks
@@ -398,11 +414,11 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
                     mode[n] = Mode.FREE
                 schedule(n)
             elif mode[n] == Mode.HOLD:
-                advance(n, t_n)
+                advance_to(n, t_n)
                 mode[n] = Mode.REFRACTORY if ref_end[n] > hold_end[n] else Mode.FREE
                 schedule(n)
             else:
-                advance(n, t_n)
+                advance_to(n, t_n)
                 mode[n] = Mode.FREE
                 predict(n)
             continue
@@ -419,7 +435,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
             if mode[m] == Mode.FREE:
                 predict(m)
     for n in range(nn):
-        advance(n, run.t_end)
+        advance_to(n, run.t_end)
     st.v[:] = v
     st.je[:] = je
     st.ji[:] = ji

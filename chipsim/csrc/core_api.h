@@ -78,7 +78,7 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      bss2_spikes *spikes);
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double tau_mem, double tau_exc, double tau_inh, double horizon);
+                           double rate_mem, double rate_exc, double rate_inh, double horizon);
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     double tau_mem, double tau_exc, double tau_inh);
+                     double rate_mem, double rate_exc, double rate_inh);
 double bss2_gauss(uint64_t seed, uint64_t neuron, uint64_t index, uint64_t stream);

@@ -26,23 +26,23 @@ typedef struct {
     double c1[MAX_TERMS];
 } expoly;
 
-double bss2_kernel(double dt, double tau_mem, double tau_syn)
+double bss2_kernel(double dt, double rate_mem, double rate_syn)
 {
-    double d = 1.0 / tau_mem - 1.0 / tau_syn;
+    double d = rate_mem - rate_syn;
     double x = dt * d;
     if (d == 0.0) {
-        return dt * exp(-dt / tau_mem);
+        return dt * exp(-dt * rate_mem);
     }
     if (fabs(x) < EXPM1_BELOW) {
-        return exp(-dt / tau_mem) * (expm1(x) / d);
+        return exp(-dt * rate_mem) * (expm1(x) / d);
     }
-    return (exp(-dt / tau_syn) - exp(-dt / tau_mem)) / d;
+    return (exp(-dt * rate_syn) - exp(-dt * rate_mem)) / d;
 }
 
-/* j * K(dt) given the exponentials em = e^{-dt/tm}, es = e^{-dt/ts}. */
-static double kernel_term(double dt, double em, double es, double tau_mem, double tau_syn)
+/* K(dt) given the exponentials em = e^{-dt rm}, es = e^{-dt rs}. */
+static double kernel_term(double dt, double em, double es, double rate_mem, double rate_syn)
 {
-    double d = 1.0 / tau_mem - 1.0 / tau_syn;
+    double d = rate_mem - rate_syn;
     double x = dt * d;
     if (d == 0.0) {
         return dt * em;
@@ -54,18 +54,18 @@ static double kernel_term(double dt, double em, double es, double tau_mem, doubl
 }
 
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
-                  double tau_mem, double tau_exc, double tau_inh)
+                  double rate_mem, double rate_exc, double rate_inh)
 {
-    double ee = (*je != 0.0) ? exp(-dt / tau_exc) : 0.0;
-    double ei = (*ji != 0.0) ? exp(-dt / tau_inh) : 0.0;
+    double ee = (*je != 0.0) ? exp(-dt * rate_exc) : 0.0;
+    double ei = (*ji != 0.0) ? exp(-dt * rate_inh) : 0.0;
     if (move_v) {
-        double em = exp(-dt / tau_mem);
+        double em = exp(-dt * rate_mem);
         double vn = e_leak + (*v - e_leak) * em;
         if (*je != 0.0) {
-            vn += *je * kernel_term(dt, em, ee, tau_mem, tau_exc);
+            vn += *je * kernel_term(dt, em, ee, rate_mem, rate_exc);
         }
         if (*ji != 0.0) {
-            vn -= *ji * kernel_term(dt, em, ei, tau_mem, tau_inh);
+            vn -= *ji * kernel_term(dt, em, ei, rate_mem, rate_inh);
         }
         *v = vn;
     }
@@ -74,20 +74,21 @@ void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, doub
 }
 
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     double tau_mem, double tau_exc, double tau_inh)
+                     double rate_mem, double rate_exc, double rate_inh)
 {
     double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, tau_mem, tau_exc, tau_inh);
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, rate_mem, rate_exc, rate_inh);
     return v;
 }
 
 /* Membrane potential and its slope dt after (v0, je0, ji0), sharing the exponentials. */
 static double membrane_and_slope(double dt, double v0, double je0, double ji0, double e_leak,
-                                 double tau_mem, double tau_exc, double tau_inh, double *slope)
+                                 double rate_mem, double rate_exc, double rate_inh,
+                                 double *slope)
 {
     double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, tau_mem, tau_exc, tau_inh);
-    *slope = -(v - e_leak) / tau_mem + je - ji;
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, rate_mem, rate_exc, rate_inh);
+    *slope = -(v - e_leak) * rate_mem + je - ji;
     return v;
 }
 
@@ -330,20 +331,19 @@ static void expoly_add(expoly *f, double rate, double c0, double c1)
 }
 
 /* The synaptic term j * K(t; tm, ts) as exponential-polynomial terms. */
-static void add_synaptic(expoly *f, double j, double tau_mem, double tau_syn)
+static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn)
 {
-    double rm = 1.0 / tau_mem;
-    double d = rm - 1.0 / tau_syn;
-    if (fabs(d) * tau_mem < DEGENERATE_REL) {
-        expoly_add(f, rm, 0.0, j);
+    double d = rate_mem - rate_syn;
+    if (fabs(d) < DEGENERATE_REL * rate_mem) {
+        expoly_add(f, rate_mem, 0.0, j);
     } else {
-        expoly_add(f, rm, -j / d, 0.0);
-        expoly_add(f, 1.0 / tau_syn, j / d, 0.0);
+        expoly_add(f, rate_mem, -j / d, 0.0);
+        expoly_add(f, rate_syn, j / d, 0.0);
     }
 }
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double tau_mem, double tau_exc, double tau_inh, double horizon)
+                           double rate_mem, double rate_exc, double rate_inh, double horizon)
 {
     if (v0 >= theta) {
         return 0.0;
@@ -354,9 +354,9 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     if (rest < 0.0) {
         double bound = rest + (v0 > e_leak ? v0 - e_leak : 0.0);
         if (je0 > 0.0) {
-            double tpeak = (tau_mem == tau_exc) ? tau_mem
-                           : log(tau_mem / tau_exc) / (1.0 / tau_exc - 1.0 / tau_mem);
-            bound += je0 * bss2_kernel(tpeak, tau_mem, tau_exc);
+            double tpeak = (rate_mem == rate_exc) ? 1.0 / rate_mem
+                           : log(rate_exc / rate_mem) / (rate_exc - rate_mem);
+            bound += je0 * bss2_kernel(tpeak, rate_mem, rate_exc);
         }
         if (bound < 0.0) {
             return INFINITY;
@@ -366,13 +366,13 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     f.n = 1; /* the constant term, kept even when zero: df below must be exactly f' */
     f.c0[0] = rest;
     if (v0 != e_leak) {
-        expoly_add(&f, 1.0 / tau_mem, v0 - e_leak, 0.0);
+        expoly_add(&f, rate_mem, v0 - e_leak, 0.0);
     }
     if (je0 != 0.0) {
-        add_synaptic(&f, je0, tau_mem, tau_exc);
+        add_synaptic(&f, je0, rate_mem, rate_exc);
     }
     if (ji0 != 0.0) {
-        add_synaptic(&f, -ji0, tau_mem, tau_inh);
+        add_synaptic(&f, -ji0, rate_mem, rate_inh);
     }
     double cap = expoly_cap(&f);
     if (rest < 0.0 && cap < horizon) {
@@ -385,18 +385,18 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     double lo = 0.0;
     for (int i = 0; i <= nc; ++i) {
         double hi = (i < nc) ? crit[i] : horizon;
-        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh);
         if (vhi >= theta) {
             /* safeguarded Newton on the true membrane between lo (below) and hi (at/above) */
             double a = lo, b = hi;
-            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh);
+            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh);
             double t = (vhi > va) ? a + (theta - va) * ((b - a) / (vhi - va)) : 0.5 * (a + b);
             if (!(t > a && t < b)) {
                 t = 0.5 * (a + b);
             }
             for (int it = 0; it < MAX_ITER; ++it) {
                 double s;
-                double v = membrane_and_slope(t, v0, je0, ji0, e_leak, tau_mem, tau_exc, tau_inh,
+                double v = membrane_and_slope(t, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh,
                                               &s);
                 if (v >= theta) {
                     b = t;

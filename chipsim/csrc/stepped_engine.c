@@ -68,8 +68,8 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         p->pm = exp(-dt / net->tau_mem[n]);
         p->pe = exp(-dt / net->tau_syn_exc[n]);
         p->pi = exp(-dt / net->tau_syn_inh[n]);
-        p->ke = bss2_kernel(dt, net->tau_mem[n], net->tau_syn_exc[n]);
-        p->ki = bss2_kernel(dt, net->tau_mem[n], net->tau_syn_inh[n]);
+        p->ke = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_exc[n]);
+        p->ki = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_inh[n]);
         p->pw = net->adex_enable[n] ? exp(-dt / net->tau_adapt[n]) : 1.0;
         theta[n] = bss2_threshold(net, st, n);
     }
