@@ -5,7 +5,7 @@ tau_m = 2 tau_s ("ratio 2", log/sqrt closed form) have closed-form first-spike t
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 TAU_RATIOS = (1, 2)
 
@@ -37,10 +37,6 @@ class NeuronParams:
     def tau_mem(self) -> float:
         """Membrane time constant."""
         return self.tau_ratio * self.tau_syn
-
-    def to_dict(self) -> dict:
-        """Plain dict for configs and checkpoints."""
-        return asdict(self)
 
     @classmethod
     def software_default(cls, tau_ratio: int) -> NeuronParams:

@@ -15,6 +15,7 @@ from host.learning.dataset import Split  # noqa: E402
 from host.learning.encoding import EARLY, LATE, linear_times  # noqa: E402
 from host.learning.loss import predictions  # noqa: E402
 from host.learning.network import Network  # noqa: E402
+from host.learning.yinyang import yinyang_classes  # noqa: E402
 
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c"]
 
@@ -40,7 +41,8 @@ def plot_learning_curves(history: list[dict], path: Path) -> None:
 def plot_yinyang_class_map(
     network: Network, backend: ForwardBackend, test: Split, path: Path, resolution: int = 150
 ) -> None:
-    """The trained network's class for every (x, y), with the test points on top (wrong: x)."""
+    """The trained network's class for every (x, y), the true class borders (black), and the
+    test points on top (wrongly classified: x)."""
     axis = np.linspace(0.0, 1.0, resolution)
     xx, yy = np.meshgrid(axis, axis)
     xy = np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -51,6 +53,10 @@ def plot_yinyang_class_map(
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.imshow(classes + 1, origin="lower", extent=(0, 1, 0, 1), cmap=cmap, vmin=0, vmax=3,
               alpha=0.45, interpolation="nearest")
+    inside = np.hypot(xy[:, 0] - 0.5, xy[:, 1] - 0.5) <= 0.5
+    truth = np.where(inside, yinyang_classes(xy), -1).reshape(resolution, resolution)
+    ax.contour(xx, yy, truth, levels=[-0.5, 0.5, 1.5], colors="k", linewidths=0.6,
+               linestyles="solid")
     points = (test.times[:, :2] - EARLY) / (LATE - EARLY)
     test_pred = predictions(backend.forward(network, test.times)[-1])
     right = test_pred == test.labels

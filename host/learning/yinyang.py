@@ -27,7 +27,7 @@ def yinyang_class(x: float, y: float) -> int:
 
 
 def yinyang_classes(xy: np.ndarray) -> np.ndarray:
-    """Vectorised `yinyang_class` for points of shape (n, 2) (used for class-map plots)."""
+    """Vectorised `yinyang_class` for points of shape (n, 2) (true regions in class maps)."""
     x, y = xy[:, 0], xy[:, 1]
     d_right = np.hypot(x - 1.5 * R_BIG, y - R_BIG)
     d_left = np.hypot(x - 0.5 * R_BIG, y - R_BIG)
