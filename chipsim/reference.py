@@ -222,7 +222,17 @@ def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float) -> No
         f.add(rate_syn, j / d, 0.0)
 
 
-def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, horizon) -> float:
+def kernel_peak(rate_mem: float, rate_syn: float) -> float:
+    """Maximum of the synaptic kernel over time (mirrors lif.c)."""
+    if rate_mem == rate_syn:
+        tpeak = 1.0 / rate_mem
+    else:
+        tpeak = math.log(rate_syn / rate_mem) / (rate_syn - rate_mem)
+    return kernel(tpeak, rate_mem, rate_syn)
+
+
+def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, peak_exc,
+                   horizon) -> float:
     """Earliest t in [0, horizon] with V(t) >= theta, +inf if none (mirrors lif.c)."""
     if v0 >= theta:
         return 0.0
@@ -230,11 +240,7 @@ def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, ho
     if rest < 0.0:
         bound = rest + (v0 - e_leak if v0 > e_leak else 0.0)
         if je0 > 0.0:
-            if rate_mem == rate_exc:
-                tpeak = 1.0 / rate_mem
-            else:
-                tpeak = math.log(rate_exc / rate_mem) / (rate_exc - rate_mem)
-            bound += je0 * kernel(tpeak, rate_mem, rate_exc)
+            bound += je0 * peak_exc
         if bound < 0.0:
             return INF
     f = _ExpPoly()
@@ -324,6 +330,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     p = {name: [float(x) for x in getattr(net, name)] for name in ("e_leak", "v_reset")}
     rate = [(1.0 / float(tm), 1.0 / float(te), 1.0 / float(ti)) for tm, te, ti in
             zip(net.tau_mem, net.tau_syn_exc, net.tau_syn_inh, strict=True)]
+    peak = [kernel_peak(r[0], r[1]) for r in rate]
     v, je, ji = [float(x) for x in st.v], [float(x) for x in st.je], [float(x) for x in st.ji]
     mode = [int(x) for x in st.mode]
     fire_time = [float(x) for x in st.fire_time]
@@ -348,7 +355,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
         tc = INF
         if net.fire_enable[n]:
             tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n), *rate[n],
-                                run.t_end - t_state[n])
+                                peak[n], run.t_end - t_state[n])
         nxt[n] = t_state[n] + tc
 
     def schedule(n: int) -> None:

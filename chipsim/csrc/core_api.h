@@ -78,7 +78,9 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      bss2_spikes *spikes);
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double rate_mem, double rate_exc, double rate_inh, double horizon);
+                           double rate_mem, double rate_exc, double rate_inh, double peak_exc,
+                           double horizon);
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
                      double rate_mem, double rate_exc, double rate_inh);
+double bss2_kernel_peak(double rate_mem, double rate_syn);
 double bss2_gauss(uint64_t seed, uint64_t neuron, uint64_t index, uint64_t stream);

@@ -18,7 +18,7 @@ typedef struct {
     double t_end;
     double *t_state;
     double *next;
-    double *rate; /* per neuron: 1/tau_mem, 1/tau_syn_exc, 1/tau_syn_inh (3 consecutive) */
+    double *rate; /* per neuron: 1/tau_mem, 1/tau_syn_exc, 1/tau_syn_inh, exc PSP peak */
     uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
     int32_t *tree;
     double *tree_time;
@@ -83,7 +83,7 @@ static void advance_state(engine *e, int32_t n, double t, int move_v)
     }
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    const double *r = e->rate + 3 * n;
+    const double *r = e->rate + 4 * n;
     bss2_advance(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n], r[0], r[1], r[2]);
     e->t_state[n] = t;
 }
@@ -138,9 +138,10 @@ static void predict(engine *e, int32_t n)
     double t0 = e->t_state[n];
     double tc = INFINITY;
     if (net->fire_enable[n]) {
-        const double *r = e->rate + 3 * n;
+        const double *r = e->rate + 4 * n;
         tc = bss2_first_crossing(st->v[n], st->je[n], st->ji[n], net->e_leak[n],
-                                 bss2_threshold(net, st, n), r[0], r[1], r[2], e->t_end - t0);
+                                 bss2_threshold(net, st, n), r[0], r[1], r[2], r[3],
+                                 e->t_end - t0);
     }
     e->next[n] = t0 + tc;
 }
@@ -259,7 +260,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.spikes = spikes;
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
-    e.rate = (double *)malloc(sizeof(double) * 3 * (size_t)nn);
+    e.rate = (double *)malloc(sizeof(double) * 4 * (size_t)nn);
     e.deferred = (uint8_t *)calloc((size_t)nn, 1);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
@@ -269,9 +270,11 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         goto done;
     }
     for (int32_t n = 0; n < nn; ++n) {
-        e.rate[3 * n] = 1.0 / net->tau_mem[n];
-        e.rate[3 * n + 1] = 1.0 / net->tau_syn_exc[n];
-        e.rate[3 * n + 2] = 1.0 / net->tau_syn_inh[n];
+        double *r = e.rate + 4 * n;
+        r[0] = 1.0 / net->tau_mem[n];
+        r[1] = 1.0 / net->tau_syn_exc[n];
+        r[2] = 1.0 / net->tau_syn_inh[n];
+        r[3] = bss2_kernel_peak(r[0], r[1]);
     }
     for (int32_t n = 0; n < nn; ++n) {
         schedule_after_transition(&e, n);

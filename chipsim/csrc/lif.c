@@ -73,6 +73,13 @@ void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, doub
     *ji *= ei;
 }
 
+double bss2_kernel_peak(double rate_mem, double rate_syn)
+{
+    double tpeak = (rate_mem == rate_syn) ? 1.0 / rate_mem
+                   : log(rate_syn / rate_mem) / (rate_syn - rate_mem);
+    return bss2_kernel(tpeak, rate_mem, rate_syn);
+}
+
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
                      double rate_mem, double rate_exc, double rate_inh)
 {
@@ -343,7 +350,8 @@ static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn)
 }
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double rate_mem, double rate_exc, double rate_inh, double horizon)
+                           double rate_mem, double rate_exc, double rate_inh, double peak_exc,
+                           double horizon)
 {
     if (v0 >= theta) {
         return 0.0;
@@ -354,9 +362,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     if (rest < 0.0) {
         double bound = rest + (v0 > e_leak ? v0 - e_leak : 0.0);
         if (je0 > 0.0) {
-            double tpeak = (rate_mem == rate_exc) ? 1.0 / rate_mem
-                           : log(rate_exc / rate_mem) / (rate_exc - rate_mem);
-            bound += je0 * bss2_kernel(tpeak, rate_mem, rate_exc);
+            bound += je0 * peak_exc;
         }
         if (bound < 0.0) {
             return INFINITY;

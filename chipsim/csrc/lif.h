@@ -7,6 +7,9 @@
 /* Synaptic kernel: integral over [0, dt] of exp(-s/tau_syn) * exp(-(dt-s)/tau_mem) ds. */
 double bss2_kernel(double dt, double rate_mem, double rate_syn);
 
+/* Maximum over t of the synaptic kernel (the peak of a unit PSP). */
+double bss2_kernel_peak(double rate_mem, double rate_syn);
+
 /* Membrane potential dt after a state (v0, je0, ji0) with no spike and no new input. */
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
                      double rate_mem, double rate_exc, double rate_inh);
@@ -16,8 +19,10 @@ double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
                   double rate_mem, double rate_exc, double rate_inh);
 
-/* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */
+/* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none; peak_exc is
+ * bss2_kernel_peak(rate_mem, rate_exc), used for a quick rejection. */
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double rate_mem, double rate_exc, double rate_inh, double horizon);
+                           double rate_mem, double rate_exc, double rate_inh, double peak_exc,
+                           double horizon);
 
 #endif
