@@ -22,17 +22,22 @@ typedef struct {
     uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
     int32_t *tree;
     double *tree_time;
+    int32_t *slot; /* leaf of each neuron in the tree, -1 if it can have no event */
     int32_t leaves;
     bss2_spikes *spikes;
     bss2_spikes fifo; /* routed spikes in flight: arrival tick and source neuron */
     int64_t fifo_head;
 } engine;
 
-/* Tournament tree over next[]: node k holds the earliest (time, neuron) of its subtree, ties
- * to the lower neuron index. Updates stop as soon as a node is unchanged. */
+/* Tournament tree over next[] of the neurons that can have events (slot >= 0): node k holds
+ * the earliest (time, neuron) of its subtree, ties to the lower neuron index (slots are in
+ * neuron order). Updates stop as soon as a node is unchanged. */
 static void tree_update(engine *e, int32_t n)
 {
-    int32_t node = e->leaves + n;
+    if (e->slot[n] < 0) {
+        return;
+    }
+    int32_t node = e->leaves + e->slot[n];
     if (e->tree_time[node] == e->next[n]) {
         return;
     }
@@ -50,10 +55,16 @@ static void tree_update(engine *e, int32_t n)
     }
 }
 
+/* Neurons that can have events: comparator enabled, or in a reset/refractory cycle. */
 static int tree_init(engine *e, int32_t n_neurons)
 {
+    int32_t members = 0;
+    for (int32_t n = 0; n < n_neurons; ++n) {
+        int eventful = e->net->fire_enable[n] || e->st->mode[n] != BSS2_MODE_FREE;
+        e->slot[n] = eventful ? members++ : -1;
+    }
     e->leaves = 1;
-    while (e->leaves < n_neurons) {
+    while (e->leaves < members) {
         e->leaves <<= 1;
     }
     e->tree = (int32_t *)malloc(sizeof(int32_t) * 2 * (size_t)e->leaves);
@@ -62,8 +73,14 @@ static int tree_init(engine *e, int32_t n_neurons)
         return BSS2_ERR_MEMORY;
     }
     for (int32_t i = 0; i < e->leaves; ++i) {
-        e->tree[e->leaves + i] = (i < n_neurons) ? i : -1;
-        e->tree_time[e->leaves + i] = (i < n_neurons) ? e->next[i] : INFINITY;
+        e->tree[e->leaves + i] = -1;
+        e->tree_time[e->leaves + i] = INFINITY;
+    }
+    for (int32_t n = 0; n < n_neurons; ++n) {
+        if (e->slot[n] >= 0) {
+            e->tree[e->leaves + e->slot[n]] = n;
+            e->tree_time[e->leaves + e->slot[n]] = e->next[n];
+        }
     }
     for (int32_t node = e->leaves - 1; node >= 1; --node) {
         int32_t l = 2 * node, r = 2 * node + 1;
@@ -97,18 +114,18 @@ static void advance(engine *e, int32_t n, double t)
  * Without inhibition, and with the leak's pull bounded linearly, the membrane stays below
  * U(t) = v + max(0, E - v) min(t/tm, 1) + je te (1 - e^{-t/te}): it never reaches theta if
  * U(inf) < theta, and not before gap / U'(0) since U is concave. */
-static double crossing_lower_bound(double v, double je, double e_leak, double tau_mem,
-                                   double tau_exc, double theta)
+static double crossing_lower_bound(double v, double je, double e_leak, double rate_mem,
+                                   double rate_exc, double theta)
 {
     double gap = theta - v;
     if (gap <= 0.0) {
         return 0.0;
     }
     double lift = (e_leak > v) ? e_leak - v : 0.0;
-    if (lift + je * tau_exc < gap) {
+    if ((lift * rate_exc + je) < gap * rate_exc) { /* lift + je te < gap */
         return INFINITY;
     }
-    double slope = lift / tau_mem + je;
+    double slope = lift * rate_mem + je;
     return (slope > 0.0) ? (gap / slope) * (1.0 - 1e-9) : INFINITY; /* margin: rounding */
 }
 
@@ -123,8 +140,9 @@ static void predict_lazy(engine *e, int32_t n)
         e->deferred[n] = 0;
         return;
     }
-    double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], net->tau_mem[n],
-                                        net->tau_syn_exc[n], bss2_threshold(net, st, n));
+    const double *r = e->rate + 4 * n;
+    double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], r[0], r[1],
+                                        bss2_threshold(net, st, n));
     e->next[n] = e->t_state[n] + bound;
     e->deferred[n] = (bound < INFINITY);
 }
@@ -261,11 +279,12 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
     e.rate = (double *)malloc(sizeof(double) * 4 * (size_t)nn);
+    e.slot = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     e.deferred = (uint8_t *)calloc((size_t)nn, 1);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.rate || !e.deferred || !dirty || !is_dirty) {
+    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.deferred || !dirty || !is_dirty) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -292,8 +311,8 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         if (next_in < n_in && (double)in_tick[next_in] < t_arr) {
             t_arr = (double)in_tick[next_in];
         }
-        int32_t n = e.tree[1];
-        double t_n = e.next[n];
+        int32_t n = e.tree[1]; /* -1 only if no neuron can have events */
+        double t_n = (n >= 0) ? e.next[n] : INFINITY;
         if (t_n < e.t_end && t_n <= t_arr) {
             rc = neuron_event(&e, n);
             if (rc != BSS2_OK) {
@@ -333,6 +352,7 @@ done:
     free(e.t_state);
     free(e.next);
     free(e.rate);
+    free(e.slot);
     free(e.deferred);
     free(e.tree);
     free(e.tree_time);
