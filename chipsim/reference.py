@@ -63,9 +63,10 @@ def membrane(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh) -> float:
     return advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)[0]
 
 
-def _membrane_and_slope(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh):
+def _membrane_derivatives(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh):
     v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)
-    return v, -(v - e_leak) * rate_mem + je - ji
+    slope = -(v - e_leak) * rate_mem + je - ji
+    return v, slope, -rate_mem * slope - rate_exc * je + rate_inh * ji
 
 
 class _ExpPoly:
@@ -151,13 +152,6 @@ def _cap(f: _ExpPoly) -> float:
     return cap
 
 
-def _converged_probe(nxt: float, t: float, t_below: bool, tol: float) -> float:
-    """Close the bracket once Newton has converged (mirrors lif.c)."""
-    if abs(nxt - t) < 0.25 * tol:
-        return nxt + 0.5 * tol if t_below else nxt - 0.5 * tol
-    return nxt
-
-
 def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float, fb: float) -> float:
     lo, hi = a, b
     rising = fa < 0.0
@@ -176,7 +170,8 @@ def _refine(f: _ExpPoly, df: _ExpPoly, a: float, b: float, fa: float, fb: float)
             break
         slope = df.eval(t)
         nxt = t - ft / slope if slope != 0.0 else lo
-        nxt = _converged_probe(nxt, t, (ft < 0.0) == rising, CRIT_TOL)
+        if abs(nxt - t) < 0.25 * CRIT_TOL and lo < nxt < hi:
+            return nxt
         if not (lo < nxt < hi):
             nxt = 0.5 * (lo + hi)
         t = nxt
@@ -268,15 +263,19 @@ def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, pe
             if not (a < t < b):
                 t = 0.5 * (a + b)
             for _ in range(MAX_ITER):
-                v, s = _membrane_and_slope(t, *args)
+                v, s, c = _membrane_derivatives(t, *args)
                 if v >= theta:
                     b = t
                 else:
                     a = t
                 if b - a <= ROOT_TOL:
                     break
-                nxt = t - (v - theta) / s if s > 0.0 else a
-                nxt = _converged_probe(nxt, t, v < theta, ROOT_TOL)
+                f = v - theta
+                denom = 2.0 * s * s - f * c
+                nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else a
+                if abs(nxt - t) < 0.25 * ROOT_TOL:
+                    up = nxt + 0.25 * ROOT_TOL
+                    return up if up < b else b
                 if not (a < nxt < b):
                     nxt = 0.5 * (a + b)
                 t = nxt

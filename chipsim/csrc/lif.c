@@ -88,14 +88,15 @@ double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak
     return v;
 }
 
-/* Membrane potential and its slope dt after (v0, je0, ji0), sharing the exponentials. */
-static double membrane_and_slope(double dt, double v0, double je0, double ji0, double e_leak,
-                                 double rate_mem, double rate_exc, double rate_inh,
-                                 double *slope)
+/* Membrane potential, slope and curvature dt after (v0, je0, ji0), sharing exponentials. */
+static double membrane_derivatives(double dt, double v0, double je0, double ji0, double e_leak,
+                                   double rate_mem, double rate_exc, double rate_inh,
+                                   double *slope, double *curvature)
 {
     double v = v0, je = je0, ji = ji0;
     bss2_advance(dt, 1, &v, &je, &ji, e_leak, rate_mem, rate_exc, rate_inh);
     *slope = -(v - e_leak) * rate_mem + je - ji;
+    *curvature = -rate_mem * *slope - rate_exc * je + rate_inh * ji;
     return v;
 }
 
@@ -169,16 +170,6 @@ static void expoly_scaled_derivative(const expoly *f, expoly *g)
     }
 }
 
-/* Once Newton's step is below a quarter of the tolerance, probe half a tolerance on the side
- * of the root the bracket still lacks, so that the bracket closes in one more evaluation. */
-static double converged_probe(double next, double t, int t_below, double tol)
-{
-    if (fabs(next - t) < 0.25 * tol) {
-        return t_below ? next + 0.5 * tol : next - 0.5 * tol;
-    }
-    return next;
-}
-
 /* Root of f on [a, b] where f(a) and f(b) differ in sign and f is monotone: bisection-guarded
  * Newton with the derivative df. Returns the bracket end on the side of sign(fb). */
 static double refine_expoly(const expoly *f, const expoly *df, double a, double b, double fa,
@@ -205,7 +196,9 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
             break;
         }
         double next = (slope != 0.0) ? t - ft / slope : lo;
-        next = converged_probe(next, t, (ft < 0.0) == rising, CRIT_TOL);
+        if (fabs(next - t) < 0.25 * CRIT_TOL && next > lo && next < hi) {
+            return next;
+        }
         if (!(next > lo && next < hi)) {
             next = 0.5 * (lo + hi);
         }
@@ -400,10 +393,11 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             if (!(t > a && t < b)) {
                 t = 0.5 * (a + b);
             }
+            /* Halley's method, bracket-guarded; stops once the step is below ROOT_TOL/4 */
             for (int it = 0; it < MAX_ITER; ++it) {
-                double s;
-                double v = membrane_and_slope(t, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh,
-                                              &s);
+                double s, c;
+                double v = membrane_derivatives(t, v0, je0, ji0, e_leak, rate_mem, rate_exc,
+                                                rate_inh, &s, &c);
                 if (v >= theta) {
                     b = t;
                 } else {
@@ -412,8 +406,13 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
                 if (b - a <= ROOT_TOL) {
                     break;
                 }
-                double next = (s > 0.0) ? t - (v - theta) / s : a;
-                next = converged_probe(next, t, v < theta, ROOT_TOL);
+                double f = v - theta;
+                double denom = 2.0 * s * s - f * c;
+                double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : a;
+                if (fabs(next - t) < 0.25 * ROOT_TOL) {
+                    double up = next + 0.25 * ROOT_TOL;
+                    return (up < b) ? up : b;
+                }
                 if (!(next > a && next < b)) {
                     next = 0.5 * (a + b);
                 }
