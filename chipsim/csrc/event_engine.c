@@ -105,9 +105,22 @@ static void advance_state(engine *e, int32_t n, double t, int move_v)
     e->t_state[n] = t;
 }
 
+/* Advance with the reset clamp: a neuron in HOLD has its membrane clamped until hold_end and
+ * free after it (the hold end needs no event of its own: nothing can happen at it). */
 static void advance(engine *e, int32_t n, double t)
 {
-    advance_state(e, n, t, e->st->mode[n] != BSS2_MODE_HOLD);
+    bss2_state *st = e->st;
+    if (st->mode[n] == BSS2_MODE_HOLD) {
+        double hold_end = (double)st->hold_end[n];
+        if (e->t_state[n] < hold_end) {
+            advance_state(e, n, (t < hold_end) ? t : hold_end, 0);
+        }
+        if (t > hold_end) {
+            advance_state(e, n, t, 1);
+        }
+        return;
+    }
+    advance_state(e, n, t, 1);
 }
 
 /* Lower bound of the time until a state (v, je) can reach theta, +inf if it never can.
@@ -171,8 +184,8 @@ static void schedule_after_transition(engine *e, int32_t n)
     case BSS2_MODE_PENDING:
         e->next[n] = st->fire_time[n];
         break;
-    case BSS2_MODE_HOLD:
-        e->next[n] = (double)st->hold_end[n];
+    case BSS2_MODE_HOLD: /* the refractory period outlasts the hold */
+        e->next[n] = (double)st->refractory_end[n];
         break;
     case BSS2_MODE_REFRACTORY:
         e->next[n] = (double)st->refractory_end[n];
@@ -227,13 +240,7 @@ static int neuron_event(engine *e, int32_t n)
         break;
     case BSS2_MODE_PENDING:
         return fire(e, n, t);
-    case BSS2_MODE_HOLD:
-        advance(e, n, t);
-        st->mode[n] = (st->refractory_end[n] > st->hold_end[n]) ? BSS2_MODE_REFRACTORY
-                                                                 : BSS2_MODE_FREE;
-        schedule_after_transition(e, n);
-        break;
-    default: /* refractory end */
+    default: /* refractory end (HOLD or REFRACTORY) */
         advance(e, n, t);
         st->mode[n] = BSS2_MODE_FREE;
         predict_lazy(e, n);
@@ -344,6 +351,9 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     }
     for (int32_t n = 0; n < nn; ++n) {
         advance(&e, n, e.t_end);
+        if (st->mode[n] == BSS2_MODE_HOLD && (double)st->hold_end[n] < e.t_end) {
+            st->mode[n] = BSS2_MODE_REFRACTORY;
+        }
         st->fire_time[n] -= e.t_end;
         st->hold_end[n] -= t_end;
         st->refractory_end[n] -= t_end;
