@@ -33,40 +33,60 @@ def kernel(dt: float, rate_mem: float, rate_syn: float) -> float:
     return (math.exp(-dt * rate_syn) - math.exp(-dt * rate_mem)) / d
 
 
-def advance(dt, move_v, v, je, ji, e_leak, rate_mem, rate_exc, rate_inh):
+@dataclass(frozen=True)
+class Rates:
+    """Per-neuron rates and derived constants (mirrors bss2_rates in lif.h)."""
+
+    mem: float
+    exc: float
+    inh: float
+    inv_d_exc: float
+    inv_d_inh: float
+    peak_exc: float
+
+    @classmethod
+    def of(cls, tau_mem: float, tau_exc: float, tau_inh: float) -> Rates:
+        rm, re, ri = 1.0 / tau_mem, 1.0 / tau_exc, 1.0 / tau_inh
+        de, di = rm - re, rm - ri
+        tpeak = tau_mem if rm == re else math.log(re / rm) / (re - rm)
+        return cls(rm, re, ri, 1.0 / de if de != 0.0 else 0.0, 1.0 / di if di != 0.0 else 0.0,
+                   kernel(tpeak, rm, re))
+
+
+def _kernel_term(dt: float, em: float, es: float, d: float, inv_d: float) -> float:
+    if d == 0.0:
+        return dt * em
+    x = dt * d
+    if abs(x) < EXPM1_BELOW:
+        return em * (math.expm1(x) * inv_d)
+    return (es - em) * inv_d
+
+
+def advance(dt: float, move_v: bool, v: float, je: float, ji: float, e_leak: float,
+            r: Rates) -> tuple[float, float, float]:
     """(v, je, ji) after dt without input or spike; v stays unless move_v (mirrors lif.c)."""
-    ee = math.exp(-dt * rate_exc) if je != 0.0 else 0.0
-    ei = math.exp(-dt * rate_inh) if ji != 0.0 else 0.0
+    ee = math.exp(-dt * r.exc) if je != 0.0 else 0.0
+    ei = math.exp(-dt * r.inh) if ji != 0.0 else 0.0
     if move_v:
-        em = math.exp(-dt * rate_mem)
+        em = math.exp(-dt * r.mem)
         vn = e_leak + (v - e_leak) * em
         if je != 0.0:
-            vn += je * _kernel_term(dt, em, ee, rate_mem, rate_exc)
+            vn += je * _kernel_term(dt, em, ee, r.mem - r.exc, r.inv_d_exc)
         if ji != 0.0:
-            vn -= ji * _kernel_term(dt, em, ei, rate_mem, rate_inh)
+            vn -= ji * _kernel_term(dt, em, ei, r.mem - r.inh, r.inv_d_inh)
         v = vn
     return v, je * ee, ji * ei
 
 
-def _kernel_term(dt, em, es, rate_mem, rate_syn) -> float:
-    d = rate_mem - rate_syn
-    x = dt * d
-    if d == 0.0:
-        return dt * em
-    if abs(x) < EXPM1_BELOW:
-        return em * (math.expm1(x) / d)
-    return (es - em) / d
-
-
-def membrane(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh) -> float:
+def membrane(dt: float, v0: float, je0: float, ji0: float, e_leak: float, r: Rates) -> float:
     """Membrane potential dt after the state (v0, je0, ji0), no input, no spike."""
-    return advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)[0]
+    return advance(dt, True, v0, je0, ji0, e_leak, r)[0]
 
 
-def _membrane_derivatives(dt, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh):
-    v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)
-    slope = -(v - e_leak) * rate_mem + je - ji
-    return v, slope, -rate_mem * slope - rate_exc * je + rate_inh * ji
+def _membrane_derivatives(dt, v0, je0, ji0, e_leak, r: Rates):
+    v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, r)
+    slope = -(v - e_leak) * r.mem + je - ji
+    return v, slope, -r.mem * slope - r.exc * je + r.inh * ji
 
 
 class _ExpPoly:
@@ -208,26 +228,18 @@ def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
     return out
 
 
-def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float) -> None:
+def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float,
+                  inv_d: float) -> None:
     d = rate_mem - rate_syn
     if abs(d) < DEGENERATE_REL * rate_mem:
         f.add(rate_mem, 0.0, j)
     else:
-        f.add(rate_mem, -j / d, 0.0)
-        f.add(rate_syn, j / d, 0.0)
+        f.add(rate_mem, -j * inv_d, 0.0)
+        f.add(rate_syn, j * inv_d, 0.0)
 
 
-def kernel_peak(rate_mem: float, rate_syn: float) -> float:
-    """Maximum of the synaptic kernel over time (mirrors lif.c)."""
-    if rate_mem == rate_syn:
-        tpeak = 1.0 / rate_mem
-    else:
-        tpeak = math.log(rate_syn / rate_mem) / (rate_syn - rate_mem)
-    return kernel(tpeak, rate_mem, rate_syn)
-
-
-def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, peak_exc,
-                   horizon) -> float:
+def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: float, r: Rates,
+                   horizon: float) -> float:
     """Earliest t in [0, horizon] with V(t) >= theta, +inf if none (mirrors lif.c)."""
     if v0 >= theta:
         return 0.0
@@ -235,23 +247,23 @@ def first_crossing(v0, je0, ji0, e_leak, theta, rate_mem, rate_exc, rate_inh, pe
     if rest < 0.0:
         bound = rest + (v0 - e_leak if v0 > e_leak else 0.0)
         if je0 > 0.0:
-            bound += je0 * peak_exc
+            bound += je0 * r.peak_exc
         if bound < 0.0:
             return INF
     f = _ExpPoly()
     f.rate, f.c0, f.c1 = [0.0], [rest], [0.0]  # kept even when zero: df must be exactly f'
     if v0 != e_leak:
-        f.add(rate_mem, v0 - e_leak, 0.0)
+        f.add(r.mem, v0 - e_leak, 0.0)
     if je0 != 0.0:
-        _add_synaptic(f, je0, rate_mem, rate_exc)
+        _add_synaptic(f, je0, r.mem, r.exc, r.inv_d_exc)
     if ji0 != 0.0:
-        _add_synaptic(f, -ji0, rate_mem, rate_inh)
+        _add_synaptic(f, -ji0, r.mem, r.inh, r.inv_d_inh)
     cap = _cap(f)
     if rest < 0.0 and cap < horizon:
         horizon = cap
     df = f.scaled_derivative()
     crit = _zeros(df, 0.0, horizon)
-    args = (v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh)
+    args = (v0, je0, ji0, e_leak, r)
     lo = 0.0
     for i in range(len(crit) + 1):
         hi = crit[i] if i < len(crit) else horizon
@@ -327,9 +339,8 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     nn = net.n_neurons
     run = _Run(net, st, float(t_end))
     p = {name: [float(x) for x in getattr(net, name)] for name in ("e_leak", "v_reset")}
-    rate = [(1.0 / float(tm), 1.0 / float(te), 1.0 / float(ti)) for tm, te, ti in
+    rate = [Rates.of(float(tm), float(te), float(ti)) for tm, te, ti in
             zip(net.tau_mem, net.tau_syn_exc, net.tau_syn_inh, strict=True)]
-    peak = [kernel_peak(r[0], r[1]) for r in rate]
     v, je, ji = [float(x) for x in st.v], [float(x) for x in st.je], [float(x) for x in st.ji]
     mode = [int(x) for x in st.mode]
     fire_time = [float(x) for x in st.fire_time]
@@ -347,14 +358,14 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
         if dt == 0.0:
             return
         v[n], je[n], ji[n] = advance(dt, mode[n] != Mode.HOLD and move_v, v[n], je[n], ji[n],
-                                     p["e_leak"][n], *rate[n])
+                                     p["e_leak"][n], rate[n])
         t_state[n] = t
 
     def predict(n: int) -> None:
         tc = INF
         if net.fire_enable[n]:
-            tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n), *rate[n],
-                                peak[n], run.t_end - t_state[n])
+            tc = first_crossing(v[n], je[n], ji[n], p["e_leak"][n], run.threshold(n), rate[n],
+                                run.t_end - t_state[n])
         nxt[n] = t_state[n] + tc
 
     def schedule(n: int) -> None:

@@ -77,10 +77,3 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
                      bss2_spikes *spikes);
 
-double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double rate_mem, double rate_exc, double rate_inh, double peak_exc,
-                           double horizon);
-double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     double rate_mem, double rate_exc, double rate_inh);
-double bss2_kernel_peak(double rate_mem, double rate_syn);
-double bss2_gauss(uint64_t seed, uint64_t neuron, uint64_t index, uint64_t stream);

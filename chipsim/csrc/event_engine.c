@@ -18,7 +18,7 @@ typedef struct {
     double t_end;
     double *t_state;
     double *next;
-    double *rate; /* per neuron: 1/tau_mem, 1/tau_syn_exc, 1/tau_syn_inh, exc PSP peak */
+    bss2_rates *rate;
     uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
     int32_t *tree;
     double *tree_time;
@@ -100,8 +100,7 @@ static void advance_state(engine *e, int32_t n, double t, int move_v)
     }
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    const double *r = e->rate + 4 * n;
-    bss2_advance(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n], r[0], r[1], r[2]);
+    bss2_advance(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n], &e->rate[n]);
     e->t_state[n] = t;
 }
 
@@ -153,9 +152,8 @@ static void predict_lazy(engine *e, int32_t n)
         e->deferred[n] = 0;
         return;
     }
-    const double *r = e->rate + 4 * n;
-    double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], r[0], r[1],
-                                        bss2_threshold(net, st, n));
+    double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], e->rate[n].mem,
+                                        e->rate[n].exc, bss2_threshold(net, st, n));
     e->next[n] = e->t_state[n] + bound;
     e->deferred[n] = (bound < INFINITY);
 }
@@ -169,10 +167,8 @@ static void predict(engine *e, int32_t n)
     double t0 = e->t_state[n];
     double tc = INFINITY;
     if (net->fire_enable[n]) {
-        const double *r = e->rate + 4 * n;
         tc = bss2_first_crossing(st->v[n], st->je[n], st->ji[n], net->e_leak[n],
-                                 bss2_threshold(net, st, n), r[0], r[1], r[2], r[3],
-                                 e->t_end - t0);
+                                 bss2_threshold(net, st, n), &e->rate[n], e->t_end - t0);
     }
     e->next[n] = t0 + tc;
 }
@@ -285,7 +281,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.spikes = spikes;
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
-    e.rate = (double *)malloc(sizeof(double) * 4 * (size_t)nn);
+    e.rate = (bss2_rates *)malloc(sizeof(bss2_rates) * (size_t)nn);
     e.slot = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     e.deferred = (uint8_t *)calloc((size_t)nn, 1);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
@@ -296,11 +292,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         goto done;
     }
     for (int32_t n = 0; n < nn; ++n) {
-        double *r = e.rate + 4 * n;
-        r[0] = 1.0 / net->tau_mem[n];
-        r[1] = 1.0 / net->tau_syn_exc[n];
-        r[2] = 1.0 / net->tau_syn_inh[n];
-        r[3] = bss2_kernel_peak(r[0], r[1]);
+        bss2_rates_init(&e.rate[n], net->tau_mem[n], net->tau_syn_exc[n], net->tau_syn_inh[n]);
     }
     for (int32_t n = 0; n < nn; ++n) {
         schedule_after_transition(&e, n);

@@ -39,33 +39,44 @@ double bss2_kernel(double dt, double rate_mem, double rate_syn)
     return (exp(-dt * rate_syn) - exp(-dt * rate_mem)) / d;
 }
 
-/* K(dt) given the exponentials em = e^{-dt rm}, es = e^{-dt rs}. */
-static double kernel_term(double dt, double em, double es, double rate_mem, double rate_syn)
+void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_inh)
 {
-    double d = rate_mem - rate_syn;
-    double x = dt * d;
+    r->mem = 1.0 / tau_mem;
+    r->exc = 1.0 / tau_exc;
+    r->inh = 1.0 / tau_inh;
+    double de = r->mem - r->exc, di = r->mem - r->inh;
+    r->inv_d_exc = (de != 0.0) ? 1.0 / de : 0.0;
+    r->inv_d_inh = (di != 0.0) ? 1.0 / di : 0.0;
+    double tpeak = (r->mem == r->exc) ? tau_mem : log(r->exc / r->mem) / (r->exc - r->mem);
+    r->peak_exc = bss2_kernel(tpeak, r->mem, r->exc);
+}
+
+/* K(dt) given em = e^{-dt rm}, es = e^{-dt rs}, d = rm - rs and its inverse. */
+static double kernel_term(double dt, double em, double es, double d, double inv_d)
+{
     if (d == 0.0) {
         return dt * em;
     }
+    double x = dt * d;
     if (fabs(x) < EXPM1_BELOW) {
-        return em * (expm1(x) / d);
+        return em * (expm1(x) * inv_d);
     }
-    return (es - em) / d;
+    return (es - em) * inv_d;
 }
 
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
-                  double rate_mem, double rate_exc, double rate_inh)
+                  const bss2_rates *r)
 {
-    double ee = (*je != 0.0) ? exp(-dt * rate_exc) : 0.0;
-    double ei = (*ji != 0.0) ? exp(-dt * rate_inh) : 0.0;
+    double ee = (*je != 0.0) ? exp(-dt * r->exc) : 0.0;
+    double ei = (*ji != 0.0) ? exp(-dt * r->inh) : 0.0;
     if (move_v) {
-        double em = exp(-dt * rate_mem);
+        double em = exp(-dt * r->mem);
         double vn = e_leak + (*v - e_leak) * em;
         if (*je != 0.0) {
-            vn += *je * kernel_term(dt, em, ee, rate_mem, rate_exc);
+            vn += *je * kernel_term(dt, em, ee, r->mem - r->exc, r->inv_d_exc);
         }
         if (*ji != 0.0) {
-            vn -= *ji * kernel_term(dt, em, ei, rate_mem, rate_inh);
+            vn -= *ji * kernel_term(dt, em, ei, r->mem - r->inh, r->inv_d_inh);
         }
         *v = vn;
     }
@@ -73,30 +84,22 @@ void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, doub
     *ji *= ei;
 }
 
-double bss2_kernel_peak(double rate_mem, double rate_syn)
-{
-    double tpeak = (rate_mem == rate_syn) ? 1.0 / rate_mem
-                   : log(rate_syn / rate_mem) / (rate_syn - rate_mem);
-    return bss2_kernel(tpeak, rate_mem, rate_syn);
-}
-
 double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     double rate_mem, double rate_exc, double rate_inh)
+                     const bss2_rates *r)
 {
     double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, rate_mem, rate_exc, rate_inh);
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
     return v;
 }
 
 /* Membrane potential, slope and curvature dt after (v0, je0, ji0), sharing exponentials. */
 static double membrane_derivatives(double dt, double v0, double je0, double ji0, double e_leak,
-                                   double rate_mem, double rate_exc, double rate_inh,
-                                   double *slope, double *curvature)
+                                   const bss2_rates *r, double *slope, double *curvature)
 {
     double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, rate_mem, rate_exc, rate_inh);
-    *slope = -(v - e_leak) * rate_mem + je - ji;
-    *curvature = -rate_mem * *slope - rate_exc * je + rate_inh * ji;
+    bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
+    *slope = -(v - e_leak) * r->mem + je - ji;
+    *curvature = -r->mem * *slope - r->exc * je + r->inh * ji;
     return v;
 }
 
@@ -331,20 +334,19 @@ static void expoly_add(expoly *f, double rate, double c0, double c1)
 }
 
 /* The synaptic term j * K(t; tm, ts) as exponential-polynomial terms. */
-static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn)
+static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn, double inv_d)
 {
     double d = rate_mem - rate_syn;
     if (fabs(d) < DEGENERATE_REL * rate_mem) {
         expoly_add(f, rate_mem, 0.0, j);
     } else {
-        expoly_add(f, rate_mem, -j / d, 0.0);
-        expoly_add(f, rate_syn, j / d, 0.0);
+        expoly_add(f, rate_mem, -j * inv_d, 0.0);
+        expoly_add(f, rate_syn, j * inv_d, 0.0);
     }
 }
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           double rate_mem, double rate_exc, double rate_inh, double peak_exc,
-                           double horizon)
+                           const bss2_rates *r, double horizon)
 {
     if (v0 >= theta) {
         return 0.0;
@@ -355,7 +357,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     if (rest < 0.0) {
         double bound = rest + (v0 > e_leak ? v0 - e_leak : 0.0);
         if (je0 > 0.0) {
-            bound += je0 * peak_exc;
+            bound += je0 * r->peak_exc;
         }
         if (bound < 0.0) {
             return INFINITY;
@@ -365,13 +367,13 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     f.n = 1; /* the constant term, kept even when zero: df below must be exactly f' */
     f.c0[0] = rest;
     if (v0 != e_leak) {
-        expoly_add(&f, rate_mem, v0 - e_leak, 0.0);
+        expoly_add(&f, r->mem, v0 - e_leak, 0.0);
     }
     if (je0 != 0.0) {
-        add_synaptic(&f, je0, rate_mem, rate_exc);
+        add_synaptic(&f, je0, r->mem, r->exc, r->inv_d_exc);
     }
     if (ji0 != 0.0) {
-        add_synaptic(&f, -ji0, rate_mem, rate_inh);
+        add_synaptic(&f, -ji0, r->mem, r->inh, r->inv_d_inh);
     }
     double cap = expoly_cap(&f);
     if (rest < 0.0 && cap < horizon) {
@@ -384,11 +386,11 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     double lo = 0.0;
     for (int i = 0; i <= nc; ++i) {
         double hi = (i < nc) ? crit[i] : horizon;
-        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh);
+        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, r);
         if (vhi >= theta) {
             /* safeguarded Newton on the true membrane between lo (below) and hi (at/above) */
             double a = lo, b = hi;
-            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, rate_mem, rate_exc, rate_inh);
+            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, r);
             double t = (vhi > va) ? a + (theta - va) * ((b - a) / (vhi - va)) : 0.5 * (a + b);
             if (!(t > a && t < b)) {
                 t = 0.5 * (a + b);
@@ -396,8 +398,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             /* Halley's method, bracket-guarded; stops once the step is below ROOT_TOL/4 */
             for (int it = 0; it < MAX_ITER; ++it) {
                 double s, c;
-                double v = membrane_derivatives(t, v0, je0, ji0, e_leak, rate_mem, rate_exc,
-                                                rate_inh, &s, &c);
+                double v = membrane_derivatives(t, v0, je0, ji0, e_leak, r, &s, &c);
                 if (v >= theta) {
                     b = t;
                 } else {
