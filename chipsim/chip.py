@@ -108,6 +108,7 @@ class Chip:
         self._bg_enabled_at[~before & self.config.bg_enable] = self.time
 
     def _neuron_reset(self, neuron: int) -> None:
+        self._settle()
         self.state.v[neuron] = self.parameters.v_reset[neuron]
         self.state.mode[neuron] = Mode.FREE
 

@@ -75,7 +75,8 @@ class RegisterFile:
         except FieldRangeError as err:
             raise OmnibusError(f"{block.name} at {int(address):#010x}: {err}",
                                int(address)) from None
-        self.generation += 1
+        if block.kind not in _STROBES:
+            self.generation += 1
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
         """Ordered writes; synapse-array words take a vectorised path (the bulk of any
@@ -260,6 +261,9 @@ _BG_PERIOD = _table({"period": "bg_period", "rate": "bg_rate", "mask": "bg_mask"
 _BG_SEED = _table({"seed": "bg_seed"}, _by_unit_index)
 _BG_CONTROL = _table({"enable": "bg_enable", "enable_random": "bg_enable_random",
                       "neuron_label": "bg_neuron_label"}, _by_unit_index)
+
+_STROBES = frozenset({"neuron_reset", "spike_counter_reset"})
+"""Registers that trigger an action instead of holding configuration."""
 
 _READERS: dict[str, Callable] = {
     "synapse_weight": lambda rf, u, i: rf._synapse_weight(u, i),
