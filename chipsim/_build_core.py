@@ -20,16 +20,21 @@ SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
 
 
 def make_builder(module: str = "chipsim._core", sanitize: bool = False) -> FFI:
-    """Return an FFI builder for the core, optionally instrumented with ASan/UBSan."""
+    """Return an FFI builder for the core, optionally instrumented with ASan/UBSan (that
+    build compiles elsewhere, so it names the sources by absolute path)."""
+
+    def path(p: Path) -> str:
+        # setuptools insists on relative source paths (it builds from the project root)
+        return str(p) if sanitize else os.path.relpath(p)
+
     ffi = FFI()
     ffi.cdef((CSRC / "core_api.h").read_text())
     flags = BASE_FLAGS + (SANITIZE_FLAGS if sanitize else [])
     ffi.set_source(
         module,
         '#include "core.h"',
-        # setuptools insists on relative source paths (it builds from the project root)
-        sources=[os.path.relpath(CSRC / s) for s in SOURCES],
-        include_dirs=[os.path.relpath(CSRC)],
+        sources=[path(CSRC / s) for s in SOURCES],
+        include_dirs=[path(CSRC)],
         extra_compile_args=flags,
         extra_link_args=SANITIZE_FLAGS if sanitize else [],
         libraries=["m"],
