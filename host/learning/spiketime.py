@@ -66,36 +66,27 @@ def crossing_time_ratio2(a1: np.ndarray, a2: np.ndarray, c: float) -> np.ndarray
     return out
 
 
-def _window_ratio1(
-    t_sorted: np.ndarray, a1: np.ndarray, b: np.ndarray, c: float
+def _accepting_prefixes(
+    reach: np.ndarray,
+    start_before_peak: np.ndarray,
+    next_after_peak: np.ndarray,
+    v_start: np.ndarray,
+    c: float,
 ) -> np.ndarray:
-    """Which prefixes (n_in, batch, n_out) have their crossing inside their window, tau_m = tau_s.
+    """Which prefixes (n_in, batch, n_out) have their upward crossing inside their window.
 
-    The prefix potential v(t) = e^{-t} (a1 t - b) is unimodal with its peak at b/a1 + 1, so
-    no Lambert W is needed: the peak must reach c, and the upward crossing lies in the window
-    iff v <= c at the window start (before the peak) and v >= c at the window end (or the
-    peak lies before the window end).
+    Each prefix potential is unimodal in time, so no closed form is needed for the test: the
+    peak must reach c, the potential must be below c at the window start with the peak still
+    ahead, and above c at the window end unless the peak already lies before it. `v_start` is
+    the potential at each prefix's last input; v_k(t_{k+1}) = v_{k+1}(t_{k+1}) because a kernel
+    vanishes at its own input time, which gives the window-end values for free.
     """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        peak = b / a1 + 1.0
-        reach = (a1 > 0) & (a1 >= c * np.exp(peak))
-        tk = t_sorted[:, :, None]
-        # v at each input time; the prefix ending there is exact (its own kernel is 0 at 0),
-        # and v_k(t_{k+1}) = v_{k+1}(t_{k+1}) for the same reason
-        v_start = np.exp(-tk) * (a1 * tk - b)
-        v_end = np.empty_like(v_start)
-        v_end[:-1] = v_start[1:]
-        v_end[-1] = 0.0
-        peak_before_end = np.empty_like(reach)
-        peak_before_end[:-1] = tk[1:] >= peak[:-1]
-        peak_before_end[-1] = True
-        tol = c * _WINDOW_TOL
-        return (
-            reach
-            & (tk <= peak)
-            & (v_start <= c + tol)
-            & (peak_before_end | (v_end >= c - tol))
-        )
+    v_end = np.empty_like(v_start)
+    v_end[:-1] = v_start[1:]
+    v_end[-1] = 0.0
+    next_after_peak[-1] = True
+    tol = c * _WINDOW_TOL
+    return reach & start_before_peak & (v_start <= c + tol) & (next_after_peak | (v_end >= c - tol))
 
 
 def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams) -> np.ndarray:
@@ -111,24 +102,34 @@ def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronPara
     w_sorted = weights[order]  # (n_in, batch, n_out)
     e1 = np.exp(np.where(finite, t_sorted, -np.inf))  # 0 for silent inputs
     a1 = prefix_sums(w_sorted * e1[:, :, None])
+    tk = t_sorted[:, :, None]
+    c = params.c
+    next_after_peak = np.empty(a1.shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if params.tau_ratio == 1:
+            # v(t) = e^{-t} (a1 t - b), peak at t = b/a1 + 1 with value a1 e^{-peak}
+            second = prefix_sums(w_sorted * (np.where(finite, t_sorted, 0.0) * e1)[:, :, None])
+            peak = second / a1 + 1.0
+            reach = (a1 > 0) & (a1 >= c * np.exp(peak))
+            v_start = np.exp(-tk) * (a1 * tk - second)
+            before = tk <= peak
+            next_after_peak[:-1] = tk[1:] >= peak[:-1]
+        else:
+            # with y = e^{-t/2}: v = a2 y - a1 y^2, peak at y = a2 / (2 a1) with value a2^2/(4 a1)
+            second = prefix_sums(w_sorted * np.sqrt(e1)[:, :, None])
+            reach = (a1 > 0) & (second > 0) & (second * second >= 4.0 * a1 * c)
+            y = np.exp(-0.5 * tk)
+            v_start = y * (second - a1 * y)
+            before = 2.0 * a1 * y >= second
+            next_after_peak[:-1] = 2.0 * a1[:-1] * y[1:] <= second[:-1]
+        accept = _accepting_prefixes(reach, before, next_after_peak, v_start, c)
+    k = accept.argmax(axis=0)[None]
+    has = accept.any(axis=0)
+    a1k = np.take_along_axis(a1, k, axis=0)[0][has]
+    second_k = np.take_along_axis(second, k, axis=0)[0][has]
+    first = np.full(has.shape, np.inf)
     if params.tau_ratio == 1:
-        b = prefix_sums(w_sorted * (np.where(finite, t_sorted, 0.0) * e1)[:, :, None])
-        accept = _window_ratio1(t_sorted, a1, b, params.c)
-        k = accept.argmax(axis=0)[None]
-        has = accept.any(axis=0)
-        first = np.full(has.shape, np.inf)
-        a1k = np.take_along_axis(a1, k, axis=0)[0]
-        bk = np.take_along_axis(b, k, axis=0)[0]
-        first[has] = crossing_time_ratio1(a1k[has], bk[has], params.c)
+        first[has] = crossing_time_ratio1(a1k, second_k, c)
     else:
-        a2 = prefix_sums(w_sorted * np.sqrt(e1)[:, :, None])
-        cand = crossing_time_ratio2(a1, a2, params.c)
-        t_next = np.empty_like(t_sorted)
-        t_next[:-1] = t_sorted[1:]
-        t_next[-1] = np.inf
-        slack = _WINDOW_TOL * np.maximum(1.0, np.where(finite, t_sorted, 0.0))[:, :, None]
-        accept = finite[:, :, None] & (cand >= t_sorted[:, :, None] - slack) & (
-            cand <= t_next[:, :, None] + slack
-        )
-        first = np.where(accept, cand, np.inf).min(axis=0)
+        first[has] = crossing_time_ratio2(a1k, second_k, c)
     return (first + shift[:, None]) * params.tau_syn
