@@ -98,14 +98,20 @@ def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
     return pack_words(out)
 
 
-def event_packs(kind: str, columns: dict[str, np.ndarray]) -> Wide:
+def event_packs(kind: str, columns: dict[str, np.ndarray],
+                new_group: np.ndarray | None = None) -> Wide:
     """The FPGA's responses for N chip events, consecutive events grouped in packs of 3.
 
     kind "spike": columns timestamp, label; kind "madc": columns timestamp, channel, value.
+    `new_group` (optional, bool per event) starts a new pack wherever it is true, so a pack
+    never spans a group boundary (the emulated FPGA groups by 128-tick time window).
     Returns message values (pack into words with `pack_words`, after interleaving any
     Systime/Sysdelta the FPGA sends).
     """
     instructions = {"spike": SPIKE_PACKS_FROM_FPGA, "madc": MADC_PACKS_FROM_FPGA}[kind]
     n = len(next(iter(columns.values())))
-    first, size = pack_groups(np.arange(n) == 0)
+    groups = np.arange(n) == 0 if new_group is None else np.asarray(new_group, bool).copy()
+    if n:
+        groups[0] = True
+    first, size = pack_groups(groups)
     return _packs(instructions, {k: np.asarray(v) for k, v in columns.items()}, first, size)

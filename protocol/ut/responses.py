@@ -2,7 +2,9 @@
 
 Spikes and MADC samples are unpacked from their packs, in arrival order, with absolute
 times from `chiptime`; every other response becomes one record stamped with the FPGA time
-at which it arrived.  Systime/Sysdelta only drive the time.
+at which it arrived.  Systime/Sysdelta only drive the time.  `headers` keeps the header of
+every message in arrival order, so records of different kinds can be interleaved again (e.g.
+omnibus data and timeout notifications answering one sequence of accesses).
 """
 from __future__ import annotations
 
@@ -63,6 +65,7 @@ class Responses:
     loopback: np.ndarray
     highspeed_link: np.ndarray
     timeout: np.ndarray
+    headers: np.ndarray  # header (FromFPGA value) of every message, in arrival order
 
     @classmethod
     def concatenate(cls, parts: list[Responses]) -> Responses:
@@ -108,7 +111,7 @@ class ResponseDecoder:
                for name, instr in RECORDS.items()}
         out.update({name: _events(packs, header, split.hi, split.lo, times)
                     for name, packs in EVENTS.items()})
-        return Responses(**out)
+        return Responses(**out, headers=header.astype(np.uint8))
 
 
 def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,

@@ -1,0 +1,534 @@
+"""The emulated FPGA: executes playback programs (to-FPGA UT words) against a `Chip` and
+produces the from-FPGA UT words a real FPGA would stream back (bss2-facts §5.2, §5.3).
+
+Execution is in emulated time. The FPGA keeps a 43-bit systime (8 ns ticks) and the program
+timer (systime minus the systime of the last TIMER_SETUP). Only WAIT_UNTIL advances time, and
+it does not sleep; every other instruction takes no time. The chip is run lazily: spikes
+injected by spike packs are collected with their systime, and the chip is run (one
+`Chip.run` call) for the time elapsed since it last ran whenever it must be observed or
+configured (an omnibus access, a chip reset, a halt). Neuron state persists across runs, so a
+program with no observation point between two times runs the chip in a single piece.
+
+Responses, in program order:
+
+* omnibus read -> OMNIBUS_DATA; an access to an address nobody answers (unknown address,
+  read-only or write-only block, reserved bits set) -> TIMEOUT_NOTIFICATION with the word
+  address in `value`, and the program goes on (a failed read gets no data response);
+* JTAG_DATA with keep_response -> JTAG_DATA (IDCODE: the chip's HICANN-X v3 ID);
+* LOOPBACK -> LOOPBACK echo; a halt ends the program (see `Executor.execute`);
+* chip spikes routed to the FPGA and MADC samples -> SPIKE_PACK / MADC_SAMPLE_PACK messages
+  with 8-bit chip timestamps, preceded where needed by SYSTIME / SYSDELTA so that the host
+  decoder (fisch's rule: +1 tick per message, `protocol.ut.chiptime`) rebuilds each event's
+  exact systime. Events are packed at most 3 per message and never across a 128-tick window;
+* a word that is not a valid to-FPGA message (unknown header, data without an address, a
+  write address not followed by data) -> HIGHSPEED_LINK_NOTIFICATION with `decode_error` set
+  (bss2emu's choice: the real FPGA has no per-program error message).
+
+The response stream of every program starts with the decoder time at 0: the FPGA resets its
+model of the host decoder's time after each halt.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from protocol import fpga_registers as fr
+from protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
+from protocol.ut.bulk import event_packs, pack_groups
+from protocol.ut.constants import FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
+from protocol.ut.fields import Wide
+
+from .chip import Chip
+from .errors import ChipError, OmnibusError
+from .events import input_events
+from .geometry import CHIP_TICKS_PER_FPGA_TICK
+
+log = logging.getLogger("bss2emu.fpga")
+
+_U64 = np.uint64
+_WORD32 = 0xFFFF_FFFF
+#: events of one pack must lie in one window of this many FPGA ticks (7 timestamp bits)
+_WINDOW = 128
+_SYSDELTA_MAX = (1 << spec(FromFPGA.SYSDELTA).fields["value"][1]) - 1
+_COMMA = 1 << (HEADER_BITS - 1)
+
+
+#: (name, shift, mask) of every payload field of every to-FPGA instruction
+_TO_FPGA_FIELDS = {instr: tuple((name, shift, (1 << width) - 1)
+                                for name, (shift, width) in spec(instr).fields.items())
+                   for instr in ToFPGA}
+
+
+def _fields(instruction: ToFPGA, word: int) -> dict[str, int]:
+    """Payload fields of one to-FPGA word."""
+    return {name: (word >> shift) & mask for name, shift, mask in _TO_FPGA_FIELDS[instruction]}
+
+
+def _word(instruction: FromFPGA, **values: int) -> int:
+    """One 64-bit from-FPGA message as an integer (all single messages the FPGA sends are
+    64 bits wide)."""
+    row = spec(instruction)
+    out = row.header << (WORD_BITS - HEADER_BITS)
+    for name, (shift, width) in row.fields.items():
+        out |= (int(values.get(name, 0)) & ((1 << width) - 1)) << shift
+    return out
+
+
+_DECODE_ERROR = _word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
+
+
+class ResponseStream:
+    """From-FPGA messages of the running program, and the host decoder's time as the FPGA
+    predicts it (+1 per message, SYSTIME sets, SYSDELTA adds)."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.messages = 0
+        self._words: list[int] = []   # 64-bit messages waiting to join the pieces
+        self._pieces: list[Wide] = []
+
+    def single(self, word: int) -> None:
+        """Append one 64-bit message."""
+        self._words.append(word)
+        self.now += 1
+        self.messages += 1
+
+    def _cut(self) -> None:
+        if self._words:
+            lo = np.array(self._words, _U64)
+            self._pieces.append(Wide(np.zeros(len(lo), _U64), lo,
+                                     np.full(len(lo), WORD_BITS, np.int64)))
+            self._words = []
+
+    def events(self, packs: Wide, t_first: np.ndarray, t_last: np.ndarray) -> None:
+        """Append event packs (sorted by time; t_first/t_last: systime of each pack's first
+        and last event), with the SYSTIME/SYSDELTA messages that place each pack where the
+        decoder's time after it lies in [t_last, t_first + 127]."""
+        n = len(packs.lo)
+        if not n:
+            return
+        order: list[int] = []   # >= 0: pack index; < 0: -1 - index into timing words
+        timing: list[int] = []
+        now = self.now
+        for i, (first, last) in enumerate(zip(t_first.tolist(), t_last.tolist(), strict=True)):
+            nxt = now + 1
+            if not last <= nxt <= first + _WINDOW - 1:
+                delta = last - now - 2
+                if 0 <= delta <= _SYSDELTA_MAX:
+                    timing.append(_word(FromFPGA.SYSDELTA, value=delta))
+                    now += 1 + delta
+                else:
+                    start = max(last - 1, 0)
+                    timing.append(_word(FromFPGA.SYSTIME, value=start & FPGA_TIME_MASK))
+                    now = start
+                order.append(-len(timing))
+                nxt = now + 1
+            order.append(i)
+            now = nxt
+        self._cut()
+        idx = np.array(order, np.int64)
+        is_pack = idx >= 0
+        timing_lo = np.array(timing, _U64)
+        hi = np.zeros(len(idx), _U64)
+        lo = np.zeros(len(idx), _U64)
+        width = np.full(len(idx), WORD_BITS, np.int64)
+        hi[is_pack] = packs.hi[idx[is_pack]]
+        lo[is_pack] = packs.lo[idx[is_pack]]
+        width[is_pack] = packs.width[idx[is_pack]]
+        lo[~is_pack] = timing_lo[-1 - idx[~is_pack]]
+        self._pieces.append(Wide(hi, lo, width))
+        self.messages += len(idx)
+        self.now = now
+
+    def take(self) -> np.ndarray:
+        """All messages so far as flushed 64-bit words (empty if none)."""
+        self._cut()
+        if not self._pieces:
+            return np.zeros(0, _U64)
+        wide = Wide(*(np.concatenate(parts) for parts in zip(*self._pieces, strict=True)))
+        self._pieces = []
+        return pack_words(wide)
+
+    def restart(self) -> None:
+        """A new program's stream: the host decoder starts again at time 0."""
+        self.now = 0
+
+
+@dataclass
+class ProgramStats:
+    """What one program did, for the server's one log line per program."""
+
+    words: int = 0
+    counts: Counter = field(default_factory=Counter)
+    start_systime: int = 0
+    wall_start: float = field(default_factory=time.perf_counter)
+
+    def line(self, end_systime: int) -> str:
+        """One human-readable line."""
+        c = self.counts
+        return (f"{self.words} words: {c['write']} writes, {c['read']} reads, "
+                f"{c['spike_in']} spikes in, {c['spike_out']} spikes out, "
+                f"{c['madc']} MADC samples, {c['timeout']} timeouts, {c['malformed']} malformed; "
+                f"{(end_systime - self.start_systime) * 8e-6:.3f} ms emulated, "
+                f"{(time.perf_counter() - self.wall_start) * 1e3:.1f} ms wall")
+
+
+@dataclass
+class Madc:
+    """The MADC recording control kept by the FPGA (see protocol.fpga_registers)."""
+
+    control: int = 0
+    source: list[int] = field(default_factory=lambda: [0] * fr.MADC_CHANNELS)
+
+    def neurons(self) -> list[int]:
+        """Neurons to record, channel order; empty when sampling is off."""
+        if not fr.MADC_CONTROL_WORD.parse(self.control)["enable"]:
+            return []
+        out = []
+        for word in self.source:
+            src = fr.MADC_SOURCE_WORD.parse(word)
+            if src["enable"]:
+                out.append(src["neuron"])
+        return out
+
+    def channels(self) -> list[int]:
+        """Channel number of each recorded neuron, in the order of `neurons()`."""
+        return [c for c, word in enumerate(self.source)
+                if fr.MADC_SOURCE_WORD.parse(word)["enable"]]
+
+
+class Executor:
+    """The emulated FPGA with its chip. Feed it to-FPGA words with `execute`."""
+
+    def __init__(self, chip: Chip | None = None) -> None:
+        self.chip = chip if chip is not None else Chip()
+        self.systime = 0          # FPGA ticks since the FPGA started
+        self.timer_base = 0       # systime at the last TIMER_SETUP
+        self.chip_synced = 0      # systime up to which the chip has run
+        self.jtag_ir = JtagIR.IDCODE
+        self.jtag_scaler = 0
+        self.madc = Madc()
+        self.out = ResponseStream()
+        self.programs_done: list[str] = []
+        self.totals: Counter = Counter()
+        self._pending_time: list[int] = []
+        self._pending_label: list[int] = []
+        self._write_address: tuple[int, int] | None = None  # (address, byte enables)
+        self._stats = ProgramStats()
+        self._dispatch: dict[int, Callable[[int], None]] = {
+            ToFPGA.JTAG_INIT: self._jtag_init,
+            ToFPGA.JTAG_SCALER: self._jtag_scaler,
+            ToFPGA.JTAG_INS: self._jtag_ins,
+            ToFPGA.JTAG_DATA: self._jtag_data,
+            ToFPGA.TIMER_SETUP: self._timer_setup,
+            ToFPGA.WAIT_UNTIL: self._wait_until,
+            ToFPGA.SYSTIME_INIT: self._no_wait,
+            ToFPGA.BARRIER: self._no_wait,
+            ToFPGA.POLLING_OMNIBUS_BLOCK: self._no_wait,
+            ToFPGA.SYSTEM_RESET: self._system_reset,
+            ToFPGA.LOOPBACK: self._loopback,
+            ToFPGA.OMNIBUS_ADDRESS: self._omnibus_address,
+            ToFPGA.OMNIBUS_DATA: self._omnibus_data,
+            ToFPGA.SPIKE_PACK_1: self._spikes,
+            ToFPGA.SPIKE_PACK_2: self._spikes,
+            ToFPGA.SPIKE_PACK_3: self._spikes,
+        }
+        #: FPGA-answered read addresses (the chip never sees these)
+        self._local_reads: dict[int, Callable[[], int]] = {
+            fr.TIMER: lambda: (self.systime - self.timer_base) & _WORD32,
+            fr.SYSTIME_LOW: lambda: self.systime & _WORD32,
+            fr.SYSTIME_HIGH: lambda: (self.systime >> 32) & ((1 << fr.SYSTIME_HIGH_BITS) - 1),
+            fr.MADC_CONTROL: lambda: self.madc.control,
+            **{a: (lambda c=c: self.madc.source[c]) for c, a in enumerate(fr.MADC_SOURCE)},
+        }
+        self._local_writes: dict[int, Callable[[int], None]] = {
+            fr.MADC_CONTROL: self._madc_control,
+            **{a: (lambda w, c=c: self._madc_source(c, w)) for c, a in enumerate(fr.MADC_SOURCE)},
+        }
+
+    # -- public -------------------------------------------------------------------------------
+    @property
+    def timer(self) -> int:
+        """The program timer (FPGA ticks since the last TIMER_SETUP)."""
+        return self.systime - self.timer_base
+
+    def execute(self, words: np.ndarray) -> np.ndarray:
+        """Execute to-FPGA words (a program may be split anywhere across calls) and return the
+        from-FPGA words produced. After each halt the words so far are one finished program's
+        responses; its log line is appended to `programs_done`."""
+        words = np.asarray(words, _U64)
+        n = len(words)
+        self._stats.words += n
+        if not n:
+            return self.out.take()
+        starts = self._write_pairs(words)
+        runs = np.split(starts, np.flatnonzero(np.diff(starts) != 2) + 1) if starts.size else []
+        pos = 0
+        for run in runs:
+            self._slow(words, pos, int(run[0]))
+            self._bulk_writes(words[run] & _U64(_WORD32), words[run + 1] & _U64(_WORD32))
+            pos = int(run[-1]) + 2
+        self._slow(words, pos, n)
+        return self.out.take()
+
+    def abort_program(self) -> None:
+        """Forget a partly received program (its client went away): responses not yet sent
+        are dropped and the next program's stream starts afresh. Chip state is kept."""
+        self._sync()
+        self.out.take()
+        self.out.restart()
+        self._write_address = None
+        self._stats = ProgramStats(start_systime=self.systime)
+
+    # -- instruction loop -----------------------------------------------------------------------
+    @staticmethod
+    def _write_pairs(words: np.ndarray) -> np.ndarray:
+        """Indices of OMNIBUS_ADDRESS(write, all byte enables) words followed by OMNIBUS_DATA."""
+        if len(words) < 2:
+            return np.zeros(0, np.int64)
+        header = words >> _U64(WORD_BITS - HEADER_BITS)
+        addr = spec(ToFPGA.OMNIBUS_ADDRESS).fields
+        is_write = ((header == ToFPGA.OMNIBUS_ADDRESS)
+                    & (((words >> _U64(addr["is_read"][0])) & _U64(1)) == 0)
+                    & (((words >> _U64(addr["byte_enables"][0])) & _U64(0xF)) == 0xF))
+        is_data = header == ToFPGA.OMNIBUS_DATA
+        return np.flatnonzero(is_write[:-1] & is_data[1:])
+
+    def _slow(self, words: np.ndarray, begin: int, end: int) -> None:
+        """Execute words one by one (everything but runs of plain omnibus writes)."""
+        for word in words[begin:end].tolist():
+            header = word >> (WORD_BITS - HEADER_BITS)
+            if header >= _COMMA:
+                continue  # idle / padding word
+            if self._write_address is not None and header != ToFPGA.OMNIBUS_DATA:
+                self._malformed("omnibus write address not followed by data")
+            handler = self._dispatch.get(header)
+            if handler is None:
+                self._malformed(f"unknown to-FPGA header {header}")
+                continue
+            handler(word)
+
+    def _malformed(self, why: str) -> None:
+        self._write_address = None
+        self._stats.counts["malformed"] += 1
+        log.debug("malformed program word: %s", why)
+        self.out.single(_DECODE_ERROR)
+
+    # -- timing and system -----------------------------------------------------------------------
+    def _no_wait(self, word: int) -> None:
+        """SYSTIME_INIT, BARRIER, POLLING_OMNIBUS_BLOCK: every channel is idle at once in
+        emulation (accesses complete when executed), so these return immediately."""
+
+    def _timer_setup(self, word: int) -> None:
+        self.timer_base = self.systime
+
+    def _wait_until(self, word: int) -> None:
+        target = self.timer_base + _fields(ToFPGA.WAIT_UNTIL, word)["value"]
+        self.systime = max(self.systime, target)
+
+    def _system_reset(self, word: int) -> None:
+        """Reset asserted: the chip (and the MADC block it holds) returns to reset state;
+        spikes not yet delivered are lost. Release is a no-op."""
+        if _fields(ToFPGA.SYSTEM_RESET, word)["value"]:
+            self._pending_time, self._pending_label = [], []
+            self.chip.reset()
+            self.chip_synced = self.systime
+            self.madc = Madc()
+            self.jtag_ir = JtagIR.IDCODE
+
+    def _loopback(self, word: int) -> None:
+        kind = _fields(ToFPGA.LOOPBACK, word)["value"]
+        if kind == LoopbackKind.HALT:
+            self._sync()
+        self.out.single(_word(FromFPGA.LOOPBACK, value=kind))
+        if kind == LoopbackKind.HALT:
+            self._stats.counts["halt"] += 1
+            self.totals.update(self._stats.counts)
+            self.totals["programs"] += 1
+            self.programs_done.append(self._stats.line(self.systime))
+            self._stats = ProgramStats(start_systime=self.systime)
+            self.out.restart()
+
+    # -- JTAG ------------------------------------------------------------------------------------
+    def _jtag_init(self, word: int) -> None:
+        self.jtag_ir = JtagIR.IDCODE  # TAP reset loads IDCODE
+
+    def _jtag_scaler(self, word: int) -> None:
+        self.jtag_scaler = _fields(ToFPGA.JTAG_SCALER, word)["value"]
+
+    def _jtag_ins(self, word: int) -> None:
+        self.jtag_ir = _fields(ToFPGA.JTAG_INS, word)["value"]
+
+    def _jtag_data(self, word: int) -> None:
+        """Shift num_bits through the selected data register: IDCODE shifts out the chip ID,
+        BYPASS delays the input by one bit; other registers are not modelled and read 0."""
+        f = _fields(ToFPGA.JTAG_DATA, word)
+        mask = (1 << f["num_bits"]) - 1
+        shifted = {JtagIR.IDCODE: self.chip.jtag_id,
+                   JtagIR.BYPASS: f["payload"] << 1}.get(self.jtag_ir, 0) & mask
+        if f["keep_response"]:
+            self.out.single(_word(FromFPGA.JTAG_DATA, value=shifted))
+
+    # -- spikes ----------------------------------------------------------------------------------
+    def _spikes(self, word: int) -> None:
+        count = (word >> (WORD_BITS - HEADER_BITS)) - ToFPGA.SPIKE_PACK_1 + 1
+        for slot in range(count):
+            self._pending_label.append((word >> (16 * (count - 1 - slot))) & 0xFFFF)
+        self._pending_time.extend([self.systime] * count)
+        self._stats.counts["spike_in"] += count
+
+    def _sync(self) -> None:
+        """Run the chip up to the current systime with the spikes injected before it, and
+        queue the events it sends to the FPGA."""
+        duration = self.systime - self.chip_synced
+        if duration <= 0:
+            return
+        times = np.array(self._pending_time, np.int64)
+        due = int(np.searchsorted(times, self.systime, side="left"))
+        labels = np.array(self._pending_label[:due], np.int64)
+        events = input_events(times[:due] - self.chip_synced, labels)
+        self._pending_time = self._pending_time[due:]
+        self._pending_label = self._pending_label[due:]
+        neurons = self.madc.neurons()
+        base = self.chip_synced
+        self.chip_synced = self.systime
+        try:
+            result = self.chip.run(events, int(duration), record=neurons or None)
+        except ChipError as err:
+            log.warning("chip run failed: %s", err)
+            self._malformed(f"chip run failed: {err}")
+            return
+        self._queue_events(base, result, neurons)
+
+    def _queue_events(self, base: int, result, neurons: list[int]) -> None:
+        """Spike and MADC packs of one chip run that started at systime `base`."""
+        base_chip = base * CHIP_TICKS_PER_FPGA_TICK
+        chunks = []  # (packs, t_first, t_last)
+        ev = result.events
+        if ev.size:
+            chunks.append(_event_chunk("spike", base + ev["time"], base_chip + ev["chip_time"],
+                                       {"label": ev["label"]}))
+            self._stats.counts["spike_out"] += ev.size
+        if neurons and result.madc is not None and result.madc.size:
+            samples, k = result.madc.shape
+            chip_t = np.repeat(np.floor(result.madc_time).astype(np.int64), k)
+            channel = np.tile(np.array(self.madc.channels(), np.int64), samples)
+            chunks.append(_event_chunk(
+                "madc", base + chip_t // CHIP_TICKS_PER_FPGA_TICK, base_chip + chip_t,
+                {"channel": channel, "value": result.madc.reshape(-1)}))
+            self._stats.counts["madc"] += result.madc.size
+        if not chunks:
+            return
+        packs = Wide(*(np.concatenate(p) for p in zip(*(c[0] for c in chunks), strict=True)))
+        t_first = np.concatenate([c[1] for c in chunks])
+        t_last = np.concatenate([c[2] for c in chunks])
+        order = np.argsort(t_last, kind="stable")
+        self.out.events(Wide(packs.hi[order], packs.lo[order], packs.width[order]),
+                        t_first[order], t_last[order])
+
+    # -- omnibus ---------------------------------------------------------------------------------
+    def _omnibus_address(self, word: int) -> None:
+        f = _fields(ToFPGA.OMNIBUS_ADDRESS, word)
+        if f["is_read"]:
+            self._read(f["address"])
+        else:
+            self._write_address = (f["address"], f["byte_enables"])
+
+    def _omnibus_data(self, word: int) -> None:
+        if self._write_address is None:
+            self._malformed("omnibus data without a write address")
+            return
+        address, enables = self._write_address
+        self._write_address = None
+        self._write(address, _fields(ToFPGA.OMNIBUS_DATA, word)["value"], enables)
+
+    def _timeout(self, address: int, why: str) -> None:
+        self._stats.counts["timeout"] += 1
+        log.debug("omnibus timeout at %#010x: %s", address, why)
+        self.out.single(_word(FromFPGA.TIMEOUT_NOTIFICATION, value=address))
+
+    def _read(self, address: int) -> None:
+        self._stats.counts["read"] += 1
+        self._sync()
+        local = self._local_reads.get(address)
+        try:
+            value = local() if local is not None else self._chip_read(address)
+        except OmnibusError as err:
+            self._timeout(address, str(err))
+            return
+        self.out.single(_word(FromFPGA.OMNIBUS_DATA, value=value))
+
+    def _chip_read(self, address: int) -> int:
+        if address >> 31 or address in self._local_writes:
+            raise OmnibusError(f"nothing answers reads at {address:#010x}", address)
+        return self.chip.read(address)
+
+    def _write(self, address: int, value: int, enables: int = 0xF) -> None:
+        """One omnibus write; partial byte enables merge with the current word."""
+        self._stats.counts["write"] += 1
+        self._sync()
+        try:
+            if enables != 0xF:
+                mask = sum(0xFF << (8 * b) for b in range(4) if enables >> b & 1)
+                current = self._local_reads.get(address, lambda: self._chip_read(address))()
+                value = (current & ~mask) | (value & mask)
+            local = self._local_writes.get(address)
+            if local is not None:
+                local(value)
+            elif address >> 31:
+                raise OmnibusError(f"no FPGA register takes writes at {address:#010x}", address)
+            else:
+                self.chip.write(address, value)
+        except OmnibusError as err:
+            self._timeout(address, str(err))
+
+    def _bulk_writes(self, addresses: np.ndarray, values: np.ndarray) -> None:
+        """A run of full-word omnibus writes, vectorised (Chip.write_many) unless it touches
+        an FPGA-answered address or the chip rejects one of its words; then write by write,
+        in order (writes set words, so replaying a partly applied run gives the same state)."""
+        if self._write_address is not None:
+            self._malformed("omnibus write address not followed by data")
+        self._sync()
+        addresses = addresses.astype(np.int64)
+        values = values.astype(np.int64)
+        local = (addresses >> 31).astype(bool) | np.isin(addresses, list(self._local_writes))
+        if not local.any():
+            try:
+                self.chip.write_many(addresses, values)
+                self._stats.counts["write"] += len(addresses)
+                return
+            except OmnibusError:
+                pass
+        for a, v in zip(addresses.tolist(), values.tolist(), strict=True):
+            self._write(a, v)
+
+    # -- MADC ------------------------------------------------------------------------------------
+    def _madc_control(self, word: int) -> None:
+        fr.MADC_CONTROL_WORD.parse(word)
+        if word != fr.MADC_CONTROL_WORD.build(**fr.MADC_CONTROL_WORD.parse(word)):
+            raise OmnibusError(f"madc_control word {word:#010x} sets reserved bits",
+                               fr.MADC_CONTROL)
+        self.madc.control = word
+
+    def _madc_source(self, channel: int, word: int) -> None:
+        layout = fr.MADC_SOURCE_WORD
+        if word != layout.build(**layout.parse(word)) or layout.parse(word)["neuron"] >= 512:
+            raise OmnibusError(f"madc_source word {word:#010x} is invalid",
+                               fr.MADC_SOURCE[channel])
+        self.madc.source[channel] = word
+
+
+def _event_chunk(kind: str, systime: np.ndarray, chip_time: np.ndarray,
+                 columns: dict[str, np.ndarray]) -> tuple[Wide, np.ndarray, np.ndarray]:
+    """Packs for sorted events; a pack never spans two 128-tick windows of systime."""
+    window = systime // _WINDOW
+    new = np.r_[True, window[1:] != window[:-1]]
+    cols = {"timestamp": chip_time & 0xFF, **columns}
+    packs = event_packs(kind, cols, new_group=new)
+    first, size = pack_groups(new)  # the grouping event_packs uses
+    return packs, systime[first], systime[first + size - 1]

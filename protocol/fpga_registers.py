@@ -1,0 +1,35 @@
+"""Registers that the emulated FPGA answers itself: its executor registers on the FPGA side of
+the omnibus (word address bit 31 set, bss2-facts §8) and the MADC recording control block.
+
+* Executor registers at 0x8800_0000 (read-only, bss2emu layout): the program timer (8 ns ticks
+  since the last TIMER_SETUP, 32 bits) and the FPGA systime (43 bits, split in a low and a high
+  word). The host reads the systime right after a TIMER_SETUP to turn the absolute event times
+  of the response stream into times relative to that setup (no time passes between two
+  instructions in emulation, so both reads see the same systime).
+* MADC block at 0x000C_0000 (the chip's MADC base): the chip model has no MADC registers yet,
+  so the emulated FPGA keeps this block and drives `Chip.run(record=...)` from it. Control at
+  +0, one source word per channel at +1 and +2 (bss2emu layouts below); +3..+10 of the real
+  block are not modelled and answer like unknown addresses (timeout notification).
+"""
+from __future__ import annotations
+
+from .bitfields import register
+
+#: FPGA executor registers (bit 31 set: FPGA side of the omnibus)
+EXECUTOR_BASE = 0x8800_0000
+TIMER = EXECUTOR_BASE + 0
+SYSTIME_LOW = EXECUTOR_BASE + 1
+SYSTIME_HIGH = EXECUTOR_BASE + 2
+SYSTIME_HIGH_BITS = 11  # 43-bit systime = high[10:0] << 32 | low
+
+#: MADC block (chip side address, served by the emulated FPGA, see module docstring)
+MADC_BASE = 0x000C_0000
+MADC_CONTROL = MADC_BASE
+MADC_CHANNELS = 2
+MADC_SOURCE = tuple(MADC_BASE + 1 + c for c in range(MADC_CHANNELS))
+
+MADC_CONTROL_WORD = register("madc_control", ("enable", 1))
+"""Bit 0: sampling runs (29.4 MSa/s) on every enabled channel while set."""
+
+MADC_SOURCE_WORD = register("madc_source", ("enable", 1), ("neuron", 9))
+"""Per channel: bit 9 enable, bits 8..0 the neuron (hemisphere * 256 + column) sampled."""
