@@ -11,6 +11,7 @@ import numpy as np
 
 from host.learning.lambertw import lambertw0
 from host.learning.neuron import NeuronParams
+from host.learning.spiketime import shifted_scaled_times
 
 
 def spike_time_jacobians(
@@ -21,10 +22,7 @@ def spike_time_jacobians(
     in_times (batch, n_in), weights (n_in, n_out), out_times (batch, n_out).
     """
     tau = params.tau_syn
-    scaled = in_times / tau
-    shift = scaled.min(axis=1)
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    t = scaled - shift[:, None]
+    t, shift = shifted_scaled_times(in_times, params)
     big_t = out_times / tau - shift[:, None]
     fires = np.isfinite(big_t)
     big_t0 = np.where(fires, big_t, 0.0)
