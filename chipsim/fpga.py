@@ -79,7 +79,8 @@ def _word(instruction: FromFPGA, **values: int) -> int:
     return out
 
 
-_DECODE_ERROR = _word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
+#: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)
+DECODE_ERROR_WORD = _word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
 
 
 class ResponseStream:
@@ -263,7 +264,6 @@ class Executor:
         responses; its log line is appended to `programs_done`."""
         words = np.asarray(words, _U64)
         n = len(words)
-        self._stats.words += n
         if not n:
             return self.out.take()
         starts = self._write_pairs(words)
@@ -275,6 +275,11 @@ class Executor:
             pos = int(run[-1]) + 2
         self._slow(words, pos, n)
         return self.out.take()
+
+    @property
+    def in_program(self) -> bool:
+        """True while words of a program without its halt have been executed."""
+        return self._stats.words > 0
 
     def abort_program(self) -> None:
         """Forget a partly received program (its client went away): responses not yet sent
@@ -302,6 +307,7 @@ class Executor:
     def _slow(self, words: np.ndarray, begin: int, end: int) -> None:
         """Execute words one by one (everything but runs of plain omnibus writes)."""
         for word in words[begin:end].tolist():
+            self._stats.words += 1
             header = word >> (WORD_BITS - HEADER_BITS)
             if header >= _COMMA:
                 continue  # idle / padding word
@@ -317,7 +323,7 @@ class Executor:
         self._write_address = None
         self._stats.counts["malformed"] += 1
         log.debug("malformed program word: %s", why)
-        self.out.single(_DECODE_ERROR)
+        self.out.single(DECODE_ERROR_WORD)
 
     # -- timing and system -----------------------------------------------------------------------
     def _no_wait(self, word: int) -> None:
@@ -493,6 +499,7 @@ class Executor:
         in order (writes set words, so replaying a partly applied run gives the same state)."""
         if self._write_address is not None:
             self._malformed("omnibus write address not followed by data")
+        self._stats.words += 2 * len(addresses)
         self._sync()
         addresses = addresses.astype(np.int64)
         values = values.astype(np.int64)

@@ -115,7 +115,7 @@ class _ExpPoly:
         s = 0.0
         for r, c0, c1 in zip(self.rate, self.c0, self.c1, strict=True):
             p = c0 + c1 * t
-            s += p if r == 0.0 else p * math.exp(-r * t)
+            s += p if (r == 0.0 or t == 0.0) else p * math.exp(-r * t)
         return s
 
     def dimension(self) -> int:
@@ -211,9 +211,6 @@ def _zeros(f: _ExpPoly, a: float, b: float) -> list[float]:
         t = math.log(q) / (f.rate[1] - f.rate[0])
         return [t] if a < t < b else []
     fs = f.shifted(f.slowest())
-    cap = _cap(fs)
-    if cap < b:
-        b = cap if cap > a else a
     g = f.scaled_derivative()
     crit = _zeros(g, a, b)
     out = []
@@ -264,13 +261,12 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     df = f.scaled_derivative()
     crit = _zeros(df, 0.0, horizon)
     args = (v0, je0, ji0, e_leak, r)
-    lo = 0.0
+    lo, va = 0.0, v0
     for i in range(len(crit) + 1):
         hi = crit[i] if i < len(crit) else horizon
         vhi = membrane(hi, *args)
         if vhi >= theta:
             a, b = lo, hi
-            va = membrane(lo, *args)
             t = a + (theta - va) * ((b - a) / (vhi - va)) if vhi > va else 0.5 * (a + b)
             if not (a < t < b):
                 t = 0.5 * (a + b)
@@ -292,7 +288,7 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
                     nxt = 0.5 * (a + b)
                 t = nxt
             return b
-        lo = hi
+        lo, va = hi, vhi
     return INF
 
 

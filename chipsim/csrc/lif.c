@@ -108,7 +108,7 @@ static double expoly_eval(const expoly *f, double t)
     double s = 0.0;
     for (int k = 0; k < f->n; ++k) {
         double p = f->c0[k] + f->c1[k] * t;
-        s += (f->rate[k] == 0.0) ? p : p * exp(-f->rate[k] * t);
+        s += (f->rate[k] == 0.0 || t == 0.0) ? p : p * exp(-f->rate[k] * t);
     }
     return s;
 }
@@ -291,10 +291,6 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
     for (int k = 0; k < fs.n; ++k) {
         fs.rate[k] -= r0;
     }
-    double cap = expoly_cap(&fs);
-    if (cap < b) {
-        b = (cap > a) ? cap : a;
-    }
     expoly g;
     expoly_scaled_derivative(f, &g);
     double crit[MAX_TERMS + 2];
@@ -383,14 +379,13 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     expoly_scaled_derivative(&f, &df); /* rate 0 is the slowest: this is exactly f' */
     double crit[MAX_TERMS + 2];
     int nc = expoly_zeros(&df, 0.0, horizon, crit);
-    double lo = 0.0;
+    double lo = 0.0, va = v0;
     for (int i = 0; i <= nc; ++i) {
         double hi = (i < nc) ? crit[i] : horizon;
         double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, r);
         if (vhi >= theta) {
-            /* safeguarded Newton on the true membrane between lo (below) and hi (at/above) */
+            /* bracket-guarded root search on the true membrane between lo (below) and hi */
             double a = lo, b = hi;
-            double va = bss2_membrane(lo, v0, je0, ji0, e_leak, r);
             double t = (vhi > va) ? a + (theta - va) * ((b - a) / (vhi - va)) : 0.5 * (a + b);
             if (!(t > a && t < b)) {
                 t = 0.5 * (a + b);
@@ -422,6 +417,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             return b;
         }
         lo = hi;
+        va = vhi;
     }
     return INFINITY;
 }

@@ -1,0 +1,292 @@
+"""The device server: serves one emulated FPGA + chip to one host at a time over a byte stream
+(TCP on a loopback or LAN address, or a pseudo-terminal), speaking `protocol.link` frames.
+
+Per frame type (PTYPE):
+
+* UT: the payload words are executed by `chipsim.fpga.Executor` (consecutive UT frames that
+  arrive together are executed as one batch); the response words go back in UT frames;
+* ARQ_RESET (payload 0xABABABAB): starts a new host session: a partly received program is
+  abandoned (chip state kept), the sequence check restarts, the frame is echoed. The host's
+  `connect()` sends one to check the link;
+* LOOPBACK: echoed unchanged (link test); FLUSH and the other types are ignored.
+
+A second TCP client while one is served gets the busy notice (`protocol.link.busy_notice`: a
+CFG frame whose payload starts with `BUSY`, then a reason) and is disconnected. A client that
+disconnects, even mid-frame, ends its session: the partial frame is never executed, a partly
+received program is abandoned, the chip keeps its state and the server waits for the next
+client. A partial frame with no new bytes for `idle_flush` seconds is given up (on a pty a
+vanished client cannot be detected otherwise). Nothing a client sends can stop the server: a
+failing program is logged and answered with a decode-error notification.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import select
+import selectors
+import socket
+import threading
+import time
+import tty
+from collections.abc import Callable
+
+import numpy as np
+
+from protocol.link import (
+    Frame,
+    FrameReader,
+    FrameWriter,
+    PacketType,
+    busy_notice,
+)
+
+from .chip import Chip
+from .fpga import DECODE_ERROR_WORD, Executor
+
+log = logging.getLogger("bss2emu.server")
+
+RECV_BYTES = 1 << 20
+POLL_S = 0.1
+IDLE_FLUSH_S = 0.5
+SEND_TIMEOUT_S = 10.0
+
+
+class Session:
+    """One host's framed byte stream: bytes in -> response bytes out."""
+
+    def __init__(self, executor: Executor, peer: str) -> None:
+        self.executor = executor
+        self.peer = peer
+        self.reader = FrameReader()
+        self.writer = FrameWriter()
+        self.programs = 0
+        self.last_data = time.monotonic()
+        self._handlers: dict[PacketType, Callable[[Frame], bytes]] = {
+            PacketType.ARQ_RESET: self._arq_reset,
+            PacketType.LOOPBACK: lambda f: self.writer.frame(PacketType.LOOPBACK, f.words),
+        }
+
+    def feed(self, data: bytes) -> bytes:
+        """Consume received bytes; return the bytes to send back."""
+        self.last_data = time.monotonic()
+        return self._handle(self.reader.feed(data))
+
+    def idle(self) -> bytes:
+        """Give up a partial frame that has waited `IDLE_FLUSH_S` without new bytes."""
+        if self.reader.pending_bytes and time.monotonic() - self.last_data > IDLE_FLUSH_S:
+            return self._handle(self.reader.flush())
+        return b""
+
+    def close(self) -> None:
+        """The host went away: abandon its unfinished program (chip state kept)."""
+        if self.executor.in_program:
+            log.info("%s left inside a program; abandoned", self.peer)
+            self.executor.abort_program()
+        log.info("%s disconnected (%s)", self.peer, self.reader.report())
+
+    def _handle(self, frames: list[Frame]) -> bytes:
+        out: list[bytes] = []
+        batch: list[np.ndarray] = []
+        for frame in frames:
+            if frame.ptype is PacketType.UT:
+                batch.append(frame.words)
+                continue
+            if batch:
+                out.append(self._execute(np.concatenate(batch)))
+                batch = []
+            handler = self._handlers.get(frame.ptype)
+            if handler is None:
+                log.debug("%s: ignored %s frame", self.peer, frame.ptype.name)
+            else:
+                out.append(handler(frame))
+        if batch:
+            out.append(self._execute(np.concatenate(batch)))
+        return b"".join(out)
+
+    def _execute(self, words: np.ndarray) -> bytes:
+        try:
+            response = self.executor.execute(words)
+        except Exception:  # a bug must not take the server down
+            log.exception("%s: program execution failed; program abandoned", self.peer)
+            self.executor.abort_program()
+            response = np.array([DECODE_ERROR_WORD], np.uint64)
+        for line in self.executor.programs_done:
+            self.programs += 1
+            log.info("%s program %d: %s", self.peer, self.programs, line)
+        self.executor.programs_done.clear()
+        return self.writer.frames(response) if len(response) else b""
+
+    def _arq_reset(self, frame: Frame) -> bytes:
+        if self.executor.in_program:
+            self.executor.abort_program()
+        self.reader.restart_sequence()
+        return self.writer.frame(PacketType.ARQ_RESET, frame.words)
+
+
+class DeviceServer:
+    """Serves one `Executor` (its chip persists across clients) until `stop` is set."""
+
+    def __init__(self, executor: Executor | None = None, seed: int = 0) -> None:
+        self.executor = executor if executor is not None else Executor(Chip(seed=seed))
+        self.stop = threading.Event()
+        self.lock = threading.Lock()  # held while a client's program executes
+
+    @property
+    def chip(self) -> Chip:
+        """The served chip."""
+        return self.executor.chip
+
+    # -- TCP -----------------------------------------------------------------------------------
+    def serve_tcp(self, listener: socket.socket) -> None:
+        """Accept clients on a listening socket, one session at a time, until `stop`."""
+        listener.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(listener, selectors.EVENT_READ, None)
+        client: tuple[socket.socket, Session] | None = None
+        try:
+            while not self.stop.is_set():
+                for key, _ in sel.select(POLL_S):
+                    if key.data is None:
+                        client = self._accept(listener, sel, client)
+                    elif client is not None and not self._serve_bytes(*client):
+                        sel.unregister(client[0])
+                        self._drop(*client)
+                        client = None
+                if client is not None:
+                    reply = client[1].idle()
+                    if reply and not self._send(client[0], reply, client[1].peer):
+                        sel.unregister(client[0])
+                        self._drop(*client)
+                        client = None
+        finally:
+            if client is not None:
+                self._drop(*client)
+            sel.close()
+
+    def _accept(self, listener: socket.socket, sel: selectors.BaseSelector,
+                client: tuple[socket.socket, Session] | None
+                ) -> tuple[socket.socket, Session] | None:
+        try:
+            conn, addr = listener.accept()
+        except (BlockingIOError, OSError):
+            return client
+        peer = f"{addr[0]}:{addr[1]}"
+        conn.settimeout(SEND_TIMEOUT_S)
+        if client is not None:
+            log.info("refused %s: busy serving %s", peer, client[1].peer)
+            reason = f"device busy: serving another host ({client[1].peer})"
+            self._send(conn, FrameWriter().frame(PacketType.CFG, busy_notice(reason)), peer)
+            conn.close()
+            return client
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        log.info("serving %s", peer)
+        sel.register(conn, selectors.EVENT_READ, peer)
+        return conn, Session(self.executor, peer)
+
+    def _serve_bytes(self, conn: socket.socket, session: Session) -> bool:
+        """Read what arrived and answer it; False when the client is gone."""
+        try:
+            data = conn.recv(RECV_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            return False
+        if not data:
+            return False
+        with self.lock:
+            reply = session.feed(data)
+        return not reply or self._send(conn, reply, session.peer)
+
+    @staticmethod
+    def _send(conn: socket.socket, data: bytes, peer: str) -> bool:
+        try:
+            conn.sendall(data)
+            return True
+        except OSError as err:
+            log.info("%s: send failed (%s)", peer, err)
+            return False
+
+    def _drop(self, conn: socket.socket, session: Session) -> None:
+        with self.lock:
+            session.close()
+        conn.close()
+
+    # -- pty -----------------------------------------------------------------------------------
+    def open_pty(self) -> tuple[int, int, str]:
+        """A raw pseudo-terminal: (master fd, slave fd, slave path for the host)."""
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        return master, slave, os.ttyname(slave)
+
+    def serve_pty(self, master: int) -> None:
+        """Serve the host on the other side of a pty master until `stop`. The server keeps the
+        slave open, so hosts can come and go; each `connect()` starts a session with an
+        ARQ_RESET frame."""
+        session = Session(self.executor, "pty")
+        while not self.stop.is_set():
+            ready, _, _ = select.select([master], [], [], POLL_S)
+            reply = b""
+            if ready:
+                try:
+                    data = os.read(master, RECV_BYTES)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError as err:
+                    log.warning("pty read failed: %s", err)
+                    time.sleep(POLL_S)
+                    continue
+                with self.lock:
+                    reply = session.feed(data)
+            else:
+                reply = session.idle()
+            if reply:
+                self._write_pty(master, reply)
+        session.close()
+
+    def _write_pty(self, master: int, data: bytes) -> None:
+        """Write everything within SEND_TIMEOUT_S; a host that stops reading loses the rest."""
+        view = memoryview(data)
+        deadline = time.monotonic() + SEND_TIMEOUT_S
+        while view and time.monotonic() < deadline and not self.stop.is_set():
+            _, writable, _ = select.select([], [master], [], POLL_S)
+            if not writable:
+                continue
+            try:
+                view = view[os.write(master, view):]
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as err:
+                log.warning("pty write failed: %s", err)
+                return
+        if view:
+            log.warning("pty host is not reading; dropped %d response bytes", len(view))
+
+
+class EmbeddedServer:
+    """A device server on 127.0.0.1 (ephemeral port) in a background thread of this process:
+    what `host.connect()` without a URL starts. `close()` stops it."""
+
+    def __init__(self, seed: int = 0, executor: Executor | None = None) -> None:
+        self.server = DeviceServer(executor, seed=seed)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        port = self._listener.getsockname()[1]
+        self.url = f"socket://127.0.0.1:{port}"
+        self._thread = threading.Thread(target=self._run, name="bss2emu-embedded", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.server.serve_tcp(self._listener)
+        finally:
+            self._listener.close()
+
+    @property
+    def chip(self) -> Chip:
+        """The emulated chip (for inspection in tests; hosts use the protocol)."""
+        return self.server.chip
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop serving and wait for the server thread (idempotent)."""
+        self.server.stop.set()
+        self._thread.join(timeout)
