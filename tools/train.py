@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from host.learning.backend import ForwardBackend, SoftwareBackend
-from host.learning.checkpoint import load_checkpoint, save_checkpoint
+from host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from host.learning.config import TrainConfig, default_config
 from host.learning.dataset import DATASETS, load_dataset
 from host.learning.errors import LearningInputError
@@ -46,7 +46,7 @@ def make_backend(mode: str) -> ForwardBackend:
     raise UserError(f"mode '{mode}' is not available yet")
 
 
-def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, object]:
+def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
         config = default_config(args.dataset or "yinyang", args.tau_ratio or 1)
