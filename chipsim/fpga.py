@@ -266,6 +266,8 @@ class Executor:
         n = len(words)
         if not n:
             return self.out.take()
+        if not self.in_program:
+            self._stats.wall_start = time.perf_counter()
         starts = self._write_pairs(words)
         runs = np.split(starts, np.flatnonzero(np.diff(starts) != 2) + 1) if starts.size else []
         pos = 0

@@ -55,6 +55,26 @@ static void tree_update(engine *e, int32_t n)
     }
 }
 
+/* Recompute every internal node bottom-up: cheaper than many single updates after an input
+ * that touched a large part of the network, with the same result. */
+static void tree_rebuild(engine *e)
+{
+    for (int32_t node = e->leaves - 1; node >= 1; --node) {
+        int32_t l = 2 * node, r = 2 * node + 1;
+        int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
+        e->tree[node] = e->tree[win];
+        e->tree_time[node] = e->tree_time[win];
+    }
+}
+
+/* Set a leaf's time without propagating (callers rebuild afterwards). */
+static void tree_set_leaf(engine *e, int32_t n)
+{
+    if (e->slot[n] >= 0) {
+        e->tree_time[e->leaves + e->slot[n]] = e->next[n];
+    }
+}
+
 /* Neurons that can have events: comparator enabled, or in a reset/refractory cycle. */
 static int tree_init(engine *e, int32_t n_neurons)
 {
@@ -82,12 +102,7 @@ static int tree_init(engine *e, int32_t n_neurons)
             e->tree_time[e->leaves + e->slot[n]] = e->next[n];
         }
     }
-    for (int32_t node = e->leaves - 1; node >= 1; --node) {
-        int32_t l = 2 * node, r = 2 * node + 1;
-        int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
-        e->tree[node] = e->tree[win];
-        e->tree_time[node] = e->tree_time[win];
-    }
+    tree_rebuild(e);
     return BSS2_OK;
 }
 
@@ -332,13 +347,21 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
             deliver(&e, in_source[next_in], t_arr, dirty, &n_dirty, is_dirty);
             next_in += 1;
         }
+        int bulk = n_dirty * 8 > e.leaves; /* one rebuild beats many walks to the root */
         for (int32_t i = 0; i < n_dirty; ++i) {
             int32_t m = dirty[i];
             is_dirty[m] = 0;
             if (st->mode[m] == BSS2_MODE_FREE) {
                 predict_lazy(&e, m);
-                tree_update(&e, m);
+                if (bulk) {
+                    tree_set_leaf(&e, m);
+                } else {
+                    tree_update(&e, m);
+                }
             }
+        }
+        if (bulk) {
+            tree_rebuild(&e);
         }
     }
     for (int32_t n = 0; n < nn; ++n) {
