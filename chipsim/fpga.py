@@ -56,6 +56,10 @@ _WORD32 = 0xFFFF_FFFF
 _WINDOW = 128
 _SYSDELTA_MAX = (1 << spec(FromFPGA.SYSDELTA).fields["value"][1]) - 1
 _COMMA = 1 << (HEADER_BITS - 1)
+_ADDRESS_FIELDS = spec(ToFPGA.OMNIBUS_ADDRESS).fields
+#: bits 36..32 of an omnibus address word for a write with all byte enables
+_WRITE_ALL = 0xF << (_ADDRESS_FIELDS["byte_enables"][0] - 32)
+assert _ADDRESS_FIELDS["is_read"] == (36, 1) and _ADDRESS_FIELDS["byte_enables"] == (32, 4)
 
 
 #: (name, shift, mask) of every payload field of every to-FPGA instruction
@@ -272,9 +276,11 @@ class Executor:
         runs = np.split(starts, np.flatnonzero(np.diff(starts) != 2) + 1) if starts.size else []
         pos = 0
         for run in runs:
-            self._slow(words, pos, int(run[0]))
-            self._bulk_writes(words[run] & _U64(_WORD32), words[run + 1] & _U64(_WORD32))
-            pos = int(run[-1]) + 2
+            first, end = int(run[0]), int(run[-1]) + 2
+            self._slow(words, pos, first)
+            pairs = words[first:end].reshape(-1, 2) & _U64(_WORD32)
+            self._bulk_writes(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64))
+            pos = end
         self._slow(words, pos, n)
         return self.out.take()
 
@@ -295,16 +301,16 @@ class Executor:
     # -- instruction loop -----------------------------------------------------------------------
     @staticmethod
     def _write_pairs(words: np.ndarray) -> np.ndarray:
-        """Indices of OMNIBUS_ADDRESS(write, all byte enables) words followed by OMNIBUS_DATA."""
+        """Indices of OMNIBUS_ADDRESS(write, all byte enables) words followed by OMNIBUS_DATA.
+
+        Works on bytes: the header is byte 7 of a word, is_read and the byte enables are the
+        low 5 bits of byte 4 (bits 36..32, see the to-FPGA table)."""
         if len(words) < 2:
             return np.zeros(0, np.int64)
-        header = words >> _U64(WORD_BITS - HEADER_BITS)
-        addr = spec(ToFPGA.OMNIBUS_ADDRESS).fields
-        is_write = ((header == ToFPGA.OMNIBUS_ADDRESS)
-                    & (((words >> _U64(addr["is_read"][0])) & _U64(1)) == 0)
-                    & (((words >> _U64(addr["byte_enables"][0])) & _U64(0xF)) == 0xF))
-        is_data = header == ToFPGA.OMNIBUS_DATA
-        return np.flatnonzero(is_write[:-1] & is_data[1:])
+        raw = words.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
+        header = raw[:, 7]
+        is_write = (header == ToFPGA.OMNIBUS_ADDRESS) & ((raw[:, 4] & 0x1F) == _WRITE_ALL)
+        return np.flatnonzero(is_write[:-1] & (header[1:] == ToFPGA.OMNIBUS_DATA))
 
     def _slow(self, words: np.ndarray, begin: int, end: int) -> None:
         """Execute words one by one (everything but runs of plain omnibus writes)."""
@@ -503,9 +509,8 @@ class Executor:
             self._malformed("omnibus write address not followed by data")
         self._stats.words += 2 * len(addresses)
         self._sync()
-        addresses = addresses.astype(np.int64)
-        values = values.astype(np.int64)
-        local = (addresses >> 31).astype(bool) | np.isin(addresses, list(self._local_writes))
+        local = ((addresses >> 31) != 0) | ((addresses >= fr.MADC_BASE)
+                                            & (addresses <= max(self._local_writes)))
         if not local.any():
             try:
                 self.chip.write_many(addresses, values)

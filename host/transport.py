@@ -15,6 +15,9 @@ import serial
 
 from protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
+#: frames written per write call when sending long programs
+SEND_FRAMES = 4
+
 
 class TransportError(ConnectionError):
     """The connection failed or was closed."""
@@ -56,11 +59,16 @@ class Transport:
         self.port.close()
 
     def send(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> None:
-        """Send words in as many maximal frames as needed (at least one frame)."""
+        """Send words in as many maximal frames as needed (at least one frame). Long programs
+        are written in groups of `SEND_FRAMES` frames, so the device can start executing
+        while the rest is still being framed and sent."""
         words = np.asarray(words, np.uint64)
-        data = self.writer.frames(words, ptype) if len(words) else self.writer.frame(ptype, [])
+        step = self.writer.max_words * SEND_FRAMES
         try:
-            self.port.write(data)
+            if not len(words):
+                self.port.write(self.writer.frame(ptype, []))
+            for start in range(0, len(words), step):
+                self.port.write(self.writer.frames(words[start:start + step], ptype))
             self.port.flush()
         except (serial.SerialException, OSError) as err:
             raise TransportError(f"send failed: {err}") from err

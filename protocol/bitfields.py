@@ -7,6 +7,7 @@ A register layout is declared once as a `BitStruct` (fields MSB first, padded to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import construct as cs
 import numpy as np
@@ -39,9 +40,10 @@ class Register:
         if total != 32:
             raise ValueError(f"{self.name}: layout has {total} bits, not 32")
 
-    @property
+    @cached_property
     def fields(self) -> dict[str, tuple[int, int]]:
-        """Field name -> (shift, width), derived from the declaration."""
+        """Field name -> (shift, width), derived from the declaration (computed once: every
+        register access uses it)."""
         out = {}
         pos = 32
         for name, width in _field_widths(self.struct):

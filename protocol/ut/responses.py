@@ -9,6 +9,7 @@ omnibus data and timeout notifications answering one sequence of accesses).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 
 import numpy as np
 
@@ -41,12 +42,14 @@ def _uint(width: int) -> str:
     return next(f"<u{n}" for n in (1, 2, 4, 8) if width <= 8 * n)
 
 
+@cache
 def record_dtype(instruction: FromFPGA) -> np.dtype:
     """fpga_time plus every payload field of the instruction."""
     return np.dtype([("fpga_time", "<i8")] + [
         (name, _uint(width)) for name, (_, width) in spec(instruction).fields.items()])
 
 
+@cache
 def event_dtype(packs: tuple[FromFPGA, ...]) -> np.dtype:
     """chip_time, fpga_time and the per-event fields (slot suffix dropped)."""
     one = spec(packs[0]).fields
@@ -117,7 +120,10 @@ class ResponseDecoder:
 def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
              times: np.ndarray) -> np.ndarray:
     sel = header == instruction
-    out = np.zeros(int(sel.sum()), record_dtype(instruction))
+    count = int(np.count_nonzero(sel))
+    out = np.zeros(count, record_dtype(instruction))
+    if not count:
+        return out
     out["fpga_time"] = times[sel]
     for name, column in extract(instruction, hi[sel], lo[sel]).items():
         out[name] = column

@@ -1,0 +1,148 @@
+"""Connections to a device server: `connect(url)` over any pyserial URL (socket://HOST:PORT,
+a pty or serial device path), or `connect()` with no URL, which starts an embedded emulator
+(a device server on 127.0.0.1 in a background thread of this process) and stops it again on
+`close()`.
+
+On opening, the connection sends an ARQ_RESET frame and waits for its echo: this checks that
+a device answers, starts a fresh session on the server, and turns the server's busy notice
+into `DeviceBusy`. Every wait has a deadline: `run()` raises `ProgramTimeout` when no response
+frame arrives within the timeout, `ConnectionLost` when the link fails. Nothing hangs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from protocol.link import ARQ_RESET_MAGIC, PacketType, read_busy_notice
+from protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
+
+from .program import PlaybackProgram, ProgramResult, interpret
+from .transport import Transport, TransportError, TransportTimeout
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class HostError(RuntimeError):
+    """Base class of connection errors."""
+
+
+class ConnectionLost(HostError, ConnectionError):
+    """The link could not be opened or failed."""
+
+
+class DeviceBusy(HostError, ConnectionError):
+    """The device server is serving another host."""
+
+
+class ProgramTimeout(HostError, TimeoutError):
+    """No response arrived within the timeout."""
+
+
+class ProtocolViolation(HostError):
+    """The device sent something that is not a valid response stream."""
+
+
+class Connection:
+    """One host session on a device. Use as a context manager or call `close()`."""
+
+    def __init__(self, transport: Transport, url: str, emulator: object | None = None) -> None:
+        self.transport = transport
+        self.url = url
+        self.emulator = emulator  # the embedded server, if connect() started one
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the link and stop an embedded emulator (idempotent)."""
+        self.transport.close()
+        if self.emulator is not None:
+            self.emulator.close()
+            self.emulator = None
+
+    def handshake(self, timeout: float | None = None) -> None:
+        """ARQ_RESET round trip (see module docstring)."""
+        self._send(np.array([ARQ_RESET_MAGIC], np.uint64), PacketType.ARQ_RESET)
+        while True:
+            frame = self._receive(timeout, "no answer to the link reset")
+            if frame.ptype is PacketType.ARQ_RESET:
+                return
+
+    def run(self, program: PlaybackProgram, timeout: float | None = None) -> ProgramResult:
+        """Execute a program; its tickets resolve and the result is returned."""
+        _, responses = self.exchange(program.words, program.halts, timeout)
+        return interpret(program, responses)
+
+    def exchange(self, words: np.ndarray, halts: int = 1, timeout: float | None = None
+                 ) -> tuple[np.ndarray, Responses]:
+        """Send to-FPGA words and collect the response words up to the `halts`-th halt echo:
+        (raw response words, decoded responses). `timeout` bounds each wait for a frame."""
+        if halts < 1:
+            raise ValueError("a program must end with a halt to be waited for")
+        self._send(np.asarray(words, np.uint64), PacketType.UT)
+        decoder = ResponseDecoder()
+        raw, parts, seen = [], [], 0
+        while seen < halts:
+            frame = self._receive(timeout, "no response from the device")
+            if frame.ptype is not PacketType.UT:
+                continue
+            raw.append(frame.words)
+            try:
+                part = decoder.feed(frame.words)
+            except UTError as err:
+                raise ProtocolViolation(f"undecodable response: {err}") from err
+            parts.append(part)
+            seen += int(np.count_nonzero(part.loopback["value"] == LoopbackKind.HALT))
+        responses = Responses.concatenate(parts)
+        if decoder.pending_words:
+            raise ProtocolViolation("response stream ends inside a message")
+        return np.concatenate(raw), responses
+
+    def _send(self, words: np.ndarray, ptype: PacketType) -> None:
+        try:
+            self.transport.send(words, ptype)
+        except TransportError as err:
+            raise ConnectionLost(f"{self.url}: {err}") from err
+
+    def _receive(self, timeout: float | None, what: str):
+        try:
+            frame = self.transport.receive(timeout)
+        except TransportTimeout as err:
+            raise ProgramTimeout(f"{self.url}: {what} within the timeout ({err})") from None
+        except TransportError as err:
+            raise ConnectionLost(f"{self.url}: {err}") from err
+        reason = read_busy_notice(frame)
+        if reason is not None:
+            raise DeviceBusy(f"{self.url}: {reason}")
+        return frame
+
+
+def connect(url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, seed: int = 0
+            ) -> Connection:
+    """Open a connection: a pyserial URL / device path, or None for an embedded emulator
+    (chip seed `seed`). The link is checked with an ARQ_RESET round trip."""
+    emulator = None
+    if url is None:
+        from chipsim.server import EmbeddedServer  # the only host -> chipsim import
+
+        emulator = EmbeddedServer(seed=seed)
+        url = emulator.url
+    try:
+        transport = Transport.open(url, timeout)
+    except TransportError as err:
+        if emulator is not None:
+            emulator.close()
+        raise ConnectionLost(str(err)) from err
+    conn = Connection(transport, url, emulator)
+    try:
+        conn.handshake(min(timeout, 10.0))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+__all__ = ["Connection", "ConnectionLost", "DeviceBusy", "HostError",
+           "ProgramTimeout", "ProtocolViolation", "connect"]

@@ -1,0 +1,340 @@
+"""Playback programs in the spirit of fisch: a builder that appends UT instructions (omnibus
+writes and reads with tickets, timer setup and wait-until, spike injection from numpy arrays,
+MADC control, JTAG IDCODE, halt), and the decoding of the FPGA's responses into numpy arrays.
+
+Times: `wait_until` and `inject` take FPGA ticks (8 ns) relative to the last `timer_setup()`
+(the builder starts with one). Each timer setup is followed by two reads of the FPGA systime
+(protocol.fpga_registers), so the result can give every spike and MADC sample both its
+absolute systime and its time relative to the timer setup before it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from protocol import fpga_registers as fr
+from protocol.ut import (
+    Direction,
+    FromFPGA,
+    JtagIR,
+    LoopbackKind,
+    Message,
+    Responses,
+    encode,
+    jtag_data,
+    jtag_init,
+    jtag_ins,
+    loopback,
+    omnibus_reads,
+    omnibus_writes,
+    spike_injection,
+    timer_setup,
+    wait_until,
+)
+from protocol.ut.constants import FPGA_TICKS_PER_US
+
+FPGA_TICK_S = 1e-6 / FPGA_TICKS_PER_US
+JTAG_ID_BITS = 32
+
+SPIKE_DTYPE = np.dtype([("time", "<i8"), ("seconds", "<f8"), ("systime", "<i8"),
+                        ("label", "<u2")])
+"""Spikes from the chip: FPGA ticks since the timer setup before them, the same in seconds,
+absolute FPGA systime, 16-bit label."""
+MADC_DTYPE = np.dtype([("time", "<i8"), ("seconds", "<f8"), ("systime", "<i8"),
+                       ("channel", "u1"), ("value", "<u2")])
+"""MADC samples: times as for spikes, channel 0/1, 10-bit value."""
+
+
+class ProgramError(RuntimeError):
+    """A program was used wrongly (ticket read before the program ran, builder misuse)."""
+
+
+class AccessTimeout(ProgramError):
+    """The omnibus access behind a ticket was answered by a timeout notification."""
+
+
+class ResponseError(ProgramError):
+    """The responses do not fit the program (missing data, too many answers)."""
+
+
+@dataclass
+class Ticket:
+    """The future value(s) of omnibus reads or a JTAG IDCODE read; valid after the run."""
+
+    program: PlaybackProgram
+    kind: str      # "omnibus" or "jtag"
+    start: int     # index among the program's reads of this kind
+    count: int
+    scalar: bool
+
+    @property
+    def ok(self) -> bool:
+        """True if every access of the ticket was answered with data."""
+        return bool(self._result().read_ok[self.start:self.start + self.count].all()
+                    if self.kind == "omnibus" else True)
+
+    @property
+    def value(self) -> int | np.ndarray:
+        """The read value (an int, or a uint32 array for read_many)."""
+        res = self._result()
+        if self.kind == "jtag":
+            values = res.jtag[self.start:self.start + self.count]
+        else:
+            ok = res.read_ok[self.start:self.start + self.count]
+            if not ok.all():
+                bad = self.program.read_addresses[self.start + int(np.flatnonzero(~ok)[0])]
+                raise AccessTimeout(f"omnibus read of {int(bad):#010x} timed out")
+            values = res.read_values[self.start:self.start + self.count]
+        return int(values[0]) if self.scalar else values
+
+    def _result(self) -> ProgramResult:
+        if self.program.result is None:
+            raise ProgramError("the program has not been run yet")
+        return self.program.result
+
+
+@dataclass
+class ProgramResult:
+    """Everything a program's responses say."""
+
+    spikes: np.ndarray           # SPIKE_DTYPE
+    madc: np.ndarray             # MADC_DTYPE
+    read_values: np.ndarray      # uint32 per omnibus read, program order (0 where failed)
+    read_ok: np.ndarray          # bool per omnibus read
+    timeouts: np.ndarray         # word addresses of every access answered by a timeout
+    jtag: np.ndarray             # JTAG data responses, in order
+    decode_errors: int           # words the FPGA could not execute
+    responses: Responses = field(repr=False)
+
+
+@dataclass
+class PlaybackProgram:
+    """A finished program: its words and what is needed to interpret the responses."""
+
+    words: np.ndarray
+    access_address: np.ndarray   # every omnibus access in program order
+    access_is_read: np.ndarray
+    time_base_reads: np.ndarray  # index (among reads) of each timer setup's systime-low read
+    jtag_reads: int
+    halts: int
+    result: ProgramResult | None = None
+
+    @property
+    def read_addresses(self) -> np.ndarray:
+        """Addresses of the omnibus reads, in program order."""
+        return self.access_address[self.access_is_read]
+
+
+class PlaybackProgramBuilder:
+    """Appends instructions; `done()` returns the program. Starts with a timer setup unless
+    `timer_setup=False` (then times in the result are absolute systime)."""
+
+    def __init__(self, timer_setup: bool = True) -> None:
+        self._words: list[np.ndarray] = []
+        self._addr: list[np.ndarray] = []
+        self._is_read: list[np.ndarray] = []
+        self._reads = 0
+        self._jtag = 0
+        self._halts = 0
+        self._bases: list[int] = []
+        self._program = PlaybackProgram(np.zeros(0, np.uint64), np.zeros(0, np.int64),
+                                        np.zeros(0, bool), np.zeros(0, np.int64), 0, 0)
+        if timer_setup:
+            self.timer_setup()
+
+    # -- instructions -----------------------------------------------------------------------
+    def messages(self, *msgs: Message) -> PlaybackProgramBuilder:
+        """Append raw to-FPGA messages (reads and halts added this way are not tracked)."""
+        self._words.append(encode(msgs, Direction.TO_FPGA))
+        return self
+
+    def write(self, address: int, word: int, byte_enables: int = 0xF) -> PlaybackProgramBuilder:
+        """One omnibus write."""
+        self._words.append(omnibus_writes(np.array([address]), np.array([word]), byte_enables))
+        self._access(np.array([address]), False)
+        return self
+
+    def write_many(self, addresses: np.ndarray, words: np.ndarray) -> PlaybackProgramBuilder:
+        """Omnibus writes from arrays (e.g. `protocol.builders` output), in order."""
+        addresses = np.asarray(addresses, np.int64)
+        words = np.asarray(words, np.int64)
+        if addresses.shape != words.shape or addresses.ndim != 1:
+            raise ProgramError("write_many needs equally long 1-d address and word arrays")
+        if addresses.size:
+            self._words.append(omnibus_writes(addresses, words))
+            self._access(addresses, False)
+        return self
+
+    def read(self, address: int) -> Ticket:
+        """One omnibus read; the ticket's value is an int."""
+        return self._read(np.array([address]), scalar=True)
+
+    def read_many(self, addresses: np.ndarray) -> Ticket:
+        """Omnibus reads from an array; the ticket's value is a uint32 array."""
+        return self._read(np.asarray(addresses, np.int64), scalar=False)
+
+    def timer_setup(self) -> PlaybackProgramBuilder:
+        """Zero the FPGA timer; later wait_until/inject times and result times count from
+        here (two systime reads record where 'here' is)."""
+        self._words.append(encode([timer_setup()], Direction.TO_FPGA))
+        self._bases.append(self._reads)
+        self._read(np.array([fr.SYSTIME_LOW, fr.SYSTIME_HIGH]), scalar=False)
+        return self
+
+    def wait_until(self, ticks: int) -> PlaybackProgramBuilder:
+        """Block until the timer reaches `ticks` (no-op if it already has)."""
+        self._words.append(encode([wait_until(int(ticks))], Direction.TO_FPGA))
+        return self
+
+    def inject(self, times: np.ndarray, labels: np.ndarray) -> PlaybackProgramBuilder:
+        """Inject spikes (labels, 16 bit) at timer ticks (sorted, < 2**32)."""
+        times = np.asarray(times, np.int64)
+        if times.size and (times.min() < 0 or times.max() >= 1 << 32):
+            raise ProgramError("spike times must lie in 0 .. 2**32 - 1 timer ticks")
+        self._words.append(spike_injection(times, np.asarray(labels)))
+        return self
+
+    def madc_record(self, neurons: list[int]) -> PlaybackProgramBuilder:
+        """Start MADC sampling of up to two neurons (channel 0, 1)."""
+        if not 1 <= len(neurons) <= fr.MADC_CHANNELS:
+            raise ProgramError(f"the MADC records 1..{fr.MADC_CHANNELS} neurons")
+        for channel in range(fr.MADC_CHANNELS):
+            word = (fr.MADC_SOURCE_WORD.build(enable=1, neuron=int(neurons[channel]))
+                    if channel < len(neurons) else 0)
+            self.write(fr.MADC_SOURCE[channel], word)
+        return self.write(fr.MADC_CONTROL, fr.MADC_CONTROL_WORD.build(enable=1))
+
+    def madc_stop(self) -> PlaybackProgramBuilder:
+        """Stop MADC sampling."""
+        return self.write(fr.MADC_CONTROL, 0)
+
+    def jtag_idcode(self) -> Ticket:
+        """Read the chip's JTAG IDCODE (TAP reset, IR = IDCODE, shift 32 bits)."""
+        self.messages(jtag_init(), jtag_ins(JtagIR.IDCODE),
+                      jtag_data(0, JTAG_ID_BITS, keep_response=True))
+        self._jtag += 1
+        return Ticket(self._program, "jtag", self._jtag - 1, 1, True)
+
+    def halt(self) -> PlaybackProgramBuilder:
+        """End the program (the FPGA echoes the halt when everything before it is done)."""
+        self._words.append(encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA))
+        self._halts += 1
+        return self
+
+    def done(self) -> PlaybackProgram:
+        """The program (a halt is appended if the last instruction is not one)."""
+        if not self._halts:
+            self.halt()
+        p = self._program
+        p.words = np.concatenate(self._words)
+        p.access_address = (np.concatenate(self._addr) if self._addr
+                            else np.zeros(0, np.int64))
+        p.access_is_read = (np.concatenate(self._is_read) if self._is_read
+                            else np.zeros(0, bool))
+        p.time_base_reads = np.array(self._bases, np.int64)
+        p.jtag_reads, p.halts = self._jtag, self._halts
+        return p
+
+    # -- internals --------------------------------------------------------------------------
+    def _access(self, addresses: np.ndarray, is_read: bool) -> None:
+        if addresses.size and (addresses.min() < 0 or addresses.max() >= 1 << 32):
+            raise ProgramError("omnibus addresses are 32-bit word addresses")
+        self._addr.append(addresses.astype(np.int64))
+        self._is_read.append(np.full(addresses.size, is_read))
+
+    def _read(self, addresses: np.ndarray, scalar: bool) -> Ticket:
+        self._access(addresses, True)
+        self._words.append(omnibus_reads(addresses))
+        ticket = Ticket(self._program, "omnibus", self._reads, addresses.size, scalar)
+        self._reads += addresses.size
+        return ticket
+
+
+def interpret(program: PlaybackProgram, responses: Responses) -> ProgramResult:
+    """Turn one program's decoded responses into its result (and attach it to the program)."""
+    values, ok = _match_reads(program, responses)
+    bases = _time_bases(program, values, ok)
+    spikes = np.zeros(responses.spikes.size, SPIKE_DTYPE)
+    spikes["systime"] = responses.spikes["chip_time"]
+    spikes["label"] = responses.spikes["label"]
+    madc = np.zeros(responses.madc.size, MADC_DTYPE)
+    madc["systime"] = responses.madc["chip_time"]
+    madc["channel"] = responses.madc["channel"]
+    madc["value"] = responses.madc["value"]
+    for arr in (spikes, madc):
+        arr["time"] = arr["systime"] - _base_of(bases, arr["systime"])
+        arr["seconds"] = arr["time"] * FPGA_TICK_S
+    if responses.jtag.size != program.jtag_reads:
+        raise ResponseError(f"{responses.jtag.size} JTAG responses for "
+                            f"{program.jtag_reads} IDCODE reads")
+    result = ProgramResult(
+        spikes=spikes, madc=madc, read_values=values, read_ok=ok,
+        timeouts=responses.timeout["value"].astype(np.int64),
+        jtag=responses.jtag["value"].astype(np.int64),
+        decode_errors=int(responses.highspeed_link["decode_error"].sum()),
+        responses=responses)
+    program.result = result
+    return result
+
+
+def _match_reads(program: PlaybackProgram, responses: Responses
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Read values in program order. Data responses answer reads in order; a timeout names
+    the address of the next access (read or write) to it that failed, so walking both in
+    arrival order resolves every read even when some accesses time out."""
+    n_reads = int(program.access_is_read.sum())
+    data = responses.omnibus["value"].astype(np.uint32)
+    values = np.zeros(n_reads, np.uint32)
+    ok = np.zeros(n_reads, bool)
+    if not responses.timeout.size:
+        if data.size != n_reads:
+            raise ResponseError(f"{data.size} omnibus data responses for {n_reads} reads")
+        return data, np.ones(n_reads, bool)
+    kinds = responses.headers[np.isin(responses.headers, (FromFPGA.OMNIBUS_DATA,
+                                                          FromFPGA.TIMEOUT_NOTIFICATION))]
+    addr = program.access_address.tolist()
+    is_read = program.access_is_read.tolist()
+    read_index = np.cumsum(program.access_is_read) - 1
+    answered = np.zeros(n_reads, bool)
+    pos, d, t = 0, 0, 0
+    timeouts = responses.timeout["value"].tolist()
+    for kind in kinds.tolist():
+        if kind == FromFPGA.OMNIBUS_DATA:
+            while pos < len(addr) and not is_read[pos]:
+                pos += 1
+            if pos == len(addr):
+                raise ResponseError("more omnibus data responses than reads")
+            values[read_index[pos]], ok[read_index[pos]] = data[d], True
+            d += 1
+        else:
+            target = timeouts[t]
+            t += 1
+            while pos < len(addr) and addr[pos] != target:
+                if is_read[pos]:
+                    raise ResponseError(f"read of {addr[pos]:#010x} got no answer")
+                pos += 1
+            if pos == len(addr):
+                raise ResponseError(f"timeout for {target:#010x} matches no access")
+        if pos < len(addr) and is_read[pos]:
+            answered[read_index[pos]] = True
+        pos += 1
+    if not answered.all():
+        raise ResponseError(f"{int((~answered).sum())} omnibus reads got no answer")
+    return values, ok
+
+
+def _time_bases(program: PlaybackProgram, values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Systime of every timer setup, from its two systime reads."""
+    idx = program.time_base_reads
+    if idx.size and not (ok[idx].all() and ok[idx + 1].all()):
+        raise ResponseError("the FPGA did not answer the systime reads of a timer setup")
+    return values[idx].astype(np.int64) | (values[idx + 1].astype(np.int64) << 32)
+
+
+def _base_of(bases: np.ndarray, systime: np.ndarray) -> np.ndarray:
+    """The systime of the last timer setup at or before each time (0 if none)."""
+    if not bases.size:
+        return np.zeros_like(systime)
+    which = np.searchsorted(bases, systime, side="right") - 1
+    return np.where(which >= 0, bases[np.maximum(which, 0)], 0)
