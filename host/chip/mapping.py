@@ -1,0 +1,205 @@
+"""Placement of a first-spike-time network with one hidden layer on the chip, as in the paper:
+
+* input channel i (FPGA, SPL1 channel 0) drives synapse driver i of the top hemisphere, whose
+  top row is excitatory and bottom row inhibitory: a signed weight w becomes max(w, 0) on the
+  excitatory and max(-w, 0) on the inhibitory synapse of the same column;
+* hidden neuron h sits in the top hemisphere at column 32 k + s (k = h div 32, s = h mod 32);
+  its spikes enter the crossbar at neuron output k, go to bottom PADI bus k and to the FPGA;
+* every bottom driver listens to all row-select addresses of its bus; hidden neuron (k, s) owns
+  bottom driver 4 s + k (exc/inh row pair), and its synapse label s picks it out of its block;
+* label neuron j sits in the bottom hemisphere at column j, label 32 + j, routed to the FPGA.
+
+Limits: 128 input channels, 128 hidden neurons, 32 label neurons. All words come from
+`protocol.builders`; nothing here knows the chip model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from protocol import builders as b
+from protocol import omnibus as ob
+
+from .neurons import (
+    CLOCK_SCALE_SLOW,
+    MEMBRANE_CAPACITANCE,
+    REFRACTORY_TIME,
+    SYNAPSE_DAC,
+    WEIGHT_SCALE,
+    NeuronSettings,
+)
+
+MAX_INPUTS = ob.SYNAPSE_DRIVERS
+MAX_HIDDEN = ob.SYNAPSE_DRIVERS
+MAX_LABELS = 32
+MAX_WEIGHT = 63
+L2_IN = 8  # crossbar input of FPGA events with SPL1 channel 0
+OUTPUT_LABEL_BASE = 32
+
+
+class MappingError(ValueError):
+    """The network does not fit the chip; the message names the limit."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where each layer lives and the labels its spikes carry."""
+
+    n_inputs: int
+    n_hidden: int
+    n_labels: int
+
+    def __post_init__(self) -> None:
+        for what, n, limit in (("input channels", self.n_inputs, MAX_INPUTS),
+                               ("hidden neurons", self.n_hidden, MAX_HIDDEN),
+                               ("label neurons", self.n_labels, MAX_LABELS)):
+            if n > limit:
+                raise MappingError(f"{n} {what} do not fit the chip (at most {limit}: one "
+                                   f"synapse driver row pair each)")
+            if n < 1:
+                raise MappingError(f"need at least one of the {what}")
+
+    @property
+    def hidden_neurons(self) -> np.ndarray:
+        h = np.arange(self.n_hidden)
+        return 32 * (h // 32) + h % 32
+
+    @property
+    def label_neurons(self) -> np.ndarray:
+        return ob.COLUMNS + np.arange(self.n_labels)
+
+    @property
+    def input_labels(self) -> np.ndarray:
+        """16-bit FPGA labels of the input channels: row select = driver index, synapse i."""
+        i = np.arange(self.n_inputs)
+        return ((i // 4) << 6) | (i & 0x3F)
+
+    @property
+    def hidden_labels(self) -> np.ndarray:
+        """Labels of hidden spikes as the FPGA sees them: (SPL1 k, event output k, slot s)."""
+        h = np.arange(self.n_hidden)
+        k, s = h // 32, h % 32
+        return (k << 14) | (k << 8) | s
+
+    @property
+    def output_labels(self) -> np.ndarray:
+        return OUTPUT_LABEL_BASE + np.arange(self.n_labels)
+
+    @property
+    def hidden_drivers(self) -> np.ndarray:
+        h = np.arange(self.n_hidden)
+        return 4 * (h % 32) + h // 32
+
+
+@dataclass
+class MappingReport:
+    """What the chip changed about the network's weights."""
+
+    clipped: int = 0
+    rounded_to_zero: int = 0
+    rows_used: int = 0
+    neurons_used: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.neurons_used} neurons and {self.rows_used} synapse rows used; "
+                f"{self.clipped} weights clipped to +-{MAX_WEIGHT}, {self.rounded_to_zero} "
+                f"non-zero weights rounded to 0")
+
+
+def hardware_weights(weights: np.ndarray, scale: float = WEIGHT_SCALE
+                     ) -> tuple[np.ndarray, int, int]:
+    """Signed integer weights round(scale w) clipped to +-63, with clip and zero counts."""
+    raw = np.round(np.asarray(weights, np.float64) * scale)
+    clipped = int(np.sum(np.abs(raw) > MAX_WEIGHT))
+    zeroed = int(np.sum((raw == 0) & (weights != 0)))
+    return np.clip(raw, -MAX_WEIGHT, MAX_WEIGHT).astype(np.int64), clipped, zeroed
+
+
+def _signed_rows(hw: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """(2 n_rows, 256) magnitudes: excitatory row then inhibitory row per input."""
+    rows = np.zeros((2 * hw.shape[0], ob.COLUMNS), np.int64)
+    rows[0::2][:, columns] = np.maximum(hw, 0)
+    rows[1::2][:, columns] = np.maximum(-hw, 0)
+    return rows
+
+
+def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> b.Writes:
+    """Synapse words of both weight matrices (hardware units, signed)."""
+    top = _signed_rows(w_in, placement.hidden_neurons)
+    top_labels = np.repeat(placement.input_labels & 0x3F, 2)[:, None] * np.ones(
+        (1, ob.COLUMNS), np.int64)
+    drivers = placement.hidden_drivers
+    bottom = np.zeros((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), np.int64)
+    bottom_labels = np.full((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), 0x3F, np.int64)
+    out_cols = np.arange(placement.n_labels)
+    signed = _signed_rows(w_out, out_cols)
+    for h, d in enumerate(drivers):
+        bottom[2 * d:2 * d + 2] = signed[2 * h:2 * h + 2]
+        bottom_labels[2 * d:2 * d + 2, out_cols] = h % 32
+    return b.concat(b.synapse_rows(0, np.arange(2 * placement.n_inputs), top, top_labels),
+                    b.synapse_rows(1, np.arange(2 * ob.SYNAPSE_DRIVERS), bottom, bottom_labels))
+
+
+def changed_weight_writes(placement: Placement, old: tuple[np.ndarray, np.ndarray],
+                          new: tuple[np.ndarray, np.ndarray]) -> b.Writes:
+    """Only the synapse words that differ between two sets of hardware weights."""
+    a_old, w_old = weight_writes(placement, *old)
+    a_new, w_new = weight_writes(placement, *new)
+    changed = w_old != w_new
+    return a_new[changed], w_new[changed]
+
+
+def configuration_writes(placement: Placement, settings: NeuronSettings | None = None
+                         ) -> b.Writes:
+    """Everything but the weights: neurons, routing, drivers."""
+    settings = settings or NeuronSettings()
+    writes = [b.neuron_backend_common(side, clock_scale_slow=CLOCK_SCALE_SLOW)
+              for side in range(2)]
+    writes += [b.shared_capmem(block, "syn_i_bias_dac", SYNAPSE_DAC) for block in range(4)]
+    layers = ((placement.hidden_neurons, np.arange(placement.n_hidden) % 32),
+              (placement.label_neurons, OUTPUT_LABEL_BASE + np.arange(placement.n_labels)))
+    for neurons, addresses in layers:
+        for n, address_out in zip(neurons.tolist(), addresses.tolist(), strict=True):
+            writes += [
+                b.neuron_capmem(n, **settings.for_neuron(n)),
+                b.neuron_config(n, membrane_capacitance=MEMBRANE_CAPACITANCE,
+                                enable_threshold_comparator=1, enable_synaptic_input_exc=1,
+                                enable_synaptic_input_inh=1),
+                b.neuron_backend(n, address_out=address_out, refractory_time=REFRACTORY_TIME,
+                                 reset_holdoff=15, enable_spike_out=1),
+            ]
+    # inputs: FPGA channel 0 to the top PADI buses; one driver per input channel
+    writes += [b.crossbar_node(L2_IN, bus, 0, 0) for bus in range(4)]
+    writes.append(b.padi_bus(0, 0xF))
+    writes += [b.synapse_driver(0, i, row_mode_top=1, row_mode_bottom=2,
+                                row_address_compare_mask=0x1F, enable_address_out=1)
+               for i in range(placement.n_inputs)]
+    # hidden spikes: neuron outputs 0..3 to the bottom PADI buses and everything to the FPGA
+    for k in range(4):
+        writes += [b.crossbar_node(k, 4 + k, 0, 0), b.crossbar_node(k, 8 + k, 0, 0)]
+    writes.append(b.padi_bus(1, 0xF))
+    writes += [b.synapse_driver(1, int(d), row_mode_top=1, row_mode_bottom=2,
+                                row_address_compare_mask=0, enable_address_out=1)
+               for d in placement.hidden_drivers]
+    return b.concat(*writes)
+
+
+def map_network(w_in: np.ndarray, w_out: np.ndarray, settings: NeuronSettings | None = None,
+                scale: float = WEIGHT_SCALE) -> tuple[Placement, b.Writes, MappingReport,
+                                                      tuple[np.ndarray, np.ndarray]]:
+    """Model weights (n_inputs x n_hidden, n_hidden x n_labels) -> placement, all
+    configuration words, a report, and the hardware weights written."""
+    w_in, w_out = np.asarray(w_in, np.float64), np.asarray(w_out, np.float64)
+    if w_in.ndim != 2 or w_out.ndim != 2 or w_in.shape[1] != w_out.shape[0]:
+        raise MappingError(f"weight shapes {w_in.shape} and {w_out.shape} do not chain "
+                           "(need n_inputs x n_hidden and n_hidden x n_labels)")
+    placement = Placement(w_in.shape[0], w_in.shape[1], w_out.shape[1])
+    hw_in, c1, z1 = hardware_weights(w_in, scale)
+    hw_out, c2, z2 = hardware_weights(w_out, scale)
+    report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,
+                           rows_used=2 * (placement.n_inputs + placement.n_hidden),
+                           neurons_used=placement.n_hidden + placement.n_labels)
+    writes = b.concat(configuration_writes(placement, settings),
+                      weight_writes(placement, hw_in, hw_out))
+    return placement, writes, report, (hw_in, hw_out)

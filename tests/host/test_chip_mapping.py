@@ -1,0 +1,95 @@
+"""The paper's network mapping on an (ideal and a mismatched) emulated chip: placement limits,
+weight quantisation report, and measured first-spike times against the exact model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chipsim import Chip
+from host.chip.mapping import MappingError, Placement, changed_weight_writes, map_network
+from host.chip.neurons import backward_threshold
+from host.chip.runner import BatchRunner
+from host.learning.neuron import NeuronParams
+from host.learning.spiketime import first_spike_times
+
+from .chipdevice import InProcessDevice
+
+
+def _network(rng: np.random.Generator):
+    w_in = rng.normal(0.25, 0.45, (25, 120))
+    w_out = rng.normal(0.15, 0.6, (120, 3))
+    return np.round(w_in * 30) / 30, np.round(w_out * 30) / 30
+
+
+def _inputs(rng: np.random.Generator, batch: int) -> np.ndarray:
+    xy = rng.random((batch, 2))
+    t = np.concatenate([0.15 + 1.85 * np.concatenate([xy, 1 - xy], axis=1),
+                        np.full((batch, 1), 0.9)], axis=1)
+    return np.repeat(t, 5, axis=1)
+
+
+def test_ideal_chip_reproduces_the_exact_model():
+    rng = np.random.default_rng(0)
+    w_in, w_out = _network(rng)
+    chip = Chip(seed=0, fpn_scale=0.0)
+    placement, writes, report, _ = map_network(w_in, w_out)
+    device = InProcessDevice(chip)
+    device.write(*writes)
+    inputs = _inputs(rng, 40)
+    hidden, out = BatchRunner(device, placement).run(inputs)
+    params = NeuronParams(threshold=backward_threshold())
+    exp_hidden = first_spike_times(inputs, w_in, params)
+    exp_out = first_spike_times(exp_hidden, w_out, params)
+    both = np.isfinite(hidden) & np.isfinite(exp_hidden)
+    assert np.mean(np.isfinite(hidden) == np.isfinite(exp_hidden)) > 0.97
+    assert both.sum() > 1000
+    # tau_mem and tau_syn are ~1% apart on the ideal chip (transfer-function quantisation),
+    # and times are quantised to 8 ns = 0.0013 model units
+    assert np.median(np.abs(hidden[both] - exp_hidden[both])) < 0.02
+    agree = np.isfinite(out) & np.isfinite(exp_out)
+    assert agree.sum() > 60
+    assert np.median(np.abs(out[agree] - exp_out[agree])) < 0.05
+
+
+def test_windows_are_independent():
+    rng = np.random.default_rng(1)
+    w_in, w_out = _network(rng)
+    chip = Chip(seed=5)
+    placement, writes, _, _ = map_network(w_in, w_out)
+    device = InProcessDevice(chip)
+    device.write(*writes)
+    inputs = np.repeat(_inputs(rng, 1), 6, axis=0)
+    hidden, out = BatchRunner(device, placement).run(inputs)
+    assert np.isfinite(hidden).sum() > 100
+    assert np.allclose(hidden, hidden[0], atol=2 / 750, equal_nan=True)  # 2 FPGA ticks
+
+
+def test_mapping_limits_and_report():
+    with pytest.raises(MappingError, match="at most 128"):
+        Placement(129, 10, 3)
+    with pytest.raises(MappingError, match="label neurons"):
+        Placement(4, 10, 33)
+    with pytest.raises(MappingError, match="do not chain"):
+        map_network(np.zeros((4, 10)), np.zeros((9, 3)))
+    w_in = np.array([[3.0, 0.01, -0.5]])
+    w_out = np.ones((3, 2))
+    _, _, report, (hw_in, _) = map_network(w_in, w_out)
+    assert hw_in.tolist() == [[63, 0, -15]]
+    assert report.clipped == 1 and report.rounded_to_zero == 1
+    assert "clipped" in report.summary()
+
+
+def test_changed_weight_writes_touch_only_changed_synapses():
+    rng = np.random.default_rng(2)
+    w_in, w_out = _network(rng)
+    placement, writes, _, (hw_in, hw_out) = map_network(w_in, w_out)
+    new_in = hw_in.copy()
+    new_in[3, 7] += 1
+    addresses, words = changed_weight_writes(placement, (hw_in, hw_out), (new_in, hw_out))
+    assert addresses.size == 1
+    chip = Chip()
+    chip.write_many(*writes)
+    chip.write_many(addresses, words)
+    column = placement.hidden_neurons[7]
+    assert chip.config.weight[0, 6, column] == max(new_in[3, 7], 0)
+    assert chip.config.weight[0, 7, column] == max(-new_in[3, 7], 0)
