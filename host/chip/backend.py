@@ -1,0 +1,79 @@
+"""Chip-in-the-loop forward pass: the network runs on a (possibly emulated) chip, the trainer
+differentiates the measured spike times (paper-facts §7). Weights are clamped to the chip's
+range (+-63 / scale), written as round(scale w), and only changed synapses are rewritten."""
+from __future__ import annotations
+
+import numpy as np
+
+from host.learning.network import Network
+
+from .mapping import (
+    MappingError,
+    MappingReport,
+    Placement,
+    changed_weight_writes,
+    configuration_writes,
+    hardware_weights,
+    weight_writes,
+)
+from .neurons import WEIGHT_SCALE, NeuronSettings
+from .runner import BatchRunner, Device
+
+MAX_WEIGHT = 63
+
+
+class ChipBackend:
+    """ForwardBackend that measures [inputs, hidden, labels] spike times on a device."""
+
+    name = "chip"
+
+    def __init__(self, device: Device, settings: NeuronSettings | None = None,
+                 scale: float = WEIGHT_SCALE, window_us: float = 180.0) -> None:
+        self.device = device
+        self.settings = settings
+        self.scale = scale
+        self.window_us = window_us
+        self.placement: Placement | None = None
+        self.written: tuple[np.ndarray, np.ndarray] | None = None
+        self.report = MappingReport()
+        self.synapse_words_written = 0
+
+    def _check(self, network: Network) -> None:
+        if len(network.weights) != 2:
+            raise MappingError("the chip mapping supports networks with exactly one hidden "
+                               f"layer, not {len(network.weights) - 1}")
+        if network.bias_times[1].size:
+            raise MappingError("the chip mapping supports bias spikes only in the first layer "
+                               "(as in the paper); set the label layer's bias times to []")
+
+    def sync_weights(self, network: Network) -> None:
+        """Clamp the network's weights to the chip's range and write what changed."""
+        self._check(network)
+        limit = MAX_WEIGHT / self.scale
+        for w in network.weights:
+            np.clip(w, -limit, limit, out=w)
+        hw_in, c1, z1 = hardware_weights(network.weights[0], self.scale)
+        hw_out, c2, z2 = hardware_weights(network.weights[1], self.scale)
+        if self.placement is None:
+            self.placement = Placement(*hw_in.shape, hw_out.shape[1])
+            self.device.write(*configuration_writes(self.placement, self.settings))
+            addresses, words = weight_writes(self.placement, hw_in, hw_out)
+        else:
+            addresses, words = changed_weight_writes(self.placement, self.written,
+                                                     (hw_in, hw_out))
+        if addresses.size:
+            self.device.write(addresses, words)
+        self.synapse_words_written += int(addresses.size)
+        self.written = (hw_in, hw_out)
+        p = self.placement
+        self.report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,
+                                    rows_used=2 * (p.n_inputs + p.n_hidden),
+                                    neurons_used=p.n_hidden + p.n_labels)
+
+    def forward(self, network: Network, inputs: np.ndarray) -> list[np.ndarray]:
+        """Spike times [inputs, hidden, labels] measured on the chip (model units)."""
+        inputs = network.check_inputs(inputs)
+        self.sync_weights(network)
+        runner = BatchRunner(self.device, self.placement, window_us=self.window_us)
+        hidden, labels = runner.run(network.layer_input(inputs, 0))
+        return [inputs, hidden, labels]
