@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every registered subcommand."""
     parser = argparse.ArgumentParser(
         prog="bss2emu",
-        description="BrainScaleS-2 (HICANN-X) emulator, host software and first-spike-time learning",
+        description="BrainScaleS-2 (HICANN-X) emulator, host software and first-spike-time "
+                    "learning",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():

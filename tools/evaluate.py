@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import argparse
 
-from host.learning.backend import SoftwareBackend
 from host.learning.checkpoint import load_checkpoint
-from host.learning.dataset import load_dataset
 from host.learning.errors import LearningInputError
 from host.learning.trainer import Trainer, evaluate
 from tools.cli import UserError
+from tools.train import add_device_arguments, load_training_data, make_backend
 
 HELP = "print the test accuracy of a trained network (checkpoint from `bss2emu train`)"
 
@@ -19,22 +18,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mnist-dir", help="directory with the MNIST IDX files, if moved")
     parser.add_argument("--split", choices=("test", "validation", "train"), default="test",
                         help="which split to evaluate (default test)")
+    parser.add_argument("--mode", choices=("software", "chip"), default="software",
+                        help="where the network runs (default software)")
+    add_device_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, evaluate in software, print the accuracy."""
+    """Load, evaluate in software or on a chip, print the accuracy."""
     try:
         state = load_checkpoint(args.checkpoint)
         config = state.config
         if args.mnist_dir is not None:
             config.mnist_dir = args.mnist_dir
-        data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
-        trainer = Trainer(config, data, SoftwareBackend(), state)
+        data = load_training_data(config)
     except LearningInputError as err:
         raise UserError(str(err)) from None
-    split = getattr(data, args.split)
-    _, accuracy, _ = evaluate(trainer.network, trainer.backend, split, config.eval_batch_size,
-                              trainer.loss)
+    backend, release = make_backend(args)
+    try:
+        try:
+            trainer = Trainer(config, data, backend, state)
+        except LearningInputError as err:
+            raise UserError(str(err)) from None
+        split = getattr(data, args.split)
+        _, accuracy, _ = evaluate(trainer.network, trainer.backend, split,
+                                  config.eval_batch_size, trainer.loss)
+    finally:
+        release()
     print(f"{args.split} accuracy {100 * accuracy:.2f} % ({len(split)} samples, "
-          f"{config.dataset}, {state.epoch} epochs)")
+          f"{config.dataset}, {state.epoch} epochs, {args.mode})")
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -10,7 +11,7 @@ from tqdm import tqdm
 from host.learning.backend import ForwardBackend, SoftwareBackend
 from host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from host.learning.config import TrainConfig, default_config
-from host.learning.dataset import DATASETS, load_dataset
+from host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
 from host.learning.errors import LearningInputError
 from host.learning.trainer import Trainer
 from tools.cli import UserError
@@ -37,19 +38,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
     parser.add_argument("--plot", action="store_true", help="write PNG figures into --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_device_arguments(parser)
 
 
-def make_backend(mode: str) -> ForwardBackend:
-    """The forward backend of a training mode."""
-    if mode == "software":
-        return SoftwareBackend()
-    raise UserError(f"mode '{mode}' is not available yet")
+def add_device_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where `--mode chip` finds its chip."""
+    parser.add_argument("--device", metavar="URL",
+                        help="chip mode: device URL (socket://HOST:PORT or a pty path); "
+                             "default: an embedded emulator")
+    parser.add_argument("--chip-seed", type=int, default=0,
+                        help="chip mode: seed (identity) of the embedded emulated chip")
+
+
+def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[], None]]:
+    """The forward backend of a training mode and how to release it."""
+    if args.mode == "software":
+        return SoftwareBackend(), lambda: None
+    if args.mode == "chip":
+        from host.chip.backend import ChipBackend
+        from host.chip.device import ProtocolDevice
+        from host.connection import HostError, connect
+
+        try:
+            connection = connect(args.device, seed=args.chip_seed)
+        except (HostError, OSError) as err:
+            where = args.device or "the embedded emulator"
+            raise UserError(f"cannot reach {where}: {err}") from None
+        return ChipBackend(ProtocolDevice(connection)), connection.close
+    raise UserError(f"mode '{args.mode}' is not available yet")
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
-        config = default_config(args.dataset or "yinyang", args.tau_ratio or 1)
+        if args.mode == "chip":
+            from host.chip.training import chip_config
+
+            config = chip_config(args.dataset or "yinyang", args.tau_ratio or 1)
+        else:
+            config = default_config(args.dataset or "yinyang", args.tau_ratio or 1)
         if args.seed is not None:
             config.seed = args.seed
         state = None
@@ -88,10 +115,28 @@ def write_metrics(out: Path, trainer: Trainer, mode: str, test: dict | None) -> 
 
 def run(args: argparse.Namespace) -> int:
     """Train, checkpointing every epoch; print the test accuracy at the end."""
-    backend = make_backend(args.mode)
     try:
         config, state = resolve_config(args)
-        data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
+        data = load_training_data(config)
+    except LearningInputError as err:
+        raise UserError(str(err)) from None
+    backend, release = make_backend(args)
+    try:
+        return train(args, config, state, data, backend)
+    finally:
+        release()
+
+
+def load_training_data(config: TrainConfig) -> Dataset:
+    """The configured data set, with inputs replicated as the configuration says."""
+    data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
+    return replicate_inputs(data, config.input_replicas)
+
+
+def train(args: argparse.Namespace, config: TrainConfig, state: TrainState | None,
+          data: Dataset, backend: ForwardBackend) -> int:
+    """The training loop of `run`, with its outputs."""
+    try:
         trainer = Trainer(config, data, backend, state)
     except LearningInputError as err:
         raise UserError(str(err)) from None
@@ -123,5 +168,7 @@ def run(args: argparse.Namespace) -> int:
         plots.plot_learning_curves(trainer.history, out / "learning_curves.png")
         plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")
         if config.dataset == "yinyang":
-            plots.plot_yinyang_class_map(trainer.network, backend, data.test, out / "class_map.png")
+            plots.plot_yinyang_class_map(trainer.network, backend, data.test,
+                                         out / "class_map.png",
+                                         replicas=config.input_replicas)
     return 0

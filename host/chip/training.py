@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from host.learning.config import TrainConfig, default_config
-from host.learning.dataset import Dataset, Split
 from host.learning.errors import LearningInputError
 
 from .mapping import MAX_HIDDEN
@@ -30,21 +27,9 @@ def chip_config(dataset: str, tau_ratio: int = 1) -> TrainConfig:
         bias_times=[list(base.bias_times[0]) * replicas, []],
         # the same summed drive from replicated inputs: each replica carries 1/replicas of it
         weight_init=[[m1 / replicas, s1 / replicas], [m2, s2]],
-        backward_neuron={"threshold": backward_threshold()},
+        backward_neuron={"threshold": backward_threshold()}, input_replicas=replicas,
     )
     if dataset == "yinyang":
         config = dataclasses.replace(config, epochs=200, batch_size=40, learning_rate=0.002,
                                      max_missing=[0.3, 0.05])
     return config
-
-
-def replicate(data: Dataset, replicas: int) -> Dataset:
-    """Every input channel repeated `replicas` times (adjacent copies)."""
-    if replicas == 1:
-        return data
-
-    def rep(split: Split) -> Split:
-        return Split(np.repeat(split.times, replicas, axis=1), split.labels)
-
-    return Dataset(data.name, rep(data.train), rep(data.validation), rep(data.test),
-                   data.n_classes)

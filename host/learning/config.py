@@ -38,6 +38,8 @@ class TrainConfig:
     # neuron parameters the gradients assume, if they differ from the forward model's (on a
     # chip: the calibrated leak/threshold/g_leak/tau_syn); None means the software defaults
     backward_neuron: dict | None = None
+    # each input channel fed to the network this many times (the paper's chip runs: 5)
+    input_replicas: int = 1
 
     def neuron_params(self) -> NeuronParams:
         """Software neuron model for the configured tau_m / tau_s."""

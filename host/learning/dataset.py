@@ -49,6 +49,21 @@ class Dataset:
 DATASETS = ("yinyang", "digits", "mnist")
 
 
+def replicate_inputs(data: Dataset, replicas: int) -> Dataset:
+    """Every input channel repeated `replicas` times (adjacent copies), as the paper fed the
+    chip each Yin-Yang coordinate through five synapse rows."""
+    if replicas < 1:
+        raise LearningInputError(f"input replicas must be at least 1, got {replicas}")
+    if replicas == 1:
+        return data
+
+    def rep(split: Split) -> Split:
+        return Split(np.repeat(split.times, replicas, axis=1), split.labels)
+
+    return Dataset(data.name, rep(data.train), rep(data.validation), rep(data.test),
+                   data.n_classes)
+
+
 def load_dataset(name: str, mnist_dir: str | None = None, seed: int = 0) -> Dataset:
     """Build a named data set; `seed` only affects data sets without a published split."""
     if name == "yinyang":

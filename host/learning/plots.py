@@ -39,14 +39,15 @@ def plot_learning_curves(history: list[dict], path: Path) -> None:
 
 
 def plot_yinyang_class_map(
-    network: Network, backend: ForwardBackend, test: Split, path: Path, resolution: int = 150
+    network: Network, backend: ForwardBackend, test: Split, path: Path, resolution: int = 150,
+    replicas: int = 1,
 ) -> None:
     """The trained network's class for every (x, y), the true class borders (black), and the
-    test points on top (wrongly classified: x)."""
+    test points on top (wrongly classified: x). `replicas`: input channels per coordinate."""
     axis = np.linspace(0.0, 1.0, resolution)
     xx, yy = np.meshgrid(axis, axis)
     xy = np.stack([xx.ravel(), yy.ravel()], axis=1)
-    grid = linear_times(np.concatenate([xy, 1.0 - xy], axis=1))
+    grid = np.repeat(linear_times(np.concatenate([xy, 1.0 - xy], axis=1)), replicas, axis=1)
     outputs = [backend.forward(network, grid[i:i + 2000])[-1] for i in range(0, len(grid), 2000)]
     classes = predictions(np.concatenate(outputs)).reshape(resolution, resolution)
     cmap = ListedColormap(["#bbbbbb"] + CLASS_COLOURS)  # -1 (no spike) is grey
@@ -57,7 +58,7 @@ def plot_yinyang_class_map(
     truth = np.where(inside, yinyang_classes(xy), -1).reshape(resolution, resolution)
     ax.contour(xx, yy, truth, levels=[-0.5, 0.5, 1.5], colors="k", linewidths=0.6,
                linestyles="solid")
-    points = (test.times[:, :2] - EARLY) / (LATE - EARLY)
+    points = (test.times[:, [0, replicas]] - EARLY) / (LATE - EARLY)
     test_pred = predictions(backend.forward(network, test.times)[-1])
     right = test_pred == test.labels
     for label, colour in enumerate(CLASS_COLOURS):

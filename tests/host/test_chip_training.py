@@ -8,9 +8,9 @@ import numpy as np
 
 from host.chip.backend import ChipBackend
 from host.chip.device import ProtocolDevice
-from host.chip.training import chip_config, replicate
+from host.chip.training import chip_config
 from host.connection import connect
-from host.learning.dataset import Dataset, Split
+from host.learning.dataset import Dataset, Split, replicate_inputs
 from host.learning.trainer import Trainer
 from host.learning.yinyang_data import yinyang_dataset
 
@@ -24,7 +24,7 @@ def _subset(data: Dataset, n: int) -> Dataset:
 
 def test_chip_in_the_loop_learns_yinyang_subset():
     config = dataclasses.replace(chip_config("yinyang"), epochs=4, learning_rate=0.005)
-    data = replicate(_subset(yinyang_dataset(), 600), 5)
+    data = replicate_inputs(_subset(yinyang_dataset(), 600), config.input_replicas)
     with connect(seed=3) as conn:
         backend = ChipBackend(ProtocolDevice(conn))
         trainer = Trainer(config, data, backend)
