@@ -145,8 +145,12 @@ class DeviceServer:
         client: tuple[socket.socket, Session] | None = None
         try:
             while not self.stop.is_set():
-                for key, _ in sel.select(POLL_S):
+                # the client first: a host that closed and reconnects at once must find its
+                # old session ended, not a busy device
+                keys = sorted(sel.select(POLL_S), key=lambda kv: kv[0].data is None)
+                for key, _ in keys:
                     if key.data is None:
+                        client = self._check_alive(sel, client)
                         client = self._accept(listener, sel, client)
                     elif client is not None and not self._serve_bytes(*client):
                         sel.unregister(client[0])
@@ -162,6 +166,19 @@ class DeviceServer:
             if client is not None:
                 self._drop(*client)
             sel.close()
+
+    def _check_alive(self, sel: selectors.BaseSelector,
+                     client: tuple[socket.socket, Session] | None
+                     ) -> tuple[socket.socket, Session] | None:
+        """Serve what the current client has sent; None if it has gone."""
+        if client is None:
+            return None
+        readable, _, _ = select.select([client[0]], [], [], 0)
+        if readable and not self._serve_bytes(*client):
+            sel.unregister(client[0])
+            self._drop(*client)
+            return None
+        return client
 
     def _accept(self, listener: socket.socket, sel: selectors.BaseSelector,
                 client: tuple[socket.socket, Session] | None

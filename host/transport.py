@@ -7,6 +7,8 @@ and a lost or closed connection raises `TransportError`.
 """
 from __future__ import annotations
 
+import os
+import select
 import time
 from collections import deque
 
@@ -15,6 +17,8 @@ import serial
 
 from protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
+#: most bytes taken from the port in one read
+READ_BYTES = 1 << 20
 #: frames written per write call when sending long programs
 SEND_FRAMES = 4
 
@@ -43,7 +47,12 @@ class Transport:
              ) -> Transport:
         """Open a pyserial URL or device path."""
         try:
-            port = serial.serial_for_url(url, timeout=timeout, write_timeout=timeout)
+            port = serial.serial_for_url(url, timeout=timeout, write_timeout=timeout,
+                                         do_not_open=True)
+            # pyserial's open() ends by discarding received bytes; a device that answers at
+            # once (a busy notice) would lose its answer, so keep them
+            port.reset_input_buffer = lambda: None
+            port.open()
         except (serial.SerialException, OSError, ValueError) as err:
             raise TransportError(f"cannot open {url}: {err}") from err
         return cls(port, timeout, max_words)
@@ -91,9 +100,35 @@ class Transport:
         return self._ready.popleft()
 
     def _read(self, timeout: float) -> bytes:
-        """Whatever bytes arrive within `timeout` (at least one, unless it expires)."""
+        """Whatever bytes arrive within `timeout` (at least one, unless it expires).
+
+        Ports with a file descriptor (sockets, ptys, serial devices) are read directly: one
+        select, then everything available in one read. pyserial's own read would return one
+        byte per call on sockets (its `in_waiting` is 0 or 1) and drops bytes it has already
+        read when the peer closes right after sending (e.g. a busy notice)."""
+        fd = self._fileno()
+        if fd is None:
+            try:
+                self.port.timeout = timeout
+                return self.port.read(max(1, self.port.in_waiting))
+            except (serial.SerialException, OSError) as err:
+                raise TransportError(f"receive failed: {err}") from err
         try:
-            self.port.timeout = timeout
-            return self.port.read(max(1, self.port.in_waiting))
-        except (serial.SerialException, OSError) as err:
+            ready, _, _ = select.select([fd], [], [], max(timeout, 0.0))
+            if not ready:
+                return b""
+            data = os.read(fd, READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError as err:
             raise TransportError(f"receive failed: {err}") from err
+        if not data:
+            raise TransportError("receive failed: the connection was closed by the peer")
+        return data
+
+    def _fileno(self) -> int | None:
+        """The port's file descriptor, or None (loop:// and other in-memory ports)."""
+        try:
+            return self.port.fileno()
+        except (AttributeError, NotImplementedError, serial.SerialException, OSError):
+            return None
