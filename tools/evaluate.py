@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import time
 
+from host.chip.energy import InferenceCost
 from host.learning.checkpoint import load_checkpoint
 from host.learning.errors import LearningInputError
 from host.learning.trainer import Trainer, evaluate
@@ -20,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which split to evaluate (default test)")
     parser.add_argument("--mode", choices=("software", "chip"), default="software",
                         help="where the network runs (default software)")
+    parser.add_argument("--window-us", type=float, default=48.0,
+                        help="chip mode: hardware time per sample in us (default 48, the "
+                             "paper's fast inference)")
     add_device_arguments(parser)
 
 
@@ -40,10 +45,19 @@ def run(args: argparse.Namespace) -> int:
         except LearningInputError as err:
             raise UserError(str(err)) from None
         split = getattr(data, args.split)
+        if args.mode == "chip":
+            if not args.window_us > 0:
+                raise UserError("--window-us must be positive")
+            backend.window_us = args.window_us
+        start = time.perf_counter()
         _, accuracy, _ = evaluate(trainer.network, trainer.backend, split,
                                   config.eval_batch_size, trainer.loss)
+        wall = time.perf_counter() - start
     finally:
         release()
     print(f"{args.split} accuracy {100 * accuracy:.2f} % ({len(split)} samples, "
           f"{config.dataset}, {state.epoch} epochs, {args.mode})")
+    if args.mode == "chip":
+        cost = InferenceCost(len(split), args.window_us * 1e-6, wall)
+        print(cost.summary())
     return 0

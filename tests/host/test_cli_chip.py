@@ -1,0 +1,35 @@
+"""`bss2emu train/evaluate --mode chip` end to end on the embedded emulator, and clear errors
+for an unreachable device."""
+from __future__ import annotations
+
+import json
+import socket
+
+from tools.cli import main
+
+
+def test_train_and_evaluate_in_chip_mode(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "yinyang", "--mode", "chip", "--epochs", "1",
+                 "--out", str(out), "--no-progress", "--chip-seed", "2"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["mode"] == "chip" and len(metrics["epochs"]) == 1
+    assert metrics["test_accuracy"] > 0.6
+    assert metrics["config"]["input_replicas"] == 5
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "checkpoint.npz"), "--mode", "chip", "--chip-seed", "2",
+                 "--window-us", "180"]) == 0
+    text = capsys.readouterr().out
+    accuracy = float(text.split("accuracy ")[1].split(" %")[0]) / 100
+    assert abs(accuracy - metrics["test_accuracy"]) < 1e-9  # same chip, same bits
+    assert "uJ per classification" in text and "5,556 classifications" in text
+
+
+def test_unreachable_device_is_a_clear_error(tmp_path, capsys):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = main(["train", "--mode", "chip", "--epochs", "1", "--out", str(tmp_path),
+                 "--device", f"socket://127.0.0.1:{port}", "--no-progress"])
+    assert code == 2
+    assert "cannot reach socket://127.0.0.1" in capsys.readouterr().err
