@@ -119,3 +119,19 @@ def test_madc_samples_match_chip_run_record():
     assert out.madc["chip_time"][::2].tolist() == ticks.tolist()
     first_part = out.spikes["chip_time"][out.spikes["chip_time"] < 5_000]
     assert first_part.tolist() == res.events["time"].tolist()
+
+
+def test_documented_time_message_example():
+    """docs/protocol.md §3.3: SYSTIME(999), SYSDELTA(8), then no time message."""
+    from protocol.ut import Direction, decode
+    from protocol.ut.bulk import event_packs
+
+    t = np.array([1000, 1010, 1010, 1010, 1011])
+    packs = event_packs("spike", {"timestamp": (2 * t) & 0xFF, "label": np.arange(5)},
+                        new_group=np.array([True, True, True, False, False]))
+    stream = ResponseStream()
+    stream.events(packs, np.array([1000, 1010, 1010]), np.array([1000, 1010, 1011]))
+    messages = decode(stream.take(), Direction.FROM_FPGA)
+    assert [(m.instruction, m.fields.get("value")) for m in messages] == [
+        (FromFPGA.SYSTIME, 999), (FromFPGA.SPIKE_PACK_1, None), (FromFPGA.SYSDELTA, 8),
+        (FromFPGA.SPIKE_PACK_1, None), (FromFPGA.SPIKE_PACK_3, None)]

@@ -279,3 +279,12 @@ def test_serve_command(mode):
     finally:
         proc.terminate()
         assert proc.wait(TIMEOUT) == 0
+
+
+def test_the_documented_host_example_runs(capsys):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    example = doc.split("## 5. Host API")[1].split("```python\n")[1].split("```")[0]
+    exec(compile(example, "docs/protocol.md", "exec"), {})
+    assert capsys.readouterr().out.startswith("0x348580af 15 []")
