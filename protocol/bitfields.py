@@ -52,25 +52,33 @@ class Register:
                 out[name] = (pos, width)
         return out
 
+    @cached_property
+    def _masks(self) -> tuple[tuple[str, int, int], ...]:
+        """(name, shift, mask) per field: the scalar fast path, same layout as `struct`."""
+        return tuple((name, shift, (1 << width) - 1)
+                     for name, (shift, width) in self.fields.items())
+
     def parse(self, word: int) -> dict[str, int]:
         """Decode a 32-bit word into its fields."""
         if not 0 <= word < 1 << 32:
             raise FieldRangeError(f"{self.name}: word {word:#x} does not fit 32 bits")
-        parsed = self.struct.parse(word.to_bytes(4, "big"))
-        return {k: int(v) for k, v in parsed.items() if not k.startswith("_")}
+        word = int(word)
+        return {name: (word >> shift) & mask for name, shift, mask in self._masks}
 
     def build(self, **values: int) -> int:
         """Encode fields (missing ones are 0) into a 32-bit word; out-of-range values raise."""
         fields = self.fields
+        word = 0
         for key, value in values.items():
             if key not in fields:
                 raise FieldRangeError(f"{self.name} has no field '{key}'")
-            width = fields[key][1]
-            if not 0 <= int(value) < 1 << width:
+            shift, width = fields[key]
+            value = int(value)
+            if not 0 <= value < 1 << width:
                 raise FieldRangeError(
                     f"{self.name}.{key} = {value} out of range 0..{(1 << width) - 1}")
-        full = {k: int(values.get(k, 0)) for k in fields}
-        return int.from_bytes(self.struct.build(full), "big")
+            word |= value << shift
+        return word
 
     def extract(self, words: np.ndarray, field: str) -> np.ndarray:
         """Vectorised field extraction from an array of words."""
