@@ -56,6 +56,8 @@ _WORD32 = 0xFFFF_FFFF
 _WINDOW = 128
 _SYSDELTA_MAX = (1 << spec(FromFPGA.SYSDELTA).fields["value"][1]) - 1
 _COMMA = 1 << (HEADER_BITS - 1)
+#: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
+MADC_MAX_RUN_TICKS = 125_000
 _ADDRESS_FIELDS = spec(ToFPGA.OMNIBUS_ADDRESS).fields
 #: bits 36..32 of an omnibus address word for a write with all byte enables
 _WRITE_ALL = 0xF << (_ADDRESS_FIELDS["byte_enables"][0] - 32)
@@ -398,21 +400,25 @@ class Executor:
 
     def _sync(self) -> None:
         """Run the chip up to the current systime with the spikes injected before it, and
-        queue the events it sends to the FPGA."""
-        duration = self.systime - self.chip_synced
-        if duration <= 0:
-            return
-        times = np.array(self._pending_time, np.int64)
-        due = int(np.searchsorted(times, self.systime, side="left"))
-        labels = np.array(self._pending_label[:due], np.int64)
-        events = input_events(times[:due] - self.chip_synced, labels)
-        self._pending_time = self._pending_time[due:]
-        self._pending_label = self._pending_label[due:]
-        neurons = self.madc.neurons()
+        queue the events it sends to the FPGA. While the MADC samples, a run is cut into
+        pieces of at most MADC_MAX_RUN_TICKS (the samples of one piece are held in memory)."""
+        while self.chip_synced < self.systime:
+            step = self.systime - self.chip_synced
+            neurons = self.madc.neurons()
+            if neurons:
+                step = min(step, MADC_MAX_RUN_TICKS)
+            self._run_chip(self.chip_synced + step, neurons)
+
+    def _run_chip(self, until: int, neurons: list[int]) -> None:
+        """One Chip.run from `chip_synced` to `until` with the spikes injected before it."""
         base = self.chip_synced
-        self.chip_synced = self.systime
+        due = int(np.searchsorted(np.array(self._pending_time, np.int64), until, side="left"))
+        events = input_events(np.array(self._pending_time[:due], np.int64) - base,
+                              np.array(self._pending_label[:due], np.int64))
+        del self._pending_time[:due], self._pending_label[:due]
+        self.chip_synced = until
         try:
-            result = self.chip.run(events, int(duration), record=neurons or None)
+            result = self.chip.run(events, int(until - base), record=neurons or None)
         except ChipError as err:
             log.warning("chip run failed: %s", err)
             self._malformed(f"chip run failed: {err}")

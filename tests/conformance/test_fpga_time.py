@@ -135,3 +135,26 @@ def test_documented_time_message_example():
     assert [(m.instruction, m.fields.get("value")) for m in messages] == [
         (FromFPGA.SYSTIME, 999), (FromFPGA.SPIKE_PACK_1, None), (FromFPGA.SYSDELTA, 8),
         (FromFPGA.SPIKE_PACK_1, None), (FromFPGA.SPIKE_PACK_3, None)]
+
+
+def test_long_madc_recordings_run_in_bounded_pieces(monkeypatch):
+    import chipsim.fpga as fpga_module
+
+    monkeypatch.setattr(fpga_module, "MADC_MAX_RUN_TICKS", 1000)
+    rng = np.random.default_rng(9)
+    ref, addresses, words = _configured(9)
+    times, labels = input_spikes(rng, 30, 3_500)
+    expect_values, expect_ticks = [], []
+    for lo, hi in [(0, 1000), (1000, 2000), (2000, 3000), (3000, 3500)]:
+        sel = (times >= lo) & (times < hi)
+        res = ref.run(input_events(times[sel] - lo, labels[sel]), hi - lo, record=[40])
+        expect_values.append(res.madc[:, 0])
+        expect_ticks.append(lo + np.floor(res.madc_time).astype(np.int64) // 2)
+    program = np.concatenate([
+        encode([timer_setup()], Direction.TO_FPGA), omnibus_writes(addresses, words),
+        omnibus_writes(np.array([fr.MADC_SOURCE[0], fr.MADC_CONTROL]),
+                       np.array([fr.MADC_SOURCE_WORD.build(enable=1, neuron=40), 1])),
+        spike_injection(times, labels), encode([wait_until(3_500)], Direction.TO_FPGA), HALT])
+    out = ResponseDecoder().feed(FPGA(Chip(seed=9)).execute(program))
+    assert out.madc["value"].tolist() == np.concatenate(expect_values).tolist()
+    assert out.madc["chip_time"].tolist() == np.concatenate(expect_ticks).tolist()
