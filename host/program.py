@@ -145,7 +145,9 @@ class PlaybackProgramBuilder:
 
     # -- instructions -----------------------------------------------------------------------
     def messages(self, *msgs: Message) -> PlaybackProgramBuilder:
-        """Append raw to-FPGA messages (reads and halts added this way are not tracked)."""
+        """Append raw to-FPGA messages. Their responses are not matched to tickets: raw
+        omnibus or JTAG reads make `Connection.run` raise ResponseError (use
+        `Connection.exchange` for raw programs), and a raw halt is not waited for."""
         self._words.append(encode(msgs, Direction.TO_FPGA))
         return self
 

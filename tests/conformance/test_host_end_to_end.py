@@ -288,3 +288,10 @@ def test_the_documented_host_example_runs(capsys):
     example = doc.split("## 5. Host API")[1].split("```python\n")[1].split("```")[0]
     exec(compile(example, "docs/protocol.md", "exec"), {})
     assert capsys.readouterr().out.startswith("0x348580af 15 []")
+
+
+def test_serve_command_rejects_a_bad_address(capsys):
+    from tools.cli import main
+
+    assert main(["serve", "--listen", "no-port-here"]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err
