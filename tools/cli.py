@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, str] = {
     "info": "tools.info",
     "train": "tools.train",
     "evaluate": "tools.evaluate",
+    "calibrate": "tools.calibrate",
     "serve": "tools.serve",
 }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from host.chip.neurons import NeuronSettings
 from host.learning.backend import ForwardBackend, SoftwareBackend
 from host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from host.learning.config import TrainConfig, default_config
@@ -48,6 +49,10 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
                              "default: an embedded emulator")
     parser.add_argument("--chip-seed", type=int, default=0,
                         help="chip mode: seed (identity) of the embedded emulated chip")
+    parser.add_argument("--calibration", default="auto", metavar="{auto,none,FILE}",
+                        help="chip mode: neuron calibration; auto (default) uses the chip's "
+                             "file in calibrations/ or calibrates first, none runs "
+                             "uncalibrated")
 
 
 def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[], None]]:
@@ -64,8 +69,39 @@ def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[],
         except (HostError, OSError) as err:
             where = args.device or "the embedded emulator"
             raise UserError(f"cannot reach {where}: {err}") from None
-        return ChipBackend(ProtocolDevice(connection)), connection.close
+        try:
+            settings = chip_settings(args, connection)
+        except BaseException:
+            connection.close()
+            raise
+        return ChipBackend(ProtocolDevice(connection), settings), connection.close
     raise UserError(f"mode '{args.mode}' is not available yet")
+
+
+def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None:
+    """Per-neuron codes from the chosen calibration (see --calibration)."""
+    from host.chip.calibration import Calibration
+    from host.chip.identity import calibration_path, chip_identity
+
+    if args.calibration == "none":
+        return None
+    if args.calibration != "auto":
+        try:
+            return Calibration.load(args.calibration).settings()
+        except (OSError, ValueError, KeyError) as err:
+            raise UserError(f"cannot use calibration {args.calibration}: {err}") from None
+    path = Path(calibration_path(chip_identity(connection, args.device, args.chip_seed)))
+    if path.exists():
+        tqdm.write(f"using calibration {path}")
+        return Calibration.load(path).settings()
+    from tools.calibrate import calibrate, default_neurons
+
+    tqdm.write(f"no calibration for this chip yet: calibrating ({path})")
+    result, _ = calibrate(connection, args.device, args.chip_seed, default_neurons(), 4,
+                          not args.no_progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result.save(path)
+    return result.settings()
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:

@@ -11,14 +11,15 @@ from tools.cli import main
 def test_train_and_evaluate_in_chip_mode(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--dataset", "yinyang", "--mode", "chip", "--epochs", "1",
-                 "--out", str(out), "--no-progress", "--chip-seed", "2"]) == 0
+                 "--out", str(out), "--no-progress", "--chip-seed", "2",
+                 "--calibration", "none"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["mode"] == "chip" and len(metrics["epochs"]) == 1
     assert metrics["test_accuracy"] > 0.6
     assert metrics["config"]["input_replicas"] == 5
     capsys.readouterr()
     assert main(["evaluate", str(out / "checkpoint.npz"), "--mode", "chip", "--chip-seed", "2",
-                 "--window-us", "180"]) == 0
+                 "--window-us", "180", "--calibration", "none"]) == 0
     text = capsys.readouterr().out
     accuracy = float(text.split("accuracy ")[1].split(" %")[0]) / 100
     assert abs(accuracy - metrics["test_accuracy"]) < 1e-9  # same chip, same bits
@@ -33,3 +34,20 @@ def test_unreachable_device_is_a_clear_error(tmp_path, capsys):
                  "--device", f"socket://127.0.0.1:{port}", "--no-progress"])
     assert code == 2
     assert "cannot reach socket://127.0.0.1" in capsys.readouterr().err
+
+
+def test_auto_calibration_file_is_found_by_chip_identity(tmp_path, monkeypatch, capsys):
+    from host.chip.calibration import Calibration
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "calibrations").mkdir()
+    Calibration("hxv3-348580af-embedded-seed4", {0: {"v_leak": 301}}).save(
+        tmp_path / "calibrations" / "hxv3-348580af-embedded-seed4.json")
+    assert main(["train", "--mode", "chip", "--epochs", "1", "--chip-seed", "4",
+                 "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "using calibration calibrations/hxv3-348580af-embedded-seed4.json" in \
+        captured.out + captured.err
+    assert main(["train", "--mode", "chip", "--epochs", "1", "--calibration", "missing.json",
+                 "--out", str(tmp_path / "run2"), "--no-progress"]) == 2
+    assert "cannot use calibration missing.json" in capsys.readouterr().err

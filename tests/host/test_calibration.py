@@ -1,0 +1,34 @@
+"""Calibration through the protocol shrinks the neurons' parameter spread and hits targets."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from host.chip.calibration import Calibration, Calibrator
+from host.connection import connect
+
+
+def test_calibration_reduces_spread_at_least_fivefold(tmp_path):
+    neurons = np.array([3, 40, 77, 130, 200, 259, 300, 400])
+    with connect(seed=6) as conn:
+        calibrator = Calibrator(conn, neurons)
+        before, after = calibrator.calibrate(rounds=3)
+    for name, spread in before.spread().items():
+        assert spread > 0.05, name  # the uncalibrated chip is visibly non-uniform
+        assert after.spread()[name] < spread / 5, name
+    assert np.nanmean(after.tau_mem) == pytest.approx(6e-6, rel=0.02)
+    assert np.nanmean(after.tau_exc) == pytest.approx(6e-6, rel=0.02)
+    gap = after.threshold - after.leak
+    assert np.nanmean(gap) == pytest.approx(calibrator.targets.threshold_gap_v, rel=0.03)
+    result = Calibration("test-chip", calibrator.codes, before.spread(), after.spread())
+    result.save(tmp_path / "cal.json")
+    loaded = Calibration.load(tmp_path / "cal.json")
+    assert loaded.codes == calibrator.codes and loaded.chip_id == "test-chip"
+    assert loaded.settings().for_neuron(40)["i_bias_leak"] == calibrator.codes[40]["i_bias_leak"]
+
+
+def test_unknown_calibration_version_is_rejected(tmp_path):
+    path = tmp_path / "cal.json"
+    path.write_text('{"version": 99, "chip_id": "x", "codes": {}}')
+    with pytest.raises(ValueError, match="unknown calibration file version"):
+        Calibration.load(path)

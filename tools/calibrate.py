@@ -1,0 +1,75 @@
+"""`bss2emu calibrate`: per-neuron CapMem calibration through the wire protocol."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from tools.cli import UserError
+
+HELP = "calibrate the neurons of a (possibly emulated) chip and save the result"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", metavar="URL",
+                        help="device URL (socket://HOST:PORT or a pty path); default: an "
+                             "embedded emulator")
+    parser.add_argument("--chip-seed", type=int, default=0,
+                        help="seed (identity) of the embedded emulated chip")
+    parser.add_argument("--rounds", type=int, default=4, help="measure-and-update rounds")
+    parser.add_argument("--neurons", choices=("network", "all"), default="network",
+                        help="the neurons of the paper's Yin-Yang mapping (default) or all 512")
+    parser.add_argument("--out", help="calibration file (default calibrations/<chip id>.json)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def default_neurons() -> np.ndarray:
+    """The neurons of the paper's Yin-Yang chip mapping (120 hidden, 3 labels)."""
+    from host.chip.mapping import Placement
+
+    placement = Placement(25, 120, 3)
+    return np.concatenate([placement.hidden_neurons, placement.label_neurons])
+
+
+def calibrate(connection, url: str | None, seed: int, neurons: np.ndarray, rounds: int,
+              progress: bool = True):
+    """Run the calibration on an open connection; returns (Calibration, identity)."""
+    from host.chip.calibration import Calibration, Calibrator
+    from host.chip.identity import chip_identity
+
+    identity = chip_identity(connection, url, seed)
+    calibrator = Calibrator(connection, neurons)
+    bar = tqdm(total=rounds, desc="calibration rounds", disable=not progress, leave=False)
+    before, after = calibrator.calibrate(rounds, progress=lambda r, m: bar.update())
+    bar.close()
+    result = Calibration(identity, calibrator.codes, before.spread(), after.spread())
+    return result, identity
+
+
+def run(args: argparse.Namespace) -> int:
+    from host.chip.identity import calibration_path
+    from host.connection import HostError, connect
+
+    if args.rounds < 1:
+        raise UserError("--rounds must be at least 1")
+    neurons = np.arange(512) if args.neurons == "all" else default_neurons()
+    try:
+        connection = connect(args.device, seed=args.chip_seed)
+    except (HostError, OSError) as err:
+        raise UserError(f"cannot reach {args.device or 'the embedded emulator'}: {err}") from None
+    with connection:
+        result, identity = calibrate(connection, args.device, args.chip_seed, neurons,
+                                     args.rounds, not args.no_progress)
+    out = Path(args.out or calibration_path(identity))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.save(out)
+    print(f"chip {identity}: {len(neurons)} neurons, {args.rounds} rounds")
+    print(f"{'parameter':12s} {'before':>8s} {'after':>8s} {'reduction':>10s}  (std / mean)")
+    for name, before in result.before.items():
+        after = result.after[name]
+        ratio = before / after if after > 0 else float("inf")
+        print(f"{name:12s} {before:8.2%} {after:8.2%} {ratio:9.1f}x")
+    print(f"saved {out}")
+    return 0
