@@ -56,6 +56,8 @@ _WORD32 = 0xFFFF_FFFF
 _WINDOW = 128
 _SYSDELTA_MAX = (1 << spec(FromFPGA.SYSDELTA).fields["value"][1]) - 1
 _COMMA = 1 << (HEADER_BITS - 1)
+#: queued full-word writes are applied at the latest when this many have accumulated
+MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
 MADC_MAX_RUN_TICKS = 125_000
 _ADDRESS_FIELDS = spec(ToFPGA.OMNIBUS_ADDRESS).fields
@@ -226,6 +228,8 @@ class Executor:
         self._pending_time: list[int] = []
         self._pending_label: list[int] = []
         self._write_address: tuple[int, int] | None = None  # (address, byte enables)
+        self._queued: list[tuple[np.ndarray, np.ndarray]] = []  # full-word writes not applied
+        self._queued_count = 0
         self._stats = ProgramStats()
         self._dispatch: dict[int, Callable[[int], None]] = {
             ToFPGA.JTAG_INIT: self._jtag_init,
@@ -293,7 +297,9 @@ class Executor:
 
     def abort_program(self) -> None:
         """Forget a partly received program (its client went away): responses not yet sent
-        are dropped and the next program's stream starts afresh. Chip state is kept."""
+        are dropped and the next program's stream starts afresh. Chip state is kept, and
+        writes already received are applied."""
+        self._flush_writes()
         self._sync()
         self.out.take()
         self.out.restart()
@@ -321,6 +327,8 @@ class Executor:
             header = word >> (WORD_BITS - HEADER_BITS)
             if header >= _COMMA:
                 continue  # idle / padding word
+            if self._queued:
+                self._flush_writes()
             if self._write_address is not None and header != ToFPGA.OMNIBUS_DATA:
                 self._malformed("omnibus write address not followed by data")
             handler = self._dispatch.get(header)
@@ -508,12 +516,27 @@ class Executor:
             self._timeout(address, str(err))
 
     def _bulk_writes(self, addresses: np.ndarray, values: np.ndarray) -> None:
-        """A run of full-word omnibus writes, vectorised (Chip.write_many) unless it touches
-        an FPGA-answered address or the chip rejects one of its words; then write by write,
-        in order (writes set words, so replaying a partly applied run gives the same state)."""
+        """Queue a run of full-word omnibus writes. Writes take no time and nothing observes
+        the chip between them and the next other instruction, so consecutive runs (also across
+        `execute` calls, i.e. frames) are applied together by `_flush_writes` just before that
+        instruction executes: one Chip.write_many for a whole configuration."""
         if self._write_address is not None:
             self._malformed("omnibus write address not followed by data")
         self._stats.words += 2 * len(addresses)
+        self._queued.append((addresses, values))
+        self._queued_count += len(addresses)
+        if self._queued_count >= MAX_QUEUED_WRITES:
+            self._flush_writes()
+
+    def _flush_writes(self) -> None:
+        """Apply the queued writes in order: vectorised (Chip.write_many) unless they touch an
+        FPGA-answered address or the chip rejects one of the words; then write by write (writes
+        set words, so replaying a partly applied batch gives the sequential result)."""
+        if not self._queued:
+            return
+        addresses = np.concatenate([a for a, _ in self._queued])
+        values = np.concatenate([v for _, v in self._queued])
+        self._queued, self._queued_count = [], 0
         self._sync()
         local = ((addresses >> 31) != 0) | ((addresses >= fr.MADC_BASE)
                                             & (addresses <= max(self._local_writes)))
