@@ -196,3 +196,19 @@ def test_each_program_gets_one_log_line():
                      [omnibus_read(PADI)], HALT))
     assert len(ex.programs_done) == 2
     assert "1 writes" in ex.programs_done[0] and "1 timeouts" in ex.programs_done[0]
+
+
+def test_writes_received_before_an_abandoned_program_are_applied():
+    chip = Chip(seed=0)
+    ex = Executor(chip)
+    addr = ob.SYNRAM_BASE[0] + np.arange(3000)
+    data = np.arange(3000) * 7919 % 2**32
+    half = omnibus_writes(addr, data)
+    assert ex.execute(half[:4001]).size == 0  # a program cut mid-write, no halt
+    assert ex.in_program
+    ex.abort_program()
+    assert not ex.in_program
+    assert [chip.read(int(a)) for a in addr[:2000]] == data[:2000].tolist()
+    assert chip.read(int(addr[2000])) == 0  # its data word never arrived
+    out = responses(ex, words([omnibus_read(PADI)], HALT))  # the next program starts clean
+    assert [m.instruction for m in out] == [FromFPGA.OMNIBUS_DATA, FromFPGA.LOOPBACK]
