@@ -185,6 +185,10 @@ class FrameReader:
         """Bytes held back (a partial frame or a partial sync word)."""
         return len(self._buf)
 
+    def restart_sequence(self) -> None:
+        """Accept any SEQ on the next frame (a new peer, or after an ARQ_RESET frame)."""
+        self._next_seq = None
+
     def report(self) -> str:
         """One line summarising frames and errors."""
         errs = ", ".join(f"{k} {v}" for k, v in self.errors.items() if v) or "no errors"
