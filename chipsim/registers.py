@@ -109,14 +109,15 @@ class RegisterFile:
         keep = index.size - 1 - last
         index, words = index[keep], words[keep]
         rows, quads = np.divmod(index, ob.QUADS_PER_ROW)
+        kind = ("synapse_weight", "synapse_label")[plane]
         layout = ob.SYNAPSE_WEIGHT_QUAD if plane == 0 else ob.SYNAPSE_LABEL_QUAD
-        value_name, calib_name = ("weight", "time_calib") if plane == 0 else ("label", "amp_calib")
-        values_arr = self.config.weight if plane == 0 else self.config.label
-        calib_arr = self.config.time_calib if plane == 0 else self.config.amp_calib
+        value_name, calib_name, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[kind]
+        values_arr = getattr(self.config, value_attr)
+        calib_arr = getattr(self.config, calib_attr)
         for e in range(4):
             cols = QUAD_COLUMNS[quads, e]
             value = layout.extract(words, f"{value_name}_{e}")
-            if plane == 0:
+            if permuted:
                 value = STORED_TO_WEIGHT[value]
             values_arr[h, rows, cols] = value
             calib_arr[h, rows, cols] = layout.extract(words, f"{calib_name}_{e}")
@@ -128,35 +129,31 @@ class RegisterFile:
         return block.layout.build(**_READERS[block.kind](self, block.unit, index))
 
     # -- per-kind handlers ------------------------------------------------------------------
-    def _synapse_weight(self, unit, index, values=None):
+    def _synapse_quad(self, plane: str, unit, index, values=None):
+        """Read (values None) or write the four synapses of one quad word of a plane."""
+        value_field, calib_field, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[plane]
         h, (row, quad) = unit[0], divmod(index, ob.QUADS_PER_ROW)
-        cols = QUAD_COLUMNS[quad]
-        c = self.config
+        stored = getattr(self.config, value_attr)
+        calib = getattr(self.config, calib_attr)
         if values is None:
             out = {}
-            for e, col in enumerate(cols):
-                out[f"weight_{e}"] = int(WEIGHT_TO_STORED[c.weight[h, row, col]])
-                out[f"time_calib_{e}"] = int(c.time_calib[h, row, col])
+            for e, col in enumerate(QUAD_COLUMNS[quad]):
+                v = int(stored[h, row, col])
+                out[f"{value_field}_{e}"] = int(WEIGHT_TO_STORED[v]) if permuted else v
+                out[f"{calib_field}_{e}"] = int(calib[h, row, col])
             return out
-        for e, col in enumerate(cols):
-            c.weight[h, row, col] = STORED_TO_WEIGHT[values[f"weight_{e}"]]
-            c.time_calib[h, row, col] = values[f"time_calib_{e}"]
+        for e, col in enumerate(QUAD_COLUMNS[quad]):
+            v = values[f"{value_field}_{e}"]
+            stored[h, row, col] = STORED_TO_WEIGHT[v] if permuted else v
+            calib[h, row, col] = values[f"{calib_field}_{e}"]
         return None
 
-    def _synapse_label(self, unit, index, values=None):
-        h, (row, quad) = unit[0], divmod(index, ob.QUADS_PER_ROW)
-        cols = QUAD_COLUMNS[quad]
-        c = self.config
-        if values is None:
-            out = {}
-            for e, col in enumerate(cols):
-                out[f"label_{e}"] = int(c.label[h, row, col])
-                out[f"amp_calib_{e}"] = int(c.amp_calib[h, row, col])
-            return out
-        for e, col in enumerate(cols):
-            c.label[h, row, col] = values[f"label_{e}"]
-            c.amp_calib[h, row, col] = values[f"amp_calib_{e}"]
-        return None
+
+# plane -> (value field, calib field, ChipConfig value array, calib array, weight-permuted)
+_SYNAPSE_PLANES = {
+    "synapse_weight": ("weight", "time_calib", "weight", "time_calib", True),
+    "synapse_label": ("label", "amp_calib", "label", "amp_calib", False),
+}
 
 
 def _table(pairs: dict[str, str], key: Callable[[tuple, int], object]):
@@ -266,8 +263,8 @@ _STROBES = frozenset({"neuron_reset", "spike_counter_reset"})
 """Registers that trigger an action instead of holding configuration."""
 
 _READERS: dict[str, Callable] = {
-    "synapse_weight": lambda rf, u, i: rf._synapse_weight(u, i),
-    "synapse_label": lambda rf, u, i: rf._synapse_label(u, i),
+    "synapse_weight": lambda rf, u, i: rf._synapse_quad("synapse_weight", u, i),
+    "synapse_label": lambda rf, u, i: rf._synapse_quad("synapse_label", u, i),
     "padi_bus_config": _padi_read,
     "synapse_driver": _DRIVER[0],
     "spike_counter_read": _counter_read,
@@ -281,8 +278,8 @@ _READERS: dict[str, Callable] = {
     "neuron_config": _NEURON_CONFIG[0],
 }
 _WRITERS: dict[str, Callable] = {
-    "synapse_weight": lambda rf, u, i, v: rf._synapse_weight(u, i, v),
-    "synapse_label": lambda rf, u, i, v: rf._synapse_label(u, i, v),
+    "synapse_weight": lambda rf, u, i, v: rf._synapse_quad("synapse_weight", u, i, v),
+    "synapse_label": lambda rf, u, i, v: rf._synapse_quad("synapse_label", u, i, v),
     "padi_bus_config": _padi_write,
     "synapse_driver": _DRIVER[1],
     "neuron_reset": _trigger("neuron_reset"),

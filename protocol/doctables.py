@@ -65,16 +65,17 @@ TABLES = {
 }
 
 
-def regenerate(text: str) -> str:
+def regenerate(text: str, tables: dict | None = None) -> str:
     """The document with every generated block replaced by the current table."""
-    return _BLOCK.sub(lambda m: f"{m.group(1)}{TABLES[m.group(2)]()}\n{m.group(3)}", text)
+    tables = TABLES if tables is None else tables
+    return _BLOCK.sub(lambda m: f"{m.group(1)}{tables[m.group(2)]()}\n{m.group(3)}", text)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], tables: dict | None = None) -> int:
     """Rewrite the given markdown files in place."""
     for name in argv:
         path = Path(name)
-        path.write_text(regenerate(path.read_text()))
+        path.write_text(regenerate(path.read_text(), tables))
     return 0
 
 

@@ -6,13 +6,10 @@ register layouts), so the document cannot drift from the code.
 """
 from __future__ import annotations
 
-import re
 import sys
-from pathlib import Path
 
+from . import doctables
 from . import omnibus as ob
-
-_BLOCK = re.compile(r"(<!-- generated: (\w+) -->\n).*?(<!-- end generated -->)", re.S)
 
 
 def address_map() -> str:
@@ -66,16 +63,8 @@ TABLES = {"omnibus_map": address_map, "omnibus_layouts": layouts, "capmem_rows":
 
 def regenerate(text: str) -> str:
     """The document with every generated block replaced by the current table."""
-    return _BLOCK.sub(lambda m: f"{m.group(1)}{TABLES[m.group(2)]()}\n{m.group(3)}", text)
-
-
-def main(argv: list[str]) -> int:
-    """Rewrite the given markdown files in place."""
-    for name in argv:
-        path = Path(name)
-        path.write_text(regenerate(path.read_text()))
-    return 0
+    return doctables.regenerate(text, TABLES)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(doctables.main(sys.argv[1:], TABLES))
