@@ -72,19 +72,19 @@ class Connection:
 
     def run(self, program: PlaybackProgram, timeout: float | None = None) -> ProgramResult:
         """Execute a program; its tickets resolve and the result is returned."""
-        _, responses = self.exchange(program.words, program.halts, timeout)
+        _, responses = self.exchange(program.words, timeout)
         return interpret(program, responses)
 
-    def exchange(self, words: np.ndarray, halts: int = 1, timeout: float | None = None
+    def exchange(self, words: np.ndarray, timeout: float | None = None
                  ) -> tuple[np.ndarray, Responses]:
-        """Send to-FPGA words and collect the response words up to the `halts`-th halt echo:
-        (raw response words, decoded responses). `timeout` bounds each wait for a frame."""
-        if halts < 1:
-            raise ValueError("a program must end with a halt to be waited for")
+        """Send one program's to-FPGA words (ending with a halt) and collect the response words
+        up to the halt echo: (raw response words, decoded responses). `timeout` bounds each
+        wait for a frame. One program at a time: the FPGA starts every program's response
+        stream at decoder time 0."""
         self._send(np.asarray(words, np.uint64), PacketType.UT)
         decoder = ResponseDecoder()
         raw, parts, seen = [], [], 0
-        while seen < halts:
+        while not seen:
             frame = self._receive(timeout, "no response from the device")
             if frame.ptype is not PacketType.UT:
                 continue

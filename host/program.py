@@ -117,7 +117,6 @@ class PlaybackProgram:
     access_is_read: np.ndarray
     time_base_reads: np.ndarray  # index (among reads) of each timer setup's systime-low read
     jtag_reads: int
-    halts: int
     result: ProgramResult | None = None
 
     @property
@@ -136,10 +135,10 @@ class PlaybackProgramBuilder:
         self._is_read: list[np.ndarray] = []
         self._reads = 0
         self._jtag = 0
-        self._halts = 0
+        self._halted = False
         self._bases: list[int] = []
         self._program = PlaybackProgram(np.zeros(0, np.uint64), np.zeros(0, np.int64),
-                                        np.zeros(0, bool), np.zeros(0, np.int64), 0, 0)
+                                        np.zeros(0, bool), np.zeros(0, np.int64), 0)
         if timer_setup:
             self.timer_setup()
 
@@ -148,13 +147,13 @@ class PlaybackProgramBuilder:
         """Append raw to-FPGA messages. Their responses are not matched to tickets: raw
         omnibus or JTAG reads make `Connection.run` raise ResponseError (use
         `Connection.exchange` for raw programs), and a raw halt is not waited for."""
-        self._words.append(encode(msgs, Direction.TO_FPGA))
+        self._append(encode(msgs, Direction.TO_FPGA))
         return self
 
     def write(self, address: int, word: int, byte_enables: int = 0xF) -> PlaybackProgramBuilder:
         """One omnibus write."""
-        self._words.append(omnibus_writes(np.array([address]), np.array([word]), byte_enables))
-        self._access(np.array([address]), False)
+        self._access(np.array([address]), False,
+                     omnibus_writes(np.array([address]), np.array([word]), byte_enables))
         return self
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> PlaybackProgramBuilder:
@@ -164,8 +163,7 @@ class PlaybackProgramBuilder:
         if addresses.shape != words.shape or addresses.ndim != 1:
             raise ProgramError("write_many needs equally long 1-d address and word arrays")
         if addresses.size:
-            self._words.append(omnibus_writes(addresses, words))
-            self._access(addresses, False)
+            self._access(addresses, False, omnibus_writes(addresses, words))
         return self
 
     def read(self, address: int) -> Ticket:
@@ -179,14 +177,14 @@ class PlaybackProgramBuilder:
     def timer_setup(self) -> PlaybackProgramBuilder:
         """Zero the FPGA timer; later wait_until/inject times and result times count from
         here (two systime reads record where 'here' is)."""
-        self._words.append(encode([timer_setup()], Direction.TO_FPGA))
+        self._append(encode([timer_setup()], Direction.TO_FPGA))
         self._bases.append(self._reads)
         self._read(np.array([fr.SYSTIME_LOW, fr.SYSTIME_HIGH]), scalar=False)
         return self
 
     def wait_until(self, ticks: int) -> PlaybackProgramBuilder:
         """Block until the timer reaches `ticks` (no-op if it already has)."""
-        self._words.append(encode([wait_until(int(ticks))], Direction.TO_FPGA))
+        self._append(encode([wait_until(int(ticks))], Direction.TO_FPGA))
         return self
 
     def inject(self, times: np.ndarray, labels: np.ndarray) -> PlaybackProgramBuilder:
@@ -194,7 +192,7 @@ class PlaybackProgramBuilder:
         times = np.asarray(times, np.int64)
         if times.size and (times.min() < 0 or times.max() >= 1 << 32):
             raise ProgramError("spike times must lie in 0 .. 2**32 - 1 timer ticks")
-        self._words.append(spike_injection(times, np.asarray(labels)))
+        self._append(spike_injection(times, np.asarray(labels)))
         return self
 
     def madc_record(self, neurons: list[int]) -> PlaybackProgramBuilder:
@@ -219,14 +217,15 @@ class PlaybackProgramBuilder:
         return Ticket(self._program, "jtag", self._jtag - 1, 1, True)
 
     def halt(self) -> PlaybackProgramBuilder:
-        """End the program (the FPGA echoes the halt when everything before it is done)."""
-        self._words.append(encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA))
-        self._halts += 1
+        """End the program (the FPGA echoes the halt when everything before it is done);
+        nothing can be added after it."""
+        self._append(encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA))
+        self._halted = True
         return self
 
     def done(self) -> PlaybackProgram:
-        """The program (a halt is appended if the last instruction is not one)."""
-        if not self._halts:
+        """The program (a halt is appended if missing)."""
+        if not self._halted:
             self.halt()
         p = self._program
         p.words = np.concatenate(self._words)
@@ -235,19 +234,25 @@ class PlaybackProgramBuilder:
         p.access_is_read = (np.concatenate(self._is_read) if self._is_read
                             else np.zeros(0, bool))
         p.time_base_reads = np.array(self._bases, np.int64)
-        p.jtag_reads, p.halts = self._jtag, self._halts
+        p.jtag_reads = self._jtag
         return p
 
     # -- internals --------------------------------------------------------------------------
-    def _access(self, addresses: np.ndarray, is_read: bool) -> None:
+    def _append(self, words: np.ndarray) -> None:
+        if self._halted:
+            raise ProgramError("the program has ended with halt(); build a new program")
+        self._words.append(words)
+
+    def _access(self, addresses: np.ndarray, is_read: bool, words: np.ndarray) -> None:
+        """Append the words of omnibus accesses and remember the accesses (program order)."""
         if addresses.size and (addresses.min() < 0 or addresses.max() >= 1 << 32):
             raise ProgramError("omnibus addresses are 32-bit word addresses")
+        self._append(words)
         self._addr.append(addresses.astype(np.int64))
         self._is_read.append(np.full(addresses.size, is_read))
 
     def _read(self, addresses: np.ndarray, scalar: bool) -> Ticket:
-        self._access(addresses, True)
-        self._words.append(omnibus_reads(addresses))
+        self._access(addresses, True, omnibus_reads(addresses))
         ticket = Ticket(self._program, "omnibus", self._reads, addresses.size, scalar)
         self._reads += addresses.size
         return ticket

@@ -295,3 +295,11 @@ def test_serve_command_rejects_a_bad_address(capsys):
 
     assert main(["serve", "--listen", "no-port-here"]) == 2
     assert "HOST:PORT" in capsys.readouterr().err
+
+
+def test_nothing_can_follow_the_halt():
+    builder = PlaybackProgramBuilder()
+    builder.halt()
+    with pytest.raises(ProgramError, match="halt"):
+        builder.read(PADI)
+    assert builder.done().words.size == 4  # setup, two systime reads, halt
