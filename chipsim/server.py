@@ -14,7 +14,7 @@ A second TCP client while one is served gets the busy notice (`protocol.link.bus
 CFG frame whose payload starts with `BUSY`, then a reason) and is disconnected. A client that
 disconnects, even mid-frame, ends its session: the partial frame is never executed, a partly
 received program is abandoned, the chip keeps its state and the server waits for the next
-client. A partial frame with no new bytes for `idle_flush` seconds is given up (on a pty a
+client. A partial frame with no new bytes for `IDLE_FLUSH_S` (2 s) is given up (on a pty a
 vanished client cannot be detected otherwise). Nothing a client sends can stop the server: a
 failing program is logged and answered with a decode-error notification.
 """
@@ -47,7 +47,9 @@ log = logging.getLogger("bss2emu.server")
 
 RECV_BYTES = 1 << 20
 POLL_S = 0.1
-IDLE_FLUSH_S = 0.5
+#: a partial frame without new bytes for this long is given up (long enough that a live host
+#: stalled mid-frame by a busy machine is not cut off, short against host timeouts)
+IDLE_FLUSH_S = 2.0
 SEND_TIMEOUT_S = 10.0
 
 

@@ -198,3 +198,30 @@ def test_probe_detects_a_changed_register():
     dev.send(writer.frame(PacketType.UT, omnibus_writes(TARGETS[:1], (dev.state[:1] ^ 1))))
     with pytest.raises(AssertionError):
         dev.check_state(writer)
+
+
+def test_a_good_frame_stuck_behind_a_cut_frame_is_released(monkeypatch):
+    """Over TCP: a frame cut short swallows the short good frame behind it as payload; the
+    server gives the partial frame up after IDLE_FLUSH_S and finds the good frame."""
+    from test_host_end_to_end import ServerThread
+
+    import chipsim.server as server_module
+
+    monkeypatch.setattr(server_module, "IDLE_FLUSH_S", 0.2)
+    server = ServerThread("tcp", seed=6)
+    try:
+        writer = FrameWriter()
+        cut = writer.frame(PacketType.UT, omnibus_writes(TARGETS[:10], TARGETS[:10] & MASKS[:10]))
+        good = writer.frame(PacketType.UT, np.concatenate([omnibus_reads(TARGETS[:1]), HALT]))
+        assert len(good) < 60
+        host, port = server.url[len("socket://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(cut[:-60] + good)
+            reader, frames = FrameReader(), []
+            while not frames:
+                frames = reader.feed(raw.recv(4096))  # socket timeout: 10 s
+        out = ResponseDecoder().feed(frames[0].words)
+        assert out.omnibus["value"].tolist() == [0]  # the cut frame's writes never happened
+        assert out.loopback["value"].tolist() == [LoopbackKind.HALT]
+    finally:
+        server.stop()
