@@ -26,7 +26,7 @@ from .geometry import (
     ROUTING_LATENCY_TICKS,
 )
 from .registers import RegisterFile
-from .routing import Fanout, Router, neuron_label
+from .routing import Router, neuron_label
 
 ENGINES = ("auto", "event", "stepped", "reference")
 MADC_FULL_SCALE_V = 1.2
@@ -81,6 +81,7 @@ class Chip:
         self.spike_count = np.zeros(ob.NEURONS, np.int64)
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
         self._cache_generation = -1
+        self._structure_generation = -1
         self._settled_generation = -1
         self.state = NeuronState.at_rest(self.parameters.e_leak)
         self._settled_generation = self._registers.generation
@@ -121,16 +122,20 @@ class Chip:
 
     # -- derived state ----------------------------------------------------------------------
     def _refresh(self) -> None:
-        if self._cache_generation == self._registers.generation:
+        regs = self._registers
+        if self._cache_generation == regs.generation:
             return
-        self._params = parameters.compute(self.config, self.fpn)
-        self._router = Router(self.config, self._params.drive_exc, self._params.drive_inh,
-                              self.fpn.synapse)
-        enabled = np.flatnonzero(self.config.enable_spike_out)
-        labels = neuron_label(self.config, enabled)
-        self._neuron_fanout: dict[int, Fanout] = {
-            int(n): self._router.fanout(int(n % ob.COLUMNS) // 32, int(lab))
-            for n, lab in zip(enabled, labels, strict=True)}
+        if self._structure_generation != regs.structure_generation:
+            self._params = parameters.compute(self.config, self.fpn)
+            self._router = Router(self.config, self._params.drive_exc, self._params.drive_inh,
+                                  self.fpn.synapse)
+            self._structure_generation = regs.structure_generation
+        else:  # only synapse weights changed: keep the routing structure
+            self._router.set_weights()
+        enabled = self.config.enable_spike_out
+        labels = neuron_label(self.config, np.arange(ob.NEURONS))
+        self._neuron_keys = [(int(n % ob.COLUMNS) // 32, int(labels[n])) if enabled[n] else None
+                             for n in range(ob.NEURONS)]
         self._cache_generation = self._registers.generation
 
     @property
@@ -224,15 +229,8 @@ class Chip:
             return_inverse=True)
         ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
-        fanouts = [self._neuron_fanout.get(n) for n in range(ob.NEURONS)]
-        fanouts += [self._router.fanout(*k) for k in ext_keys]
-        sizes = np.array([0 if f is None else f.neuron.size for f in fanouts])
-        present = [f for f in fanouts if f is not None]
-
-        def cat(attr, dtype):
-            return (np.concatenate([getattr(f, attr) for f in present]).astype(dtype)
-                    if present else np.zeros(0, dtype))
-
+        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._router.tables(
+            self._neuron_keys + ext_keys)
         fpga_src = ob.NEURONS + fpga_inverse.reshape(-1)
         bg_srcs = ob.NEURONS + fpga_labels.size + bg_inverse.reshape(-1)
         in_tick = np.concatenate([events["time"] * CHIP_TICKS_PER_FPGA_TICK, bg_tick - self.time])
@@ -245,11 +243,10 @@ class Chip:
             adex_enable=p.adex_enable, delta_t=p.delta_t, v_exp=p.v_exp, adapt_a=p.adapt_a,
             adapt_b=p.adapt_b, tau_adapt=p.tau_adapt,
             fan_ptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32),
-            fan_neuron=cat("neuron", np.int32), fan_channel=cat("channel", np.uint8),
-            fan_amp=cat("amplitude", np.float64), latency_ticks=ROUTING_LATENCY_TICKS,
+            fan_neuron=fan_neuron, fan_channel=fan_channel, fan_amp=fan_amp,
+            latency_ticks=ROUTING_LATENCY_TICKS,
             threshold_noise=self.threshold_noise, jitter=self.jitter / CHIP_TICK_S,
             noise_seed=(self.seed * 0x9E3779B1 + _NOISE_SALT) & 0xFFFFFFFFFFFFFFFF)
-        source_l2 = np.array([-1 if f is None else f.l2_label for f in fanouts], np.int64)
         return tables, in_tick[order], in_source[order], source_l2
 
     def _active(self, tables: NetworkTables, record: np.ndarray) -> np.ndarray:

@@ -52,7 +52,9 @@ class RegisterFile:
         self.config = config
         self._actions = actions
         self._read_counter = read_counter
-        self.generation = 0  # bumped on every configuration change (routing caches key on it)
+        self.generation = 0  # bumped on every configuration change
+        self.weight_generation = 0  # bumped on synapse weight changes
+        self.structure_generation = 0  # bumped on every other configuration change
 
     # -- public ---------------------------------------------------------------------------
     def write(self, address: int, word: int) -> None:
@@ -76,7 +78,7 @@ class RegisterFile:
             raise OmnibusError(f"{block.name} at {int(address):#010x}: {err}",
                                int(address)) from None
         if block.kind not in _STROBES:
-            self.generation += 1
+            self._changed(block.kind == "synapse_weight")
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
         """Ordered writes; synapse-array words take a vectorised path (the bulk of any
@@ -90,6 +92,7 @@ class RegisterFile:
             raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x} is "
                                "not a 32-bit value", int(addresses[bad]))
         handled = np.zeros(addresses.size, bool)
+        label_plane = False
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
         for h in range(ob.HEMISPHERES):
             for plane, offset in ((0, 0), (1, ob.SYNRAM_LABEL_OFFSET)):
@@ -98,10 +101,18 @@ class RegisterFile:
                 if sel.any():
                     self._synapse_bulk(h, plane, rel[sel], words[sel].astype(np.uint32))
                     handled |= sel
+                    label_plane |= plane == 1
         for a, w in zip(addresses[~handled].tolist(), words[~handled].tolist(), strict=True):
             self.write(a, w)
         if handled.any():
-            self.generation += 1
+            self._changed(weights_only=not label_plane)
+
+    def _changed(self, weights_only: bool) -> None:
+        self.generation += 1
+        if weights_only:
+            self.weight_generation += 1
+        else:
+            self.structure_generation += 1
 
     def _synapse_bulk(self, h: int, plane: int, index: np.ndarray, words: np.ndarray) -> None:
         # keep the last write to each quad, as sequential writes would

@@ -39,34 +39,80 @@ def neuron_label(config: ChipConfig, neuron: np.ndarray) -> np.ndarray:
     return (neuron_event_output(neuron) << 8) | config.address_out[neuron].astype(np.int64)
 
 
+@dataclass(frozen=True)
+class _RowSet:
+    """Rows of one hemisphere that an event drives, with their modes and synapse matches."""
+
+    hemisphere: int
+    rows: np.ndarray
+    excitatory: np.ndarray  # per row: drives the excitatory input
+    inhibitory: np.ndarray
+    match: np.ndarray  # (rows, 256): synapse label equals the forwarded label
+
+
 class Router:
-    """Resolves fan-outs for the current configuration (cached per (input, label))."""
+    """Resolves fan-outs for the current configuration. The routing structure (crossbar, PADI,
+    drivers, row modes, synapse labels) is cached per (input, label); amplitudes are
+    recomputed from it when only weights change (`set_weights`), as during training."""
 
     def __init__(self, config: ChipConfig, drive_exc: np.ndarray, drive_inh: np.ndarray,
                  synapse_fpn: np.ndarray) -> None:
         self.config = config
         self.drive = (drive_exc, drive_inh)
-        # amplitude per synapse before the row mode: weight * mismatch * per-neuron drive
-        w = config.weight.astype(np.float64) * synapse_fpn
-        cols = np.arange(ob.COLUMNS)
-        self._syn_amp = [
-            [w[h] * drive_exc[h * ob.COLUMNS + cols], w[h] * drive_inh[h * ob.COLUMNS + cols]]
-            for h in range(ob.HEMISPHERES)
-        ]
-        self._cache: dict[tuple[int, int], Fanout] = {}
+        self.synapse_fpn = synapse_fpn
+        self._structure: dict[tuple[int, int], tuple[list[_RowSet], int]] = {}
+        self.set_weights()
+
+    def set_weights(self) -> None:
+        """Take the current synapse weights (amplitude = weight x mismatch x neuron drive)."""
+        w = self.config.weight.astype(np.float64) * self.synapse_fpn  # (hemisphere, row, col)
+        self._syn_amp = np.stack([w * d.reshape(ob.HEMISPHERES, 1, ob.COLUMNS)
+                                  for d in self.drive])  # (channel, hemisphere, row, col)
+
+    def _structure_of(self, key: tuple[int, int]) -> tuple[list[_RowSet], int]:
+        hit = self._structure.get(key)
+        if hit is None:
+            hit = self._structure[key] = self._resolve(*key)
+        return hit
+
+    def tables(self, keys: list[tuple[int, int] | None]) -> tuple[np.ndarray, ...]:
+        """Fan-outs of many sources at once, None for a source that sends nothing: (entries
+        per source, target neuron, channel, amplitude, L2 label per source or -1)."""
+        n = len(keys)
+        structures = [None if k is None else self._structure_of(k) for k in keys]
+        parts: list[tuple[int, _RowSet]] = [(i, rs) for i, st in enumerate(structures)
+                                            if st is not None for rs in st[0]]
+        drive = np.zeros((n, ob.HEMISPHERES, ob.COLUMNS, 2))  # source, hemisphere, column, ch
+        if parts:
+            src = np.concatenate([np.full(rs.rows.size, i) for i, rs in parts])
+            hem = np.concatenate([np.full(rs.rows.size, rs.hemisphere) for _, rs in parts])
+            rows = np.concatenate([rs.rows for _, rs in parts])
+            match = np.concatenate([rs.match for _, rs in parts])
+            group = 2 * src + hem  # non-decreasing: parts come in source, then output order
+            for channel, flag in ((0, "excitatory"), (1, "inhibitory")):
+                sel = np.concatenate([getattr(rs, flag) for _, rs in parts])
+                if not sel.any():
+                    continue
+                amp = self._syn_amp[channel, hem[sel], rows[sel]] * match[sel]
+                g = group[sel]
+                starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+                sums = np.add.reduceat(amp, starts, axis=0)
+                drive[g[starts] // 2, g[starts] % 2, :, channel] = sums
+        per_neuron = drive.reshape(n, ob.NEURONS, 2)
+        source, neuron, channel = np.nonzero(per_neuron)
+        l2 = np.array([-1 if st is None else st[1] for st in structures], np.int64)
+        return (np.bincount(source, minlength=n), neuron.astype(np.int32),
+                channel.astype(np.uint8), per_neuron[source, neuron, channel], l2)
 
     def fanout(self, crossbar_input: int, label14: int) -> Fanout:
         """Fan-out of an event with a 14-bit label entering the given crossbar input."""
-        key = (crossbar_input, label14)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = self._resolve(crossbar_input, label14)
-        return hit
+        _, neuron, channel, amplitude, l2 = self.tables([(crossbar_input, label14)])
+        return Fanout(neuron=neuron, channel=channel, amplitude=amplitude, l2_label=int(l2[0]))
 
-    def _resolve(self, x: int, label14: int) -> Fanout:
+    def _resolve(self, x: int, label14: int) -> tuple[list[_RowSet], int]:
         c = self.config
         passes = CROSSBAR_POPULATED[x] & ((label14 & c.crossbar_mask[x]) == c.crossbar_target[x])
-        drive = np.zeros((2, ob.NEURONS))
+        row_sets: list[_RowSet] = []
         l2_label = -1
         for o in np.flatnonzero(passes):
             if o >= L2_OUTPUT_BASE:
@@ -74,32 +120,28 @@ class Router:
                 continue
             h, bus = divmod(int(o), ob.PADI_BUSES)
             if c.padi_enable_spl1[h, bus]:
-                self._drive_bus(h, bus, label14, drive)
-        targets = np.nonzero(drive.T)  # neuron-major order: (neuron, channel)
-        return Fanout(neuron=targets[0].astype(np.int32), channel=targets[1].astype(np.uint8),
-                      amplitude=drive.T[targets], l2_label=l2_label)
+                rs = self._bus_rows(h, bus, label14)
+                if rs is not None:
+                    row_sets.append(rs)
+        return row_sets, l2_label
 
-    def _drive_bus(self, h: int, bus: int, label14: int, drive: np.ndarray) -> None:
+    def _bus_rows(self, h: int, bus: int, label14: int) -> _RowSet | None:
         c = self.config
         drivers = np.flatnonzero(DRIVER_BUS == bus)
         row_select = (label14 >> 6) & 0x1F
         mask = c.driver_compare_mask[h, drivers]
         drivers = drivers[((row_select ^ DRIVER_INDEX[drivers]) & mask) == 0]
         if drivers.size == 0:
-            return
+            return None
         rows = np.concatenate([2 * drivers, 2 * drivers + 1])
         modes = np.concatenate([c.driver_row_mode_top[h, drivers],
                                 c.driver_row_mode_bottom[h, drivers]])
         address_out = np.concatenate([c.driver_enable_address_out[h, drivers]] * 2)
         syn_label = np.where(address_out, label14 & 0x3F, label14 & 0x20)
-        active = modes != 0
-        rows, modes, syn_label = rows[active], modes[active], syn_label[active]
-        if rows.size == 0:
-            return
         match = c.label[h, rows, :] == syn_label[:, None]
-        base = h * ob.COLUMNS
-        for channel, flag in ((0, ROW_MODE_EXCITATORY), (1, ROW_MODE_INHIBITORY)):
-            sel = (modes & flag) != 0
-            if sel.any():
-                amp = self._syn_amp[h][channel][rows[sel]] * match[sel]
-                drive[channel, base:base + ob.COLUMNS] += amp.sum(axis=0)
+        active = (modes != 0) & match.any(axis=1)  # rows where some synapse listens
+        if not active.any():
+            return None
+        rows, modes = rows[active], modes[active]
+        return _RowSet(h, rows, (modes & ROW_MODE_EXCITATORY) != 0,
+                       (modes & ROW_MODE_INHIBITORY) != 0, match[active])

@@ -11,7 +11,6 @@ from .mapping import (
     MappingError,
     MappingReport,
     Placement,
-    changed_weight_writes,
     configuration_writes,
     hardware_weights,
     weight_writes,
@@ -35,6 +34,7 @@ class ChipBackend:
         self.window_us = window_us
         self.placement: Placement | None = None
         self.written: tuple[np.ndarray, np.ndarray] | None = None
+        self._words: np.ndarray | None = None  # synapse words on the chip
         self.report = MappingReport()
         self.synapse_words_written = 0
 
@@ -57,13 +57,13 @@ class ChipBackend:
         if self.placement is None:
             self.placement = Placement(*hw_in.shape, hw_out.shape[1])
             self.device.write(*configuration_writes(self.placement, self.settings))
-            addresses, words = weight_writes(self.placement, hw_in, hw_out)
-        else:
-            addresses, words = changed_weight_writes(self.placement, self.written,
-                                                     (hw_in, hw_out))
-        if addresses.size:
-            self.device.write(addresses, words)
-        self.synapse_words_written += int(addresses.size)
+        all_addresses, all_words = weight_writes(self.placement, hw_in, hw_out)
+        changed = (np.ones(all_words.size, bool) if self._words is None
+                   else all_words != self._words)
+        if changed.any():
+            self.device.write(all_addresses[changed], all_words[changed])
+        self.synapse_words_written += int(changed.sum())
+        self._words = all_words
         self.written = (hw_in, hw_out)
         p = self.placement
         self.report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,

@@ -141,15 +141,6 @@ def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> 
                     b.synapse_rows(1, np.arange(2 * ob.SYNAPSE_DRIVERS), bottom, bottom_labels))
 
 
-def changed_weight_writes(placement: Placement, old: tuple[np.ndarray, np.ndarray],
-                          new: tuple[np.ndarray, np.ndarray]) -> b.Writes:
-    """Only the synapse words that differ between two sets of hardware weights."""
-    a_old, w_old = weight_writes(placement, *old)
-    a_new, w_new = weight_writes(placement, *new)
-    changed = w_old != w_new
-    return a_new[changed], w_new[changed]
-
-
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None
                          ) -> b.Writes:
     """Everything but the weights: neurons, routing, drivers."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chipsim import Chip
-from host.chip.mapping import MappingError, Placement, changed_weight_writes, map_network
+from host.chip.mapping import MappingError, Placement, map_network
 from host.chip.neurons import backward_threshold
 from host.chip.runner import BatchRunner
 from host.learning.neuron import NeuronParams
@@ -79,17 +79,21 @@ def test_mapping_limits_and_report():
     assert "clipped" in report.summary()
 
 
-def test_changed_weight_writes_touch_only_changed_synapses():
+def test_weight_updates_rewrite_only_changed_synapses():
+    from host.chip.backend import ChipBackend
+    from host.learning.network import Network
+
     rng = np.random.default_rng(2)
     w_in, w_out = _network(rng)
-    placement, writes, _, (hw_in, hw_out) = map_network(w_in, w_out)
-    new_in = hw_in.copy()
-    new_in[3, 7] += 1
-    addresses, words = changed_weight_writes(placement, (hw_in, hw_out), (new_in, hw_out))
-    assert addresses.size == 1
+    network = Network([w_in, w_out], [[], []], NeuronParams())
     chip = Chip()
-    chip.write_many(*writes)
-    chip.write_many(addresses, words)
-    column = placement.hidden_neurons[7]
-    assert chip.config.weight[0, 6, column] == max(new_in[3, 7], 0)
-    assert chip.config.weight[0, 7, column] == max(-new_in[3, 7], 0)
+    backend = ChipBackend(InProcessDevice(chip))
+    backend.sync_weights(network)
+    first = backend.synapse_words_written
+    network.weights[0][3, 7] += 1.0 / 30  # one integer weight step
+    network.weights[1][5, 1] += 0.001  # rounds to the same integer: nothing to write
+    backend.sync_weights(network)
+    assert backend.synapse_words_written - first == 1
+    column = backend.placement.hidden_neurons[7]
+    hw = int(round(network.weights[0][3, 7] * 30))
+    assert chip.config.weight[0, 6, column] - chip.config.weight[0, 7, column] == hw
