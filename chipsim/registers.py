@@ -115,23 +115,25 @@ class RegisterFile:
             self.structure_generation += 1
 
     def _synapse_bulk(self, h: int, plane: int, index: np.ndarray, words: np.ndarray) -> None:
-        # keep the last write to each quad, as sequential writes would
-        _, last = np.unique(index[::-1], return_index=True)
-        keep = index.size - 1 - last
-        index, words = index[keep], words[keep]
+        if index.size > 1 and not np.all(index[1:] > index[:-1]):
+            # keep the last write to each quad, as sequential writes would
+            _, last = np.unique(index[::-1], return_index=True)
+            keep = index.size - 1 - last
+            index, words = index[keep], words[keep]
         rows, quads = np.divmod(index, ob.QUADS_PER_ROW)
+        row_base = (h * ob.SYNAPSE_ROWS + rows) * ob.COLUMNS  # flat index of column 0
         kind = ("synapse_weight", "synapse_label")[plane]
         layout = ob.SYNAPSE_WEIGHT_QUAD if plane == 0 else ob.SYNAPSE_LABEL_QUAD
         value_name, calib_name, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[kind]
-        values_arr = getattr(self.config, value_attr)
-        calib_arr = getattr(self.config, calib_attr)
+        values_flat = getattr(self.config, value_attr).reshape(-1)
+        calib_flat = getattr(self.config, calib_attr).reshape(-1)
         for e in range(4):
-            cols = QUAD_COLUMNS[quads, e]
+            flat = row_base + QUAD_COLUMNS[quads, e]
             value = layout.extract(words, f"{value_name}_{e}")
             if permuted:
                 value = STORED_TO_WEIGHT[value]
-            values_arr[h, rows, cols] = value
-            calib_arr[h, rows, cols] = layout.extract(words, f"{calib_name}_{e}")
+            values_flat[flat] = value
+            calib_flat[flat] = layout.extract(words, f"{calib_name}_{e}")
 
     def read(self, address: int) -> int:
         block, index = lookup(address)
