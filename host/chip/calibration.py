@@ -172,6 +172,18 @@ class Calibrator:
                                          labels))
         self._write(b.concat(*writes))
 
+    def teardown(self) -> None:
+        """Undo the calibration routing (nodes, drivers, rows) so that it cannot leak into the
+        network configured next; the calibrated neuron codes stay."""
+        writes = []
+        bus = CAL_DRIVER % 4
+        for h in range(2):
+            writes += [b.crossbar_node(8, 4 * h + bus, 0, 1), b.padi_bus(h, 0),
+                       b.synapse_driver(h, CAL_DRIVER),
+                       b.synapse_rows(h, [2 * CAL_DRIVER, 2 * CAL_DRIVER + 1],
+                                      np.zeros((2, ob.COLUMNS)), np.zeros((2, ob.COLUMNS)))]
+        self._write(b.concat(*writes))
+
     def _traces(self, duration_us: float, overrides: dict[str, int] | None = None,
                 reset: bool = False, stimulus: int | None = None,
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +260,7 @@ class Calibrator:
             current = self.measure()
             if progress is not None:
                 progress(r, current)
+        self.teardown()
         return first, current
 
 

@@ -36,6 +36,7 @@ MAX_LABELS = 32
 MAX_WEIGHT = 63
 L2_IN = 8  # crossbar input of FPGA events with SPL1 channel 0
 OUTPUT_LABEL_BASE = 32
+DROP_ALL = (0, 1)  # crossbar node mask, target that no label matches
 
 
 class MappingError(ValueError):
@@ -160,8 +161,10 @@ def configuration_writes(placement: Placement, settings: NeuronSettings | None =
                 b.neuron_backend(n, address_out=address_out, refractory_time=REFRACTORY_TIME,
                                  reset_holdoff=15, enable_spike_out=1),
             ]
-    # inputs: FPGA channel 0 to the top PADI buses; one driver per input channel
+    # inputs: FPGA channel 0 to the top PADI buses only (the bottom ones would reach the
+    # hidden neurons' rows); one driver per input channel
     writes += [b.crossbar_node(L2_IN, bus, 0, 0) for bus in range(4)]
+    writes += [b.crossbar_node(L2_IN, 4 + bus, *DROP_ALL) for bus in range(4)]
     writes.append(b.padi_bus(0, 0xF))
     writes += [b.synapse_driver(0, i, row_mode_top=1, row_mode_bottom=2,
                                 row_address_compare_mask=0x1F, enable_address_out=1)

@@ -32,3 +32,26 @@ def test_unknown_calibration_version_is_rejected(tmp_path):
     path.write_text('{"version": 99, "chip_id": "x", "codes": {}}')
     with pytest.raises(ValueError, match="unknown calibration file version"):
         Calibration.load(path)
+
+
+def test_calibration_leaves_no_routing_behind():
+    """A network mapped after calibrating on the same chip behaves as on a fresh chip."""
+    from chipsim import Chip
+    from host.chip.backend import ChipBackend
+    from host.chip.device import ProtocolDevice
+    from host.learning.network import Network
+    from host.learning.neuron import NeuronParams
+
+    from .chipdevice import InProcessDevice
+
+    rng = np.random.default_rng(3)
+    network = Network([rng.normal(0.3, 0.4, (25, 120)), rng.normal(0.2, 0.6, (120, 3))],
+                      [[], []], NeuronParams())
+    inputs = 0.15 + 1.85 * rng.random((20, 25))
+    with connect(seed=8) as conn:
+        calibrator = Calibrator(conn, np.array([0, 1, 256, 257]))
+        calibrator.calibrate(rounds=1)
+        settings = Calibration("x", calibrator.codes).settings()
+        measured = ChipBackend(ProtocolDevice(conn), settings).forward(network, inputs)
+    fresh = ChipBackend(InProcessDevice(Chip(seed=8)), settings).forward(network, inputs)
+    assert np.array_equal(measured[1], fresh[1]) and np.array_equal(measured[2], fresh[2])
