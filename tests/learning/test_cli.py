@@ -63,7 +63,7 @@ def _assert_user_error(result: tuple[int, str, str], fragment: str) -> None:
     assert len(lines) == 1 and "error:" in lines[0] and fragment in lines[0], err
 
 
-@pytest.mark.parametrize("mode", ["chip", "onchip"])
+@pytest.mark.parametrize("mode", ["onchip"])
 def test_modes_not_available_yet(bss2emu, mode: str) -> None:
     _assert_user_error(bss2emu("train", "--mode", mode), f"mode '{mode}' is not available yet")
 
