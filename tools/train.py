@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
     parser.add_argument("--plot", action="store_true", help="write PNG figures into --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--chip-network", action="store_true",
+                        help="software mode: use the chip mode's network and settings (to "
+                             "write the trained weights to a chip without the loop)")
     add_device_arguments(parser)
 
 
@@ -107,7 +110,7 @@ def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
-        if args.mode == "chip":
+        if args.mode == "chip" or args.chip_network:
             from host.chip.training import chip_config
 
             config = chip_config(args.dataset or "yinyang", args.tau_ratio or 1)

@@ -51,3 +51,13 @@ def test_auto_calibration_file_is_found_by_chip_identity(tmp_path, monkeypatch, 
     assert main(["train", "--mode", "chip", "--epochs", "1", "--calibration", "missing.json",
                  "--out", str(tmp_path / "run2"), "--no-progress"]) == 2
     assert "cannot use calibration missing.json" in capsys.readouterr().err
+
+
+def test_software_training_of_the_chip_network(tmp_path):
+    out = tmp_path / "sw"
+    assert main(["train", "--chip-network", "--epochs", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["mode"] == "software"
+    assert metrics["config"]["input_replicas"] == 5
+    assert metrics["config"]["bias_times"][1] == []  # the chip has no label-layer bias
