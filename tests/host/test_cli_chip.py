@@ -61,3 +61,24 @@ def test_software_training_of_the_chip_network(tmp_path):
     assert metrics["mode"] == "software"
     assert metrics["config"]["input_replicas"] == 5
     assert metrics["config"]["bias_times"][1] == []  # the chip has no label-layer bias
+
+
+def test_chip_mode_over_a_device_url(tmp_path):
+    """The same training through `--device socket://...` (a device server on loopback) gives
+    the same bits as through the embedded default."""
+    from chipsim.server import EmbeddedServer
+
+    server = EmbeddedServer(seed=2)
+    try:
+        out = tmp_path / "tcp"
+        assert main(["train", "--mode", "chip", "--epochs", "1", "--out", str(out),
+                     "--no-progress", "--device", server.url, "--calibration", "none"]) == 0
+    finally:
+        server.close()
+    embedded = tmp_path / "embedded"
+    assert main(["train", "--mode", "chip", "--epochs", "1", "--out", str(embedded),
+                 "--no-progress", "--chip-seed", "2", "--calibration", "none"]) == 0
+    a = json.loads((out / "metrics.json").read_text())
+    b = json.loads((embedded / "metrics.json").read_text())
+    assert a["test_accuracy"] == b["test_accuracy"]
+    assert a["epochs"][0]["train_loss"] == b["epochs"][0]["train_loss"]
