@@ -13,11 +13,9 @@ HELP = "calibrate the neurons of a (possibly emulated) chip and save the result"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", metavar="URL",
-                        help="device URL (socket://HOST:PORT or a pty path); default: an "
-                             "embedded emulator")
-    parser.add_argument("--chip-seed", type=int, default=0,
-                        help="seed (identity) of the embedded emulated chip")
+    from tools.train import add_device_arguments
+
+    add_device_arguments(parser)
     parser.add_argument("--rounds", type=int, default=4, help="measure-and-update rounds")
     parser.add_argument("--neurons", choices=("network", "all"), default="network",
                         help="the neurons of the paper's Yin-Yang mapping (default) or all 512")

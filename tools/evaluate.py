@@ -9,7 +9,12 @@ from host.learning.checkpoint import load_checkpoint
 from host.learning.errors import LearningInputError
 from host.learning.trainer import Trainer, evaluate
 from tools.cli import UserError
-from tools.train import add_device_arguments, load_training_data, make_backend
+from tools.train import (
+    add_calibration_argument,
+    add_device_arguments,
+    load_training_data,
+    make_backend,
+)
 
 HELP = "print the test accuracy of a trained network (checkpoint from `bss2emu train`)"
 
@@ -26,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="chip mode: hardware time per sample in us (default 48, the "
                              "paper's fast inference)")
     add_device_arguments(parser)
+    add_calibration_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,15 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="software mode: use the chip mode's network and settings (to "
                              "write the trained weights to a chip without the loop)")
     add_device_arguments(parser)
+    add_calibration_argument(parser)
 
 
 def add_device_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where `--mode chip` finds its chip."""
+    """Where a chip is: a device URL or the embedded emulator's seed."""
     parser.add_argument("--device", metavar="URL",
-                        help="chip mode: device URL (socket://HOST:PORT or a pty path); "
-                             "default: an embedded emulator")
+                        help="device URL (socket://HOST:PORT or a pty path); default: an "
+                             "embedded emulator")
     parser.add_argument("--chip-seed", type=int, default=0,
-                        help="chip mode: seed (identity) of the embedded emulated chip")
+                        help="seed (identity) of the embedded emulated chip")
+
+
+def add_calibration_argument(parser: argparse.ArgumentParser) -> None:
+    """Which calibration chip mode applies."""
     parser.add_argument("--calibration", default="auto", metavar="{auto,none,FILE}",
                         help="chip mode: neuron calibration; auto (default) uses the chip's "
                              "file in calibrations/ or calibrates first, none runs "
