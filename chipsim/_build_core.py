@@ -11,7 +11,7 @@ from pathlib import Path
 from cffi import FFI
 
 CSRC = Path(__file__).resolve().parent / "csrc"
-SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c"]
+SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c", "synapse_io.c"]
 # No FMA contraction: the Python reference must reproduce the C results bit for bit.
 BASE_FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
               "-Wall", "-Wextra", "-Wno-unused-parameter"]

@@ -10,11 +10,13 @@ from protocol import omnibus as ob
 from protocol.bitfields import FieldRangeError
 from protocol.synapse import QUAD_COLUMNS, STORED_TO_WEIGHT, WEIGHT_TO_STORED
 
+from ._core import ffi, lib
 from .config import ChipConfig
 from .errors import OmnibusError
 from .geometry import CROSSBAR_POPULATED
 
 _ADDRESS_INDEX: dict[int, tuple[ob.Block, int]] = {}
+_QUAD_COLUMNS_I16 = np.ascontiguousarray(QUAD_COLUMNS, np.int16)
 
 
 def _index() -> dict[int, tuple[ob.Block, int]]:
@@ -115,25 +117,27 @@ class RegisterFile:
             self.structure_generation += 1
 
     def _synapse_bulk(self, h: int, plane: int, index: np.ndarray, words: np.ndarray) -> None:
-        if index.size > 1 and not np.all(index[1:] > index[:-1]):
-            # keep the last write to each quad, as sequential writes would
-            _, last = np.unique(index[::-1], return_index=True)
-            keep = index.size - 1 - last
-            index, words = index[keep], words[keep]
-        rows, quads = np.divmod(index, ob.QUADS_PER_ROW)
-        row_base = (h * ob.SYNAPSE_ROWS + rows) * ob.COLUMNS  # flat index of column 0
+        """Decode quad words in C, in order (a later word to the same quad wins)."""
         kind = ("synapse_weight", "synapse_label")[plane]
         layout = ob.SYNAPSE_WEIGHT_QUAD if plane == 0 else ob.SYNAPSE_LABEL_QUAD
         value_name, calib_name, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[kind]
-        values_flat = getattr(self.config, value_attr).reshape(-1)
-        calib_flat = getattr(self.config, calib_attr).reshape(-1)
-        for e in range(4):
-            flat = row_base + QUAD_COLUMNS[quads, e]
-            value = layout.extract(words, f"{value_name}_{e}")
-            if permuted:
-                value = STORED_TO_WEIGHT[value]
-            values_flat[flat] = value
-            calib_flat[flat] = layout.extract(words, f"{calib_name}_{e}")
+        shifts = [np.array([layout.fields[f"{name}_{e}"][0] for e in range(4)], np.int32)
+                  for name in (value_name, calib_name)]
+        value_width = layout.fields[f"{value_name}_0"][1]
+        calib_width = layout.fields[f"{calib_name}_0"][1]
+        table = (STORED_TO_WEIGHT if permuted else np.arange(1 << value_width)).astype(np.uint8)
+        index = np.ascontiguousarray(index, np.int64)
+        words = np.ascontiguousarray(words, np.uint32)
+        values = getattr(self.config, value_attr)
+        calib = getattr(self.config, calib_attr)
+        lib.bss2_synapse_scatter(
+            ffi.from_buffer("uint32_t[]", words), ffi.from_buffer("int64_t[]", index),
+            index.size, h, ffi.from_buffer("int32_t[]", shifts[0]),
+            ffi.from_buffer("int32_t[]", shifts[1]), (1 << value_width) - 1,
+            (1 << calib_width) - 1, ffi.from_buffer("uint8_t[]", table),
+            ffi.from_buffer("int16_t[]", _QUAD_COLUMNS_I16),
+            ffi.from_buffer("uint8_t[]", values, require_writable=True),
+            ffi.from_buffer("uint8_t[]", calib, require_writable=True))
 
     def read(self, address: int) -> int:
         block, index = lookup(address)

@@ -5,6 +5,10 @@
 #define BSS2_MODE_HOLD 2
 #define BSS2_MODE_REFRACTORY 3
 
+#define BSS2_QUADS_PER_ROW 64
+#define BSS2_SYNAPSE_ROWS 256
+#define BSS2_COLUMNS 256
+
 #define BSS2_OK 0
 #define BSS2_ERR_UNSORTED 2
 #define BSS2_ERR_SOURCE 3
@@ -77,3 +81,11 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
                      bss2_spikes *spikes);
 
+
+/* Decode n synapse quad words (word index = row * 64 + quad within one hemisphere's plane)
+ * into values/calib arrays of shape (2, 256, 256); later words win, as sequential writes. */
+void bss2_synapse_scatter(const uint32_t *words, const int64_t *index, int64_t n,
+                          int32_t hemisphere, const int32_t *value_shift,
+                          const int32_t *calib_shift, uint32_t value_mask, uint32_t calib_mask,
+                          const uint8_t *value_table, const int16_t *quad_columns,
+                          uint8_t *values, uint8_t *calib);

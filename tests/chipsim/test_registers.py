@@ -123,3 +123,22 @@ def test_crossbar_population_and_unpopulated_nodes():
     chip.write(ob.crossbar_node_address(0, 0), ob.CROSSBAR_NODE.build(mask=3, target=1))
     assert ob.CROSSBAR_NODE.parse(chip.read(ob.crossbar_node_address(0, 0))) == {
         "enable_drop_counter": 0, "target": 1, "mask": 3}
+
+
+def test_bulk_synapse_writes_keep_order_and_match_the_declared_geometry():
+    from chipsim._core import lib
+
+    assert (lib.BSS2_COLUMNS, lib.BSS2_SYNAPSE_ROWS, lib.BSS2_QUADS_PER_ROW) == (
+        ob.COLUMNS, ob.SYNAPSE_ROWS, ob.QUADS_PER_ROW)
+    chip = Chip()
+    first = b.synapse_rows(0, [5], np.full(256, 7), np.full(256, 1))
+    second = b.synapse_rows(0, [5], np.full(256, 9), np.full(256, 2))
+    addresses = np.concatenate([first[0], second[0], first[0][:3]])
+    words = np.concatenate([first[1], second[1], first[1][:3]])
+    chip.write_many(addresses, words)  # the last write to a quad wins, as one by one
+    one_by_one = Chip()
+    for a, w in zip(addresses.tolist(), words.tolist(), strict=True):
+        one_by_one.write(a, w)
+    assert np.array_equal(chip.config.weight, one_by_one.config.weight)
+    assert np.array_equal(chip.config.label, one_by_one.config.label)
+    assert chip.config.weight[0, 5, 0] == 7 and chip.config.weight[0, 5, 255] == 9

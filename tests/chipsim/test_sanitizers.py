@@ -19,7 +19,9 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import _bss2_core_sanitized as sanitized
     import chipsim.engine as engine
+    import chipsim.registers as registers
     engine.ffi, engine.lib = sanitized.ffi, sanitized.lib
+    registers.ffi, registers.lib = sanitized.ffi, sanitized.lib
     from chipsim import Chip, ChipError, input_events
     from tests.chipsim.netgen import random_network
     rng = np.random.default_rng(11)
