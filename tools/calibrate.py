@@ -18,16 +18,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device_arguments(parser)
     parser.add_argument("--rounds", type=int, default=4, help="measure-and-update rounds")
     parser.add_argument("--neurons", choices=("network", "all"), default="network",
-                        help="the neurons of the paper's Yin-Yang mapping (default) or all 512")
+                        help="the neurons the chip mapping uses (default, 160) or all 512")
     parser.add_argument("--out", help="calibration file (default calibrations/<chip id>.json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def default_neurons() -> np.ndarray:
-    """The neurons of the paper's Yin-Yang chip mapping (120 hidden, 3 labels)."""
-    from host.chip.mapping import Placement
+    """Every neuron the chip mapping can use (128 hidden, 32 label neurons)."""
+    from host.chip.mapping import MAX_HIDDEN, MAX_INPUTS, MAX_LABELS, Placement
 
-    placement = Placement(25, 120, 3)
+    placement = Placement(MAX_INPUTS, MAX_HIDDEN, MAX_LABELS)
     return np.concatenate([placement.hidden_neurons, placement.label_neurons])
 
 
