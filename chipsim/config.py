@@ -1,7 +1,7 @@
 """The chip's digital configuration state: every value the omnibus registers hold, as arrays."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -75,6 +75,3 @@ class ChipConfig:
     enable_spike_out: np.ndarray = _zeros(NEURONS, bool)
     clock_scale_slow: np.ndarray = _zeros(2)
     clock_scale_fast: np.ndarray = _zeros(2)
-
-    def copy(self) -> ChipConfig:
-        return ChipConfig(**{f.name: getattr(self, f.name).copy() for f in fields(self)})

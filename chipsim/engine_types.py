@@ -86,6 +86,3 @@ class NeuronState:
             refractory_end=np.zeros(n, np.int64),
             spike_index=np.zeros(n, np.uint32),
         )
-
-    def copy(self) -> NeuronState:
-        return NeuronState(**{k: np.array(v) for k, v in self.__dict__.items()})

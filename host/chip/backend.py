@@ -8,17 +8,16 @@ import numpy as np
 from host.learning.network import Network
 
 from .mapping import (
+    MAX_WEIGHT,
     MappingError,
     MappingReport,
     Placement,
     configuration_writes,
-    hardware_weights,
+    quantise,
     weight_writes,
 )
 from .neurons import WEIGHT_SCALE, NeuronSettings
 from .runner import BatchRunner, Device
-
-MAX_WEIGHT = 63
 
 
 class ChipBackend:
@@ -33,7 +32,6 @@ class ChipBackend:
         self.scale = scale
         self.window_us = window_us
         self.placement: Placement | None = None
-        self.written: tuple[np.ndarray, np.ndarray] | None = None
         self._words: np.ndarray | None = None  # synapse words on the chip
         self.report = MappingReport()
         self.synapse_words_written = 0
@@ -52,11 +50,11 @@ class ChipBackend:
         limit = MAX_WEIGHT / self.scale
         for w in network.weights:
             np.clip(w, -limit, limit, out=w)
-        hw_in, c1, z1 = hardware_weights(network.weights[0], self.scale)
-        hw_out, c2, z2 = hardware_weights(network.weights[1], self.scale)
         if self.placement is None:
-            self.placement = Placement(*hw_in.shape, hw_out.shape[1])
+            n_in, n_hidden = network.weights[0].shape
+            self.placement = Placement(n_in, n_hidden, network.weights[1].shape[1])
             self.device.write(*configuration_writes(self.placement, self.settings))
+        hw_in, hw_out, self.report = quantise(self.placement, *network.weights, self.scale)
         all_addresses, all_words = weight_writes(self.placement, hw_in, hw_out)
         changed = (np.ones(all_words.size, bool) if self._words is None
                    else all_words != self._words)
@@ -64,11 +62,6 @@ class ChipBackend:
             self.device.write(all_addresses[changed], all_words[changed])
         self.synapse_words_written += int(changed.sum())
         self._words = all_words
-        self.written = (hw_in, hw_out)
-        p = self.placement
-        self.report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,
-                                    rows_used=2 * (p.n_inputs + p.n_hidden),
-                                    neurons_used=p.n_hidden + p.n_labels)
 
     def forward(self, network: Network, inputs: np.ndarray) -> list[np.ndarray]:
         """Spike times [inputs, hidden, labels] measured on the chip (model units)."""

@@ -117,6 +117,17 @@ def hardware_weights(weights: np.ndarray, scale: float = WEIGHT_SCALE
     return np.clip(raw, -MAX_WEIGHT, MAX_WEIGHT).astype(np.int64), clipped, zeroed
 
 
+def quantise(placement: Placement, w_in: np.ndarray, w_out: np.ndarray,
+             scale: float = WEIGHT_SCALE) -> tuple[np.ndarray, np.ndarray, MappingReport]:
+    """Hardware weights of both layers and the report of what quantisation changed."""
+    hw_in, c1, z1 = hardware_weights(w_in, scale)
+    hw_out, c2, z2 = hardware_weights(w_out, scale)
+    report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,
+                           rows_used=2 * (placement.n_inputs + placement.n_hidden),
+                           neurons_used=placement.n_hidden + placement.n_labels)
+    return hw_in, hw_out, report
+
+
 def _signed_rows(hw: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """(2 n_rows, 256) magnitudes: excitatory row then inhibitory row per input."""
     rows = np.zeros((2 * hw.shape[0], ob.COLUMNS), np.int64)
@@ -189,11 +200,7 @@ def map_network(w_in: np.ndarray, w_out: np.ndarray, settings: NeuronSettings | 
         raise MappingError(f"weight shapes {w_in.shape} and {w_out.shape} do not chain "
                            "(need n_inputs x n_hidden and n_hidden x n_labels)")
     placement = Placement(w_in.shape[0], w_in.shape[1], w_out.shape[1])
-    hw_in, c1, z1 = hardware_weights(w_in, scale)
-    hw_out, c2, z2 = hardware_weights(w_out, scale)
-    report = MappingReport(clipped=c1 + c2, rounded_to_zero=z1 + z2,
-                           rows_used=2 * (placement.n_inputs + placement.n_hidden),
-                           neurons_used=placement.n_hidden + placement.n_labels)
+    hw_in, hw_out, report = quantise(placement, w_in, w_out, scale)
     writes = b.concat(configuration_writes(placement, settings),
                       weight_writes(placement, hw_in, hw_out))
     return placement, writes, report, (hw_in, hw_out)
