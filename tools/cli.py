@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "evaluate": "tools.evaluate",
     "calibrate": "tools.calibrate",
     "serve": "tools.serve",
+    "ppu": "tools.ppu",
 }
 
 

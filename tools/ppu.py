@@ -1,0 +1,53 @@
+"""`bss2emu ppu`: programs for the plasticity processor (PPU); one sub-action per function."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tools.cli import UserError
+
+HELP = "build programs for the plasticity processor (PPU)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sub-actions of `bss2emu ppu`, each with its own options and run function."""
+    actions = parser.add_subparsers(dest="ppu_action", required=True, metavar="ACTION")
+    build = actions.add_parser("build", help="compile C sources with the PPU runtime into an ELF",
+                               description="compile C sources with the PPU runtime into an ELF")
+    build.add_argument("sources", nargs="+", metavar="FILE", help="C or assembly sources")
+    build.add_argument("-o", "--output", help="ELF file (default: the first source's name, .elf)")
+    build.add_argument("-O", dest="opt", default="2", choices=("0", "1", "2", "3", "s", "z"),
+                       help="optimisation level (default 2)")
+    build.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                       help="preprocessor macro (repeatable)")
+    build.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                       help="include directory (repeatable)")
+    build.set_defaults(_ppu_run=run_build)
+
+
+def run(args: argparse.Namespace) -> int:
+    return args._ppu_run(args)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Compile, then list the program's sections and how much SRAM it leaves for the stack."""
+    from host.ppu.elf import SRAM_BYTES, PpuElfError, read_program
+    from host.ppu.toolchain import ToolchainError, build, mailbox_layout
+
+    output = Path(args.output) if args.output else Path(args.sources[0]).with_suffix(".elf")
+    defines = dict(d.split("=", 1) if "=" in d else (d, None) for d in args.defines)
+    try:
+        build(args.sources, output, opt=f"-O{args.opt}", defines=defines,
+              include_dirs=args.include_dirs)
+        program = read_program(output)
+    except (ToolchainError, PpuElfError) as err:
+        raise UserError(str(err)) from None
+    print(f"{output}: entry {program.entry:#x}")
+    print(f"  {'section':16s} {'address':>10s} {'size':>7s}")
+    for name, address, size in program.sections:
+        print(f"  {name:16s} {address:#010x} {size:7d}")
+    used = max((a + s for _, a, s in program.sections if a < SRAM_BYTES), default=0)
+    stack_top = mailbox_layout()["BASE"] - 16
+    print(f"SRAM: {used} bytes used, {stack_top - used} bytes free for heap and stack, "
+          f"mailbox at {mailbox_layout()['BASE']:#x}")
+    return 0
