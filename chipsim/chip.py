@@ -12,7 +12,9 @@ from protocol import omnibus as ob
 from . import background, parameters, reference
 from . import engine as c_engine
 from .analog import FixedPattern
+from .cadc import Cadc
 from .config import ChipConfig
+from .correlation import CorrelationSensors
 from .engine_types import Mode, NetworkTables, NeuronState
 from .errors import ChipError, ParameterError
 from .events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE, validate_input
@@ -25,8 +27,13 @@ from .geometry import (
     MADC_SAMPLE_INTERVAL_TICKS,
     ROUTING_LATENCY_TICKS,
 )
+from .parallel_rng import ParallelRng
+from .ppu import bus as ppu_bus
+from .ppu.unit import PpuUnit
 from .registers import RegisterFile
 from .routing import Router, neuron_label
+
+EXTMEM_BYTES = 128 * 1024
 
 ENGINES = ("auto", "event", "stepped", "reference")
 MADC_FULL_SCALE_V = 1.2
@@ -66,17 +73,24 @@ class Chip:
         self.fpn = FixedPattern.draw(self.seed, _finite_nonnegative("fpn_scale", fpn_scale))
         self.threshold_noise = _finite_nonnegative("threshold_noise", threshold_noise)
         self.jitter = _finite_nonnegative("jitter", jitter)
+        self.correlation = CorrelationSensors(self.seed, fpn_scale)
+        self.cadc = Cadc(self.seed, fpn_scale)
+        self._parallel_rng: ParallelRng | None = None
+        #: the FPGA's external memory (both PPUs reach it); held here, not cleared by reset()
+        self.extmem = np.zeros(EXTMEM_BYTES, np.uint8)
         self.reset()
 
     # -- configuration --------------------------------------------------------------------
     def reset(self) -> None:
         """Chip reset: registers to their reset values, neurons at rest, time and counters 0."""
         self.config = ChipConfig()
+        self.ppus = [PpuUnit(h, self.extmem) for h in range(ob.HEMISPHERES)]
         self._registers = RegisterFile(
             self.config,
             actions={"neuron_reset": self._neuron_reset,
                      "spike_counter_reset": self._spike_counter_reset},
-            read_counter=self._read_counter)
+            read_counter=self._read_counter,
+            devices=self._ppu_devices())
         self.time = 0  # chip ticks since reset
         self.spike_count = np.zeros(ob.NEURONS, np.int64)
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
@@ -91,11 +105,19 @@ class Chip:
         """JTAG IDCODE of a HICANN-X v3."""
         return ob.JTAG_IDCODE_HXV3
 
-    def write(self, address: int, word: int) -> None:
-        """Write a 32-bit word to an omnibus address (OmnibusError names bad addresses/fields)."""
+    def write(self, address: int, word: int, *, from_ppu: bool = False) -> None:
+        """Write a 32-bit word to an omnibus address (OmnibusError names bad addresses/fields).
+        A write by a running PPU changes the network in flight: neurons keep their state."""
         before = self.config.bg_enable.copy()
         self._registers.write(address, word)
         self._bg_enabled_at[~before & self.config.bg_enable] = self.time
+        if from_ppu:
+            self._settled_generation = self._registers.generation
+
+    def ppu_configured(self, weights_only: bool) -> None:
+        """A PPU changed synapse configuration through vector I/O (neurons keep their state)."""
+        self._registers.changed(weights_only)
+        self._settled_generation = self._registers.generation
 
     def read(self, address: int) -> int:
         """Read a 32-bit word from an omnibus address."""
@@ -110,8 +132,34 @@ class Chip:
 
     def _neuron_reset(self, neuron: int) -> None:
         self._settle()
+        self.reset_neuron(neuron)
+
+    def reset_neuron(self, neuron: int) -> None:
+        """Pull one neuron's membrane to its reset potential now."""
         self.state.v[neuron] = self.parameters.v_reset[neuron]
         self.state.mode[neuron] = Mode.FREE
+
+    def _ppu_devices(self) -> dict:
+        """Omnibus handlers of the PPU blocks: SRAM words, control, status, debug."""
+        ppus = self.ppus
+
+        def control_write(unit, index, values):
+            ppus[unit[0]].write_control(values, self.time)
+
+        return {
+            "ppu_memory": (lambda u, i: {"value": ppus[u[0]].read_word(i)},
+                           lambda u, i, v: ppus[u[0]].write_word(i, v["value"])),
+            "ppu_control": (lambda u, i: dict(ppus[u[0]].control), control_write),
+            "ppu_status": (lambda u, i: {"sleep": int(ppus[u[0]].sleeping)}, None),
+            "ppu_debug": (lambda u, i: {"value": ppus[u[0]].debug_word(i)}, None),
+        }
+
+    @property
+    def parallel_rng(self) -> ParallelRng:
+        """The per-column random generators (built on first use)."""
+        if self._parallel_rng is None:
+            self._parallel_rng = ParallelRng(self.seed)
+        return self._parallel_rng
 
     def _spike_counter_reset(self, neuron: int) -> None:
         self.spike_count[neuron] = 0
@@ -182,7 +230,44 @@ class Chip:
                             "engine='stepped' for AdEx neurons or MADC recording")
         self._settle()
         t_end = int(duration) * CHIP_TICKS_PER_FPGA_TICK
-        tables, in_tick, in_source, source_l2 = self._tables(events, t_end)
+        tick = events["time"].astype(np.int64) * CHIP_TICKS_PER_FPGA_TICK
+        label = events["label"].astype(np.int64)
+        if not any(u.active or u.pending() for u in self.ppus):
+            return self._segment(tick, label, t_end, engine, record_neurons, substeps)
+        return self._run_with_ppus(tick, label, t_end, engine, record_neurons, substeps)
+
+    def _run_with_ppus(self, tick: np.ndarray, label: np.ndarray, t_end: int, engine: str,
+                       record: np.ndarray, substeps: int) -> RunResult:
+        """Lockstep: the PPUs run until their next access outside the core; the network is
+        brought up to that tick, the access is served, and so on to the end of the run."""
+        end = self.time + t_end
+        start = self.time
+        parts: list[tuple[int, RunResult]] = []
+        while True:
+            stops = [(a.tick, u.hemisphere, a) for u in self.ppus
+                     if (u.active or u.pending()) and (a := u.run_until(end)) is not None]
+            due = [s for s in stops if s[0] < end]
+            now = min([s[0] for s in due], default=end)
+            if now > self.time:
+                first = self.time - start
+                sel = (tick >= first) & (tick < now - start)
+                parts.append((first, self._segment(tick[sel] - first, label[sel],
+                                                   now - self.time, engine, record,
+                                                   substeps)))
+            if not due:
+                break
+            for _, h, access in sorted(s for s in due if s[0] == now):
+                unit = self.ppus[h]
+                try:
+                    ppu_bus.serve(self, unit, access)
+                except ppu_bus.BusError as err:
+                    unit.bus_error(str(err))
+        return _concatenate(parts, engine)
+
+    def _segment(self, tick: np.ndarray, label: np.ndarray, t_end: int, engine: str,
+                 record: np.ndarray, substeps: int) -> RunResult:
+        """Run the network for t_end chip ticks with FPGA events at `tick` (relative)."""
+        tables, in_tick, in_source, source_l2, keys = self._tables(tick, label, t_end)
         result = RunResult(events=None, spikes=None, engine=engine)  # type: ignore[arg-type]
         if engine == "event":
             ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, in_tick,
@@ -190,22 +275,38 @@ class Chip:
         elif engine == "reference":
             ticks, neurons = reference.event_run(tables, self.state, in_tick, in_source, t_end)
         else:
-            active = self._active(tables, record_neurons)
+            active = self._active(tables, record)
             ticks, neurons, trace = c_engine.stepped_run(
                 c_engine.CNetwork(tables), self.state, in_tick, in_source, t_end, substeps,
-                active, record_neurons, MADC_SAMPLE_INTERVAL_TICKS)
-            if record_neurons.size:
+                active, record, MADC_SAMPLE_INTERVAL_TICKS)
+            if record.size:
                 result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
                                       0, 2**MADC_BITS - 1).astype(np.uint16)
                 result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
-                result.madc_neurons = record_neurons
+                result.madc_neurons = record
         result.spikes = np.empty(ticks.size, SPIKE_DTYPE)
         result.spikes["chip_time"] = ticks
         result.spikes["neuron"] = neurons
         result.events = self._l2_events(ticks, neurons, in_tick, in_source, source_l2)
+        if self.config.corr_internal_causal.any() or self.config.corr_internal_acausal.any():
+            self._correlate(keys, in_tick, in_source, ticks, neurons)
         np.add.at(self.spike_count, neurons, 1)
         self.time += t_end
         return result
+
+    def _correlate(self, keys, in_tick, in_source, ticks, neurons) -> None:
+        """Feed one segment's synapse arrivals and neuron spikes to the correlation sensors."""
+        pre = []
+        arrivals = [(in_tick, in_source),
+                    (ticks + ROUTING_LATENCY_TICKS, neurons)]
+        for when, source in arrivals:
+            for t, src in zip(when.tolist(), source.tolist(), strict=True):
+                key = keys[src]
+                if key is None:
+                    continue
+                for rs in self._router._structure_of(key)[0]:
+                    pre.append((self.time + t, rs.hemisphere, rs.rows, rs.match))
+        self.correlation.record(self.config, pre, self.time + ticks, neurons)
 
     def _record_neurons(self, record) -> np.ndarray:
         if record is None:
@@ -216,12 +317,13 @@ class Chip:
             raise ChipError(f"record must list neuron indices 0..{ob.NEURONS - 1}, got {record!r}")
         return rec.astype(np.int32)
 
-    def _tables(self, events: np.ndarray, t_end: int):
-        """Engine tables for this run: neurons first, then one source per distinct external
-        (crossbar input, label); arrivals in chip ticks, FPGA events before background ones."""
+    def _tables(self, tick: np.ndarray, label: np.ndarray, t_end: int):
+        """Engine tables for a run: neurons first, then one source per distinct external
+        (crossbar input, label); arrivals in chip ticks, FPGA events before background ones.
+        Also returns the routing key of every source."""
         self._refresh()
         p = self._params
-        fpga_labels, fpga_inverse = np.unique(events["label"], return_inverse=True)
+        fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
         bg_tick, bg_src, bg_label = background.generate(
             self.config, self._bg_enabled_at, self.time, self.time + t_end)
         bg_keys, bg_inverse = np.unique(
@@ -229,11 +331,11 @@ class Chip:
             return_inverse=True)
         ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
-        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._router.tables(
-            self._neuron_keys + ext_keys)
+        keys = self._neuron_keys + ext_keys
+        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._router.tables(keys)
         fpga_src = ob.NEURONS + fpga_inverse.reshape(-1)
         bg_srcs = ob.NEURONS + fpga_labels.size + bg_inverse.reshape(-1)
-        in_tick = np.concatenate([events["time"] * CHIP_TICKS_PER_FPGA_TICK, bg_tick - self.time])
+        in_tick = np.concatenate([tick, bg_tick - self.time])
         in_source = np.concatenate([fpga_src, bg_srcs]).astype(np.int32)
         order = np.argsort(in_tick, kind="stable")
         tables = NetworkTables(
@@ -247,7 +349,7 @@ class Chip:
             latency_ticks=ROUTING_LATENCY_TICKS,
             threshold_noise=self.threshold_noise, jitter=self.jitter / CHIP_TICK_S,
             noise_seed=(self.seed * 0x9E3779B1 + _NOISE_SALT) & 0xFFFFFFFFFFFFFFFF)
-        return tables, in_tick[order], in_source[order], source_l2
+        return tables, in_tick[order], in_source[order], source_l2, keys
 
     def _active(self, tables: NetworkTables, record: np.ndarray) -> np.ndarray:
         """Neurons the stepped engine must integrate; all others sit exactly at rest."""
@@ -274,3 +376,29 @@ class Chip:
         out["label"] = lab[order]
         return out
 
+
+
+def _concatenate(parts: list[tuple[int, RunResult]], engine: str) -> RunResult:
+    """One RunResult from consecutive segments that started `offset` chip ticks into the run."""
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1]
+    out = RunResult(events=np.empty(0, OUTPUT_EVENT_DTYPE), spikes=np.empty(0, SPIKE_DTYPE),
+                    engine=engine)
+    if not parts:
+        return out
+    spikes, events = [], []
+    for offset, r in parts:
+        s = r.spikes.copy()
+        s["chip_time"] += offset
+        spikes.append(s)
+        e = r.events.copy()
+        e["chip_time"] += offset
+        e["time"] = e["chip_time"] // CHIP_TICKS_PER_FPGA_TICK
+        events.append(e)
+    out.spikes, out.events = np.concatenate(spikes), np.concatenate(events)
+    traced = [(offset, r) for offset, r in parts if r.madc is not None]
+    if traced:
+        out.madc = np.concatenate([r.madc for _, r in traced])
+        out.madc_time = np.concatenate([r.madc_time + offset for offset, r in traced])
+        out.madc_neurons = traced[0][1].madc_neurons
+    return out

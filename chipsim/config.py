@@ -75,3 +75,8 @@ class ChipConfig:
     enable_spike_out: np.ndarray = _zeros(NEURONS, bool)
     clock_scale_slow: np.ndarray = _zeros(2)
     clock_scale_fast: np.ndarray = _zeros(2)
+    # column correlation switches (per hemisphere, column)
+    corr_internal_causal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
+    corr_internal_acausal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
+    cadc_neuron_causal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
+    cadc_neuron_acausal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)

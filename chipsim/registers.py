@@ -46,14 +46,21 @@ def _neuron(side_or_quadrant: str, unit: int, index: int) -> int:
     return hemisphere * 256 + half * 128 + index
 
 
+Device = tuple[Callable[[tuple, int], dict], Callable[[tuple, int, dict], None]]
+"""(reader, writer) of a block that is a device (e.g. a PPU), not configuration."""
+
+
 class RegisterFile:
-    """Reads and writes 32-bit words; `on_change(kind)` is told which kind of state changed."""
+    """Reads and writes 32-bit words; configuration changes bump the generation counters.
+    `devices` serve blocks whose words are device state (PPU memory, control), by kind."""
 
     def __init__(self, config: ChipConfig, actions: dict[str, Callable[[int], None]],
-                 read_counter: Callable[[int], tuple[int, int]]) -> None:
+                 read_counter: Callable[[int], tuple[int, int]],
+                 devices: dict[str, Device] | None = None) -> None:
         self.config = config
         self._actions = actions
         self._read_counter = read_counter
+        self._devices = devices or {}
         self.generation = 0  # bumped on every configuration change
         self.weight_generation = 0  # bumped on synapse weight changes
         self.structure_generation = 0  # bumped on every other configuration change
@@ -74,13 +81,17 @@ class RegisterFile:
             raise OmnibusError(
                 f"{block.name} at {int(address):#010x}: word {int(word):#010x} sets reserved bits "
                 f"of layout {block.layout.name}", int(address))
+        device = self._devices.get(block.kind)
+        if device is not None:
+            device[1](block.unit, index, values)
+            return
         try:
             _WRITERS[block.kind](self, block.unit, index, values)
         except FieldRangeError as err:
             raise OmnibusError(f"{block.name} at {int(address):#010x}: {err}",
                                int(address)) from None
         if block.kind not in _STROBES:
-            self._changed(block.kind == "synapse_weight")
+            self.changed(block.kind == "synapse_weight")
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
         """Ordered writes; synapse-array words take a vectorised path (the bulk of any
@@ -107,9 +118,10 @@ class RegisterFile:
         for a, w in zip(addresses[~handled].tolist(), words[~handled].tolist(), strict=True):
             self.write(a, w)
         if handled.any():
-            self._changed(weights_only=not label_plane)
+            self.changed(weights_only=not label_plane)
 
-    def _changed(self, weights_only: bool) -> None:
+    def changed(self, weights_only: bool) -> None:
+        """Note a configuration change (weights only, or anything else)."""
         self.generation += 1
         if weights_only:
             self.weight_generation += 1
@@ -143,6 +155,9 @@ class RegisterFile:
         block, index = lookup(address)
         if not block.readable:
             raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only", int(address))
+        device = self._devices.get(block.kind)
+        if device is not None:
+            return block.layout.build(**device[0](block.unit, index))
         return block.layout.build(**_READERS[block.kind](self, block.unit, index))
 
     # -- per-kind handlers ------------------------------------------------------------------
@@ -272,6 +287,11 @@ _BACKEND_COMMON = _table({"clock_scale_slow": "clock_scale_slow",
                           "clock_scale_fast": "clock_scale_fast"}, lambda u, i: u[0])
 _BG_PERIOD = _table({"period": "bg_period", "rate": "bg_rate", "mask": "bg_mask"},
                     _by_unit_index)
+_COLUMN_CORRELATION = _table({
+    "enable_internal_causal": "corr_internal_causal",
+    "enable_internal_acausal": "corr_internal_acausal",
+    "enable_cadc_neuron_readout_causal": "cadc_neuron_causal",
+    "enable_cadc_neuron_readout_acausal": "cadc_neuron_acausal"}, _by_unit_index)
 _BG_SEED = _table({"seed": "bg_seed"}, _by_unit_index)
 _BG_CONTROL = _table({"enable": "bg_enable", "enable_random": "bg_enable_random",
                       "neuron_label": "bg_neuron_label"}, _by_unit_index)
@@ -293,6 +313,7 @@ _READERS: dict[str, Callable] = {
     "crossbar_node": _crossbar_read,
     "capmem": _capmem_read,
     "neuron_config": _NEURON_CONFIG[0],
+    "column_correlation": _COLUMN_CORRELATION[0],
 }
 _WRITERS: dict[str, Callable] = {
     "synapse_weight": lambda rf, u, i, v: rf._synapse_quad("synapse_weight", u, i, v),
@@ -309,5 +330,6 @@ _WRITERS: dict[str, Callable] = {
     "crossbar_node": _crossbar_write,
     "capmem": _capmem_write,
     "neuron_config": _NEURON_CONFIG[1],
+    "column_correlation": _COLUMN_CORRELATION[1],
 }
 

@@ -95,6 +95,34 @@ NEURON_BACKEND_COMMON = register(
 )
 """Clock dividers of a backend block: f = 250 MHz / 2^(scale+1); input clock 0 slow, 1 fast."""
 
+COLUMN_CORRELATION = register(
+    "column_correlation",
+    ("enable_cadc_neuron_readout_acausal", 1),
+    ("enable_cadc_neuron_readout_causal", 1),
+    ("enable_internal_acausal", 1),
+    ("enable_internal_causal", 1),
+)
+"""Per synapse column (bss2emu layout): internal = the column's correlation sensors accumulate
+and feed the CADC; neuron readout = the CADC channel samples the column's neuron membrane."""
+
+PPU_MEMORY_WORD = register("ppu_memory_word", ("value", 32))
+"""One 32-bit word of a PPU's SRAM; bytes in big-endian order (byte address 4i is bits 31..24)."""
+
+PPU_CONTROL = register(
+    "ppu_control",
+    ("cache_controller_enable", 1),
+    ("force_clock_off", 1),
+    ("force_clock_on", 1),
+    ("inhibit_reset", 1),
+)
+"""PPU control: inhibit_reset 1 runs the core, 0 holds it in reset (program start from PC 0)."""
+
+PPU_STATUS = register("ppu_status", ("sleep", 1))
+"""PPU status: the core executed `wait` (a finished program sleeps)."""
+
+PPU_DEBUG = register("ppu_debug", ("value", 32))
+"""bss2emu extension, read-only: program counter / last exception cause / last exception PC."""
+
 SPIKE_COUNTER_READ = register("spike_counter_read", ("overflow", 1), ("count", 8))
 TRIGGER = register("trigger", ("trigger", 1))
 """Write-only strobe word (neuron reset, spike counter reset); its value must be 0 or 1."""
@@ -143,6 +171,14 @@ NEURON_CONFIG_BASE = (0x0016_0000, 0x0016_8000, 0x0017_0000, 0x0017_8000)
 NEURON_CONFIG_STRIDE = 8  # word 0 of neuron n at base + 2 + 8n
 NEURON_BACKEND_BASE = (0x001A_1000, 0x001A_9000)  # west (columns 0..127), east
 NEURON_BACKEND_COMMON_BASE = (0x001A_1800, 0x001A_9800)
+PPU_SUBTREE_BASE = (0x0200_0000, 0x0300_0000)
+COLUMN_CORRELATION_OFFSET = 0x1000  # bss2emu: + column, in the synram control region
+PPU_MEMORY_BASE = (0x0280_0000, 0x0380_0000)
+PPU_MEMORY_WORDS = 4096
+PPU_CONTROL_OFFSET = 0x20_0000
+PPU_STATUS_OFFSET = 0x20_0001
+PPU_DEBUG_OFFSET = 0x20_0002  # bss2emu: + 0 program counter, + 1 exception cause, + 2 its PC
+PPU_DEBUG_WORDS = 3
 
 
 def _blocks() -> list[Block]:
@@ -155,6 +191,17 @@ def _blocks() -> list[Block]:
         out.append(Block("padi_bus_config", (h,), PADI_BASE[h], 1, PADI_BUS_CONFIG))
         out.append(Block("synapse_driver", (h,), SYNAPSE_DRIVER_BASE[h], SYNAPSE_DRIVERS,
                          SYNAPSE_DRIVER))
+        out.append(Block("column_correlation", (h,),
+                         PPU_SUBTREE_BASE[h] + COLUMN_CORRELATION_OFFSET, COLUMNS,
+                         COLUMN_CORRELATION))
+        out.append(Block("ppu_memory", (h,), PPU_MEMORY_BASE[h], PPU_MEMORY_WORDS,
+                         PPU_MEMORY_WORD))
+        out.append(Block("ppu_control", (h,), PPU_MEMORY_BASE[h] + PPU_CONTROL_OFFSET, 1,
+                         PPU_CONTROL))
+        out.append(Block("ppu_status", (h,), PPU_MEMORY_BASE[h] + PPU_STATUS_OFFSET, 1,
+                         PPU_STATUS, writable=False))
+        out.append(Block("ppu_debug", (h,), PPU_MEMORY_BASE[h] + PPU_DEBUG_OFFSET,
+                         PPU_DEBUG_WORDS, PPU_DEBUG, writable=False))
     for side in range(2):
         base = NEURON_RESET_BASE[side]
         out.append(Block("neuron_reset", (side,), base, 256, TRIGGER, readable=False))
@@ -219,6 +266,32 @@ def synapse_quad_address(hemisphere: int, row: int, quad: int, label_plane: bool
     """Word address of a synapse quad (64 quads per row; quads 0..31 even columns)."""
     base = SYNRAM_BASE[hemisphere] + (SYNRAM_LABEL_OFFSET if label_plane else 0)
     return base + row * QUADS_PER_ROW + quad
+
+
+def ppu_memory_address(hemisphere: int, word: int) -> int:
+    """Omnibus word address of word `word` (byte address 4*word) of a PPU's SRAM."""
+    return PPU_MEMORY_BASE[hemisphere] + word
+
+
+def ppu_control_address(hemisphere: int) -> int:
+    """Omnibus word address of a PPU's control register."""
+    return PPU_MEMORY_BASE[hemisphere] + PPU_CONTROL_OFFSET
+
+
+def ppu_status_address(hemisphere: int) -> int:
+    """Omnibus word address of a PPU's status register."""
+    return PPU_MEMORY_BASE[hemisphere] + PPU_STATUS_OFFSET
+
+
+def ppu_debug_address(hemisphere: int, index: int) -> int:
+    """bss2emu debug word: 0 program counter, 1 last exception cause (0xFFFFFFFF none), 2 its
+    PC."""
+    return PPU_MEMORY_BASE[hemisphere] + PPU_DEBUG_OFFSET + index
+
+
+def column_correlation_address(hemisphere: int, column: int) -> int:
+    """Omnibus word address of a synapse column's correlation/CADC switch."""
+    return PPU_SUBTREE_BASE[hemisphere] + COLUMN_CORRELATION_OFFSET + column
 
 
 def crossbar_node_address(input_: int, output: int) -> int:

@@ -1,1 +1,2 @@
-"""The plasticity processor (PPU): Power ISA core with the FXV vector unit, and its place on the chip."""
+"""The plasticity processor (PPU): Power ISA core with the FXV vector unit, and its place
+on the chip."""

@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent("""
         spikes += a.spikes.size
     try:  # invalid arrivals are rejected by the C core itself, not only by Python
         from chipsim.engine import CNetwork, event_run
-        tables = chip._tables(events[:0], 100)[0]
+        tables = chip._tables(np.zeros(0, np.int64), np.zeros(0, np.int64), 100)[0]
         event_run(CNetwork(tables), chip.state, np.array([5, 1]), np.array([0, 0]), 100)
         raise SystemExit("unsorted arrivals were accepted")
     except ChipError:
