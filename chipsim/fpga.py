@@ -492,6 +492,8 @@ class Executor:
         self.out.single(_word(FromFPGA.OMNIBUS_DATA, value=value))
 
     def _chip_read(self, address: int) -> int:
+        if _is_extmem(address):
+            return int.from_bytes(self._extmem_bytes(address), "big")
         if address >> 31 or address in self._local_writes:
             raise OmnibusError(f"nothing answers reads at {address:#010x}", address)
         return self.chip.read(address)
@@ -508,6 +510,9 @@ class Executor:
             local = self._local_writes.get(address)
             if local is not None:
                 local(value)
+            elif _is_extmem(address):
+                self._extmem_bytes(address)[:] = np.frombuffer(int(value).to_bytes(4, "big"),
+                                                               np.uint8)
             elif address >> 31:
                 raise OmnibusError(f"no FPGA register takes writes at {address:#010x}", address)
             else:
@@ -550,6 +555,11 @@ class Executor:
         for a, v in zip(addresses.tolist(), values.tolist(), strict=True):
             self._write(a, v)
 
+    def _extmem_bytes(self, address: int) -> np.ndarray:
+        """The 4 bytes of an external memory word (a view into the chip-held memory)."""
+        offset = 4 * (address - fr.EXTMEM_BASE)
+        return self.chip.extmem[offset:offset + 4]
+
     # -- MADC ------------------------------------------------------------------------------------
     def _madc_control(self, word: int) -> None:
         fr.MADC_CONTROL_WORD.parse(word)
@@ -564,6 +574,10 @@ class Executor:
             raise OmnibusError(f"madc_source word {word:#010x} is invalid",
                                fr.MADC_SOURCE[channel])
         self.madc.source[channel] = word
+
+
+def _is_extmem(address: int) -> bool:
+    return fr.EXTMEM_BASE <= address < fr.EXTMEM_BASE + fr.EXTMEM_WORDS
 
 
 def _event_chunk(kind: str, systime: np.ndarray, chip_time: np.ndarray,

@@ -6,6 +6,9 @@ the omnibus (word address bit 31 set, bss2-facts §8) and the MADC recording con
   word). The host reads the systime right after a TIMER_SETUP to turn the absolute event times
   of the response stream into times relative to that setup (no time passes between two
   instructions in emulation, so both reads see the same systime).
+* External memory at 0x8000_0000 (bss2-facts §4.2, §8): 128 KiB of FPGA memory that both PPUs
+  reach at their data address 0x4000_0000; one 32-bit word per omnibus address, bytes in
+  big-endian order (the PPU's byte address 0x4000_0000 + 4i is bits 31..24 of word i).
 * MADC block at 0x000C_0000 (the chip's MADC base): the chip model has no MADC registers yet,
   so the emulated FPGA keeps this block and drives `Chip.run(record=...)` from it. Control at
   +0, one source word per channel at +1 and +2 (bss2emu layouts below); +3..+10 of the real
@@ -21,6 +24,19 @@ TIMER = EXECUTOR_BASE + 0
 SYSTIME_LOW = EXECUTOR_BASE + 1
 SYSTIME_HIGH = EXECUTOR_BASE + 2
 SYSTIME_HIGH_BITS = 11  # 43-bit systime = high[10:0] << 32 | low
+
+#: FPGA external memory (PPU data window 0x4000_0000)
+EXTMEM_BASE = 0x8000_0000
+EXTMEM_WORDS = 128 * 1024 // 4
+EXTMEM_WORD = register("extmem_word", ("value", 32))
+
+
+def extmem_address(word: int) -> int:
+    """Omnibus word address of word `word` (PPU byte address 0x4000_0000 + 4*word)."""
+    if not 0 <= word < EXTMEM_WORDS:
+        raise ValueError(f"extmem word {word} outside 0..{EXTMEM_WORDS - 1}")
+    return EXTMEM_BASE + word
+
 
 #: MADC block (chip side address, served by the emulated FPGA, see module docstring)
 MADC_BASE = 0x000C_0000

@@ -1,0 +1,159 @@
+"""Loading a PPU program into a chip and running it, through the wire protocol only: hold the
+PPU in reset, write its SRAM (mailbox zeroed) and the FPGA memory, release reset, then let
+emulated time pass in slices and poll the status register until the core sleeps."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from host.connection import Connection
+from host.program import PlaybackProgramBuilder
+from protocol import fpga_registers as fr
+from protocol import omnibus as ob
+
+from .elf import EXTMEM_BASE, PpuProgram
+from .toolchain import mailbox_layout
+
+FPGA_TICKS_PER_US = 125
+EXCEPTIONS = ("reset", "machine check", "critical input", "data storage",
+              "instruction storage", "external input", "alignment", "program", "system call",
+              "doorbell", "critical doorbell", "fixed-interval timer", "decrementer")
+"""Vector number -> exception class, in the runtime's vector-table order."""
+
+
+class PpuRunError(Exception):
+    """Loading or running a program failed (device rejected accesses, timeout)."""
+
+
+@dataclass
+class Fault:
+    """An exception the runtime's handler reported in the mailbox."""
+
+    vector: int
+    pc: int
+    esr: int
+    dear: int
+    instruction: int
+
+    def describe(self) -> str:
+        name = EXCEPTIONS[self.vector] if self.vector < len(EXCEPTIONS) else "unknown"
+        text = f"{name} exception at pc {self.pc:#010x} (instruction {self.instruction:#010x}"
+        text += f", ESR {self.esr:#010x}"
+        if self.vector in (3, 6):  # data storage, alignment: the data address matters
+            text += f", data address {self.dear:#010x}"
+        return text + ")"
+
+
+@dataclass
+class PpuRunResult:
+    """What a finished (or timed-out) program left behind."""
+
+    hemisphere: int
+    finished: bool              # the core sleeps
+    exit_code: int | None       # None unless exit() ran
+    fault: Fault | None
+    text: str                   # the mailbox text area
+    words: np.ndarray = field(repr=False)  # the mailbox user words (uint32)
+    pc: int = 0                 # program counter when the host looked last (debug register)
+    elapsed_us: float = 0.0     # emulated time from start to the last poll
+
+    def describe(self) -> str:
+        """One line for the user."""
+        if self.fault is not None:
+            return f"PPU {self.hemisphere}: {self.fault.describe()}"
+        if self.exit_code is not None:
+            return f"PPU {self.hemisphere}: exited with code {self.exit_code}"
+        if self.finished:
+            return f"PPU {self.hemisphere}: sleeping without exit code (pc {self.pc:#010x})"
+        return (f"PPU {self.hemisphere}: still running after {self.elapsed_us:.0f} us "
+                f"(pc {self.pc:#010x})")
+
+
+def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.ndarray]:
+    """Omnibus writes that stop the PPU and load the program: reset, all 4096 SRAM words
+    (unused ones and the mailbox zero), extmem words of the program's extmem segments."""
+    _check_hemisphere(hemisphere)
+    image = np.frombuffer(program.sram_image(), ">u4").astype(np.uint32)
+    addresses = [np.array([ob.ppu_control_address(hemisphere)], np.uint32),
+                 ob.PPU_MEMORY_BASE[hemisphere] + np.arange(image.size, dtype=np.uint32)]
+    words = [np.array([ob.PPU_CONTROL.build(inhibit_reset=0)], np.uint32), image]
+    for seg in program.segments_in("extmem"):
+        offset = seg.address - EXTMEM_BASE
+        first, last = offset // 4, (offset + len(seg.data) + 3) // 4
+        chunk = bytearray(4 * (last - first))
+        chunk[offset - 4 * first:offset - 4 * first + len(seg.data)] = seg.data
+        addresses.append(fr.EXTMEM_BASE + np.arange(first, last, dtype=np.uint32))
+        words.append(np.frombuffer(bytes(chunk), ">u4").astype(np.uint32))
+    return np.concatenate(addresses), np.concatenate(words)
+
+
+def start_write(hemisphere: int) -> tuple[int, int]:
+    """(address, word) releasing the PPU from reset: it starts at PC 0."""
+    _check_hemisphere(hemisphere)
+    return ob.ppu_control_address(hemisphere), ob.PPU_CONTROL.build(inhibit_reset=1)
+
+
+def run_program(connection: Connection, program: PpuProgram, *, hemisphere: int = 0,
+                timeout_us: float = 10_000.0, poll_us: float = 100.0,
+                request_timeout: float | None = None) -> PpuRunResult:
+    """Load, start and wait until the PPU sleeps or `timeout_us` of emulated time passed."""
+    if not timeout_us > 0 or not poll_us > 0:
+        raise PpuRunError("timeout and poll interval must be positive")
+    builder = PlaybackProgramBuilder(timer_setup=False)
+    builder.write_many(*load_writes(program, hemisphere))
+    builder.write(*start_write(hemisphere))
+    _run(connection, builder, request_timeout)
+    step = max(1, int(poll_us * FPGA_TICKS_PER_US))
+    elapsed, sleeping = 0, False
+    while not sleeping and elapsed < timeout_us * FPGA_TICKS_PER_US:
+        builder = PlaybackProgramBuilder()
+        builder.wait_until(step)
+        status = builder.read(ob.ppu_status_address(hemisphere))
+        _run(connection, builder, request_timeout)
+        elapsed += step
+        sleeping = bool(ob.PPU_STATUS.parse(status.value)["sleep"])
+    return read_result(connection, hemisphere, finished=sleeping,
+                       elapsed_us=elapsed / FPGA_TICKS_PER_US, request_timeout=request_timeout)
+
+
+def read_result(connection: Connection, hemisphere: int, *, finished: bool,
+                elapsed_us: float = 0.0, request_timeout: float | None = None) -> PpuRunResult:
+    """Read the mailbox and the program counter of a PPU."""
+    layout = mailbox_layout()
+    first = layout["BASE"] // 4
+    builder = PlaybackProgramBuilder(timer_setup=False)
+    mailbox = builder.read_many(ob.PPU_MEMORY_BASE[hemisphere] + first
+                                + np.arange(layout["SIZE"] // 4, dtype=np.uint32))
+    pc = builder.read(ob.ppu_debug_address(hemisphere, 0))
+    _run(connection, builder, request_timeout)
+    raw = np.asarray(mailbox.value, np.uint32).astype(">u4").tobytes()
+
+    def word(offset: int) -> int:
+        return int.from_bytes(raw[offset:offset + 4], "big")
+
+    exit_code = None
+    if word(layout["EXIT_MAGIC"]) == layout["EXIT_MAGIC_VALUE"]:
+        exit_code = int(np.int32(np.uint32(word(layout["EXIT_CODE"]))))
+    fault = None
+    if word(layout["FAULT_MAGIC"]) == layout["FAULT_MAGIC_VALUE"]:
+        fault = Fault(*(word(layout[k]) for k in ("FAULT_VECTOR", "FAULT_SRR0", "FAULT_ESR",
+                                                  "FAULT_DEAR", "FAULT_INSN")))
+    length = min(word(layout["TEXT_LENGTH"]), layout["TEXT_SIZE"])
+    text = raw[layout["TEXT"]:layout["TEXT"] + length].decode("ascii", errors="replace")
+    user = layout["USER_WORDS"]
+    words = np.frombuffer(raw[user:user + 4 * layout["USER_WORDS_COUNT"]], ">u4").astype(np.uint32)
+    return PpuRunResult(hemisphere, finished, exit_code, fault, text, words, pc.value, elapsed_us)
+
+
+def _check_hemisphere(hemisphere: int) -> None:
+    if hemisphere not in range(ob.HEMISPHERES):
+        raise PpuRunError(f"hemisphere must be 0 (top) or 1 (bottom), got {hemisphere!r}")
+
+
+def _run(connection: Connection, builder: PlaybackProgramBuilder, timeout: float | None):
+    result = connection.run(builder.done(), timeout)
+    if result.timeouts.size:
+        raise PpuRunError(f"the device rejected {result.timeouts.size} accesses, the first at "
+                          f"omnibus address {int(result.timeouts[0]):#010x}")
+    return result
