@@ -22,7 +22,7 @@ RUNTIME_DIR = Path(__file__).resolve().parents[2] / "ppu_programs" / "runtime"
 RUNTIME_INCLUDE_DIR = RUNTIME_DIR / "include"
 LINKER_SCRIPT = RUNTIME_DIR / "ppu.ld"
 RUNTIME_SOURCES: tuple[Path, ...] = tuple(
-    RUNTIME_DIR / name for name in ("crt.S", "mailbox.c", "string.c")
+    RUNTIME_DIR / name for name in ("crt.S", "mailbox.c", "string.c", "float_compare.c")
 )
 
 TARGET_FLAGS: tuple[str, ...] = ("-target", "powerpc-freestanding-eabi", "-mcpu=ppc")
@@ -34,6 +34,8 @@ CODE_FLAGS: tuple[str, ...] = (
     "-fno-asynchronous-unwind-tables",  # no .eh_frame: nothing unwinds on the PPU
     "-fno-unwind-tables",
     "-fomit-frame-pointer",  # zig keeps r31 as frame pointer by default
+    "-ffunction-sections",  # with --gc-sections: only what is called ends up in the 16 KiB
+    "-fdata-sections",
     "-g0",
     "-Wall",
 )
@@ -82,7 +84,7 @@ def build(
                *_define_flags(defines or {}),
                *(f"-I{Path(d)}" for d in include_dirs), f"-I{RUNTIME_INCLUDE_DIR}",
                *map(str, RUNTIME_SOURCES), *map(str, sources),
-               f"-Wl,-T,{LINKER_SCRIPT}", "-Wl,-e,__init", "-o", str(output)]
+               f"-Wl,-T,{LINKER_SCRIPT}", "-Wl,-e,__init", "-Wl,--gc-sections", "-o", str(output)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
