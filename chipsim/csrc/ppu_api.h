@@ -94,6 +94,10 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit);
 /* Finish the instruction that stopped with status BUS (after the host handled the access). */
 void bss2_ppu_complete(bss2_ppu *p);
 
+/* The access the core stopped on has no target (bus timeout): instead of completing it, take a
+ * data storage exception at that instruction (DEAR = its address; halts in HALT mode). */
+void bss2_ppu_bus_error(bss2_ppu *p);
+
 /* Execute one FXV (primary opcode 4) instruction word at the current PC. Called by the core's
  * decoder; adds the instruction's cycles itself but leaves the PC to the core. Returns
  * BSS2_EXC_NONE when it completed, the BSS2_EXC_* cause it raised (nothing changed, last_addr set

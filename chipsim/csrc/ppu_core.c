@@ -793,3 +793,30 @@ void bss2_ppu_complete(bss2_ppu *p)
     p->bus_kind = 0;
     p->status = BSS2_PPU_RUNNING;
 }
+
+void bss2_ppu_bus_error(bss2_ppu *p)
+{
+    if (p->status != BSS2_PPU_BUS)
+        return;
+    uint32_t w = ld32(p->sram + p->pc);
+    uint32_t store = p->bus_kind == BSS2_BUS_STORE || p->bus_kind == BSS2_BUS_VOUT;
+    uint32_t addr = p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE
+                        ? OMNIBUS_WINDOW | p->bus_addr << 2 : p->bus_addr;
+    p->bus_kind = 0;
+    p->last_cause = BSS2_EXC_DATA_STORAGE;
+    p->last_pc = p->pc;
+    p->last_insn = w;
+    p->last_addr = addr;
+    if (p->exception_mode == BSS2_PPU_HALT_ON_EXCEPTION) {
+        p->status = BSS2_PPU_HALTED;
+        return;
+    }
+    p->status = BSS2_PPU_RUNNING;
+    p->srr0 = p->pc;
+    p->esr = store ? ESR_ST : 0;
+    p->dear = addr;
+    p->srr1 = p->msr;
+    p->msr &= MSR_KEPT_ON_EXCEPTION;
+    p->pc = 4 * BSS2_EXC_DATA_STORAGE;
+    p->cycles += CYC_EXCEPTION;
+}
