@@ -91,6 +91,23 @@ def _neuron_reset(chip: Chip, h: int, index: int, data: np.ndarray, mask: np.nda
         chip.reset_neuron(h * ob.COLUMNS + col)
 
 
+def _raw_read(chip: Chip, h: int, index: int) -> np.ndarray:
+    """The stored weight byte: time calibration in bits 7..6, weight in bits 5..0."""
+    row, half = divmod(index, 2)
+    cols = _columns(half)
+    return ((chip.config.time_calib[h, row, cols] << 6) | chip.config.weight[h, row, cols]
+            ).astype(np.uint8)
+
+
+def _raw_write(chip: Chip, h: int, index: int, data: np.ndarray, mask: np.ndarray) -> None:
+    row, half = divmod(index, 2)
+    cols = _columns(half)[mask]
+    chip.config.weight[h, row, cols] = data[mask] & 0x3F
+    chip.config.time_calib[h, row, cols] = data[mask] >> 6
+    chip.ppu_configured(weights_only=False)
+
+
+_RAW = (_raw_read, _raw_write)
 _WEIGHT = _plane("weight", 6, True)
 _LABEL = _plane("label", 6, False)
 _TIME_CALIB = _plane("time_calib", 2, False)
@@ -109,7 +126,8 @@ REGIONS: tuple[Region, ...] = (
     Region("cadc_causal_buffered", 0x0008_0000 | CADC_BUFFERED, HALF_ROWS, _cadc(0, True), None),
     Region("cadc_acausal_buffered", 0x000C_0000 | CADC_BUFFERED, HALF_ROWS, _cadc(1, True),
            None),
-    Region("neuron_reset", 0x00C9_0000, 2, None, _neuron_reset),
+    Region("synram_raw", 0x000F_0000, HALF_ROWS, *_RAW),
+    Region("neuron_reset", 0x00C9_0200, 2, None, _neuron_reset),
 )
 """The parallel I/O address map of a PPU (its own hemisphere's synapse array)."""
 
