@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from tools.cli import UserError
+from tools.train import add_device_arguments
 
 HELP = "build programs for the plasticity processor (PPU)"
 
@@ -23,6 +24,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
                        help="include directory (repeatable)")
     build.set_defaults(_ppu_run=run_build)
+    run_ = actions.add_parser(
+        "run", help="load an ELF into a PPU through the protocol, start it, wait for sleep",
+        description="load an ELF into a PPU through the protocol, start it, wait until it "
+                    "sleeps (or the timeout), then print its exit code, fault and mailbox")
+    run_.add_argument("elf", metavar="FILE.elf", help="program built with `bss2emu ppu build`")
+    run_.add_argument("--hemisphere", type=int, default=0, choices=(0, 1),
+                      help="which PPU: 0 top (default), 1 bottom")
+    run_.add_argument("--timeout-us", type=float, default=10_000.0,
+                      help="emulated time to wait for the program to sleep (default 10000)")
+    run_.add_argument("--words", type=int, default=8, metavar="N",
+                      help="mailbox user words to print (default 8)")
+    add_device_arguments(run_)
+    run_.set_defaults(_ppu_run=run_program)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,3 +65,35 @@ def run_build(args: argparse.Namespace) -> int:
     print(f"SRAM: {used} bytes used, {stack_top - used} bytes free for heap and stack, "
           f"mailbox at {mailbox_layout()['BASE']:#x}")
     return 0
+
+
+def run_program(args: argparse.Namespace) -> int:
+    """Exit status 0 when the program called exit (whatever its code), 1 on a fault or
+    timeout."""
+    from host.connection import HostError, connect
+    from host.ppu.elf import PpuElfError, read_program
+    from host.ppu.runner import PpuRunError, run_program
+
+    if args.words < 0:
+        raise UserError("--words must be >= 0")
+    try:
+        program = read_program(args.elf)
+        connection = connect(args.device, seed=args.chip_seed)
+    except PpuElfError as err:
+        raise UserError(str(err)) from None
+    except (HostError, OSError) as err:
+        raise UserError(f"cannot reach {args.device or 'the embedded emulator'}: {err}") from None
+    with connection:
+        try:
+            result = run_program(connection, program, hemisphere=args.hemisphere,
+                                 timeout_us=args.timeout_us)
+        except PpuRunError as err:
+            raise UserError(str(err)) from None
+    print(result.describe())
+    if result.text:
+        print("mailbox text:")
+        print("  " + result.text.rstrip("\n").replace("\n", "\n  "))
+    if args.words:
+        shown = " ".join(f"{int(w):#010x}" for w in result.words[:args.words])
+        print(f"mailbox words[0:{args.words}]: {shown}")
+    return 0 if result.exit_code is not None else 1
