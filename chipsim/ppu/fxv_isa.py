@@ -287,3 +287,14 @@ def render_c_header() -> str:
         lines.append(_header_macro(insn))
     lines.append("\n#endif\n")
     return "\n".join(lines)
+
+
+def render_markdown_table() -> str:
+    """The instruction table as Markdown, as it appears in docs/ppu_fxv.md (a test keeps them
+    equal)."""
+    rows = ["| XO | Mnemonic | Operands | C field | Cycles | Operation |",
+            "|---|---|---|---|---|---|"]
+    for i in sorted(INSTRUCTIONS, key=lambda i: i.xo):
+        rows.append(f"| {i.xo} | {i.mnemonic} | {', '.join(i.form.value)} | {i.c_field.value} "
+                    f"| {i.cycles} | {i.summary} |")
+    return "\n".join(rows) + "\n"

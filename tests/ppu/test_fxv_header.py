@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from chipsim.ppu.fxv_isa import INSTRUCTIONS, encode, render_c_header
+from chipsim.ppu.fxv_isa import INSTRUCTIONS, encode, render_c_header, render_markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "ppu_programs" / "runtime" / "include" / "fxv_ops.h"
@@ -59,3 +59,7 @@ def test_macros_assemble_to_the_encoder_words(tmp_path: Path):
         encode("fxvmahfs", 4, 3, 2, c=2), encode("fxvshb", 5, 4, -3), encode("fxvcmph", 5),
         encode("fxvpckbu", 6, 4, 5, c=1), encode("fxvinx", 7, 0, 12, c=3),
         encode("fxvstax", 6, 0, 12)]
+
+
+def test_doc_table_is_the_instruction_table():
+    assert render_markdown_table() in (ROOT / "docs" / "ppu_fxv.md").read_text()
