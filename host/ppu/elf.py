@@ -6,7 +6,7 @@ SRAM words over the omnibus (see `sram_words`) and extmem through the FPGA.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
@@ -61,6 +61,22 @@ class PpuProgram:
             return self.symbols[name]
         except KeyError:
             raise PpuElfError(f"{self.path}: no symbol {name!r}") from None
+
+    def with_symbol_value(self, name: str, value: int) -> PpuProgram:
+        """A copy whose initialised variable `name` (a 1-, 2- or 4-byte integer in a loaded
+        segment) holds `value`: how the host passes parameters to a program before loading."""
+        sym = self.symbol(name)
+        if sym.size not in (1, 2, 4):
+            raise PpuElfError(f"{self.path}: symbol {name!r} has size {sym.size}, not 1, 2 or 4")
+        data = (value % (1 << 8 * sym.size)).to_bytes(sym.size, "big")
+        for i, seg in enumerate(self.segments):
+            offset = sym.address - seg.address
+            if 0 <= offset and offset + sym.size <= len(seg.data):
+                patched = seg.data[:offset] + data + seg.data[offset + sym.size:]
+                segments = (*self.segments[:i], replace(seg, data=patched), *self.segments[i + 1:])
+                return replace(self, segments=segments)
+        raise PpuElfError(f"{self.path}: symbol {name!r} is not in loaded data "
+                          f"(give it an initial value so it lands in .data)")
 
     def segments_in(self, memory: str) -> list[Segment]:
         """The segments to load into `memory` ("sram" or "extmem")."""

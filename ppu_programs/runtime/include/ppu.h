@@ -71,6 +71,10 @@ static inline void spike_counter_reset(uint32_t hemisphere, uint32_t column)
 #define PPU_VIO_NEURON_RESET 0x00C90200u  /* 0 = even, 1 = odd; masked by the condition */
 #define PPU_VIO_EXTMEM 0x80000000u        /* + extmem byte offset >> 4 */
 
+/* A variable the host sets in the ELF image before loading (host/ppu/elf.py,
+ * PpuProgram.with_symbol_value): kept in .data even when zero-initialised, so it is loaded. */
+#define PPU_PARAMETER __attribute__((section(".data.parameters"), used)) volatile
+
 /* --- core helpers ------------------------------------------------------------------------- */
 
 /* Sleep until an interrupt (X-form 31/62, encoded by hand: the assembler lacks Nux's wait). */
