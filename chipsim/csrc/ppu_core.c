@@ -176,14 +176,20 @@ static inline void arith(bss2_ppu *p, uint32_t w, uint32_t x, uint32_t y, uint32
         record(p, r);
 }
 
-/* Result to RT (or RA for logical forms) with OE/Rc handling for non-add results. */
-static inline void result(bss2_ppu *p, uint32_t w, uint32_t reg, uint32_t r, int ov)
+/* Result to `reg` (RT, or RA for logical forms) with the Rc form's CR0 update. */
+static inline void result(bss2_ppu *p, uint32_t w, uint32_t reg, uint32_t r)
 {
-    if (F_OE(w))
-        set_overflow(p, (uint32_t)ov);
     p->gpr[reg] = r;
     if (F_RC(w))
         record(p, r);
+}
+
+/* XO-form result to RT: OV/SO when OE is set, then the Rc form's CR0 (which sees the new SO). */
+static inline void result_xo(bss2_ppu *p, uint32_t w, uint32_t r, int ov)
+{
+    if (F_OE(w))
+        set_overflow(p, (uint32_t)ov);
+    result(p, w, F_RT(w), r);
 }
 
 static inline int trap_taken(uint32_t to, uint32_t a, uint32_t b)
@@ -434,25 +440,25 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
         case OP_MULLI: g[F_RT(w)] = g[F_RA(w)] * F_SIMM(w); break;
         case OP_MULLW: {
             int64_t prod = (int64_t)(int32_t)g[F_RA(w)] * (int32_t)g[F_RB(w)];
-            result(p, w, F_RT(w), (uint32_t)prod, prod != (int32_t)prod);
+            result_xo(p, w, (uint32_t)prod, prod != (int32_t)prod);
             break;
         }
         case OP_MULHW:
             result(p, w, F_RT(w),
-                   (uint32_t)((uint64_t)((int64_t)(int32_t)g[F_RA(w)] * (int32_t)g[F_RB(w)]) >> 32), 0);
+                   (uint32_t)((uint64_t)((int64_t)(int32_t)g[F_RA(w)] * (int32_t)g[F_RB(w)]) >> 32));
             break;
         case OP_MULHWU:
-            result(p, w, F_RT(w), (uint32_t)(((uint64_t)g[F_RA(w)] * g[F_RB(w)]) >> 32), 0);
+            result(p, w, F_RT(w), (uint32_t)(((uint64_t)g[F_RA(w)] * g[F_RB(w)]) >> 32));
             break;
         case OP_DIVW: {   /* undefined cases (x/0, INT_MIN/-1) give RA, as QEMU does */
             int32_t a = (int32_t)g[F_RA(w)], b = (int32_t)g[F_RB(w)];
             int undefined = b == 0 || (a == INT32_MIN && b == -1);
-            result(p, w, F_RT(w), undefined ? (uint32_t)a : (uint32_t)(a / b), undefined);
+            result_xo(p, w, undefined ? (uint32_t)a : (uint32_t)(a / b), undefined);
             break;
         }
         case OP_DIVWU: {
             uint32_t a = g[F_RA(w)], b = g[F_RB(w)];
-            result(p, w, F_RT(w), b ? a / b : a, b == 0);
+            result_xo(p, w, b ? a / b : a, b == 0);
             break;
         }
 
@@ -463,43 +469,43 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
         case OP_ORIS: g[F_RA(w)] = g[F_RT(w)] | (F_UIMM(w) << 16); break;
         case OP_XORI: g[F_RA(w)] = g[F_RT(w)] ^ F_UIMM(w); break;
         case OP_XORIS: g[F_RA(w)] = g[F_RT(w)] ^ (F_UIMM(w) << 16); break;
-        case OP_AND: result(p, w, F_RA(w), g[F_RT(w)] & g[F_RB(w)], 0); break;
-        case OP_OR: result(p, w, F_RA(w), g[F_RT(w)] | g[F_RB(w)], 0); break;
-        case OP_XOR: result(p, w, F_RA(w), g[F_RT(w)] ^ g[F_RB(w)], 0); break;
-        case OP_NAND: result(p, w, F_RA(w), ~(g[F_RT(w)] & g[F_RB(w)]), 0); break;
-        case OP_NOR: result(p, w, F_RA(w), ~(g[F_RT(w)] | g[F_RB(w)]), 0); break;
-        case OP_EQV: result(p, w, F_RA(w), ~(g[F_RT(w)] ^ g[F_RB(w)]), 0); break;
-        case OP_ANDC: result(p, w, F_RA(w), g[F_RT(w)] & ~g[F_RB(w)], 0); break;
-        case OP_ORC: result(p, w, F_RA(w), g[F_RT(w)] | ~g[F_RB(w)], 0); break;
-        case OP_EXTSB: result(p, w, F_RA(w), (uint32_t)(int32_t)(int8_t)g[F_RT(w)], 0); break;
-        case OP_EXTSH: result(p, w, F_RA(w), (uint32_t)(int32_t)(int16_t)g[F_RT(w)], 0); break;
+        case OP_AND: result(p, w, F_RA(w), g[F_RT(w)] & g[F_RB(w)]); break;
+        case OP_OR: result(p, w, F_RA(w), g[F_RT(w)] | g[F_RB(w)]); break;
+        case OP_XOR: result(p, w, F_RA(w), g[F_RT(w)] ^ g[F_RB(w)]); break;
+        case OP_NAND: result(p, w, F_RA(w), ~(g[F_RT(w)] & g[F_RB(w)])); break;
+        case OP_NOR: result(p, w, F_RA(w), ~(g[F_RT(w)] | g[F_RB(w)])); break;
+        case OP_EQV: result(p, w, F_RA(w), ~(g[F_RT(w)] ^ g[F_RB(w)])); break;
+        case OP_ANDC: result(p, w, F_RA(w), g[F_RT(w)] & ~g[F_RB(w)]); break;
+        case OP_ORC: result(p, w, F_RA(w), g[F_RT(w)] | ~g[F_RB(w)]); break;
+        case OP_EXTSB: result(p, w, F_RA(w), (uint32_t)(int32_t)(int8_t)g[F_RT(w)]); break;
+        case OP_EXTSH: result(p, w, F_RA(w), (uint32_t)(int32_t)(int16_t)g[F_RT(w)]); break;
         case OP_CNTLZW: {
             uint32_t s = g[F_RT(w)];
-            result(p, w, F_RA(w), s ? (uint32_t)__builtin_clz(s) : 32u, 0);
+            result(p, w, F_RA(w), s ? (uint32_t)__builtin_clz(s) : 32u);
             break;
         }
 
         /* rotates and shifts */
         case OP_RLWINM:
-            result(p, w, F_RA(w), rotl32(g[F_RT(w)], F_RB(w)) & rotate_mask(F_MB(w), F_ME(w)), 0);
+            result(p, w, F_RA(w), rotl32(g[F_RT(w)], F_RB(w)) & rotate_mask(F_MB(w), F_ME(w)));
             break;
         case OP_RLWNM:
-            result(p, w, F_RA(w), rotl32(g[F_RT(w)], g[F_RB(w)] & 31) & rotate_mask(F_MB(w), F_ME(w)),
-                   0);
+            result(p, w, F_RA(w),
+                   rotl32(g[F_RT(w)], g[F_RB(w)] & 31) & rotate_mask(F_MB(w), F_ME(w)));
             break;
         case OP_RLWIMI: {
             uint32_t mask = rotate_mask(F_MB(w), F_ME(w));
-            result(p, w, F_RA(w), (rotl32(g[F_RT(w)], F_RB(w)) & mask) | (g[F_RA(w)] & ~mask), 0);
+            result(p, w, F_RA(w), (rotl32(g[F_RT(w)], F_RB(w)) & mask) | (g[F_RA(w)] & ~mask));
             break;
         }
         case OP_SLW: {
             uint32_t n = g[F_RB(w)] & 0x3F;
-            result(p, w, F_RA(w), n & 0x20 ? 0 : g[F_RT(w)] << n, 0);
+            result(p, w, F_RA(w), n & 0x20 ? 0 : g[F_RT(w)] << n);
             break;
         }
         case OP_SRW: {
             uint32_t n = g[F_RB(w)] & 0x3F;
-            result(p, w, F_RA(w), n & 0x20 ? 0 : g[F_RT(w)] >> n, 0);
+            result(p, w, F_RA(w), n & 0x20 ? 0 : g[F_RT(w)] >> n);
             break;
         }
         case OP_SRAW:
@@ -509,7 +515,7 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
             uint32_t r = n & 0x20 ? (uint32_t)(s >> 31) : (uint32_t)(s >> n);
             uint32_t lost = n & 0x20 ? (uint32_t)s : (uint32_t)s & ((1u << n) - 1);
             set_carry(p, s < 0 && lost != 0);
-            result(p, w, F_RA(w), r, 0);
+            result(p, w, F_RA(w), r);
             break;
         }
 
