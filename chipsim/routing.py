@@ -82,9 +82,12 @@ class Router:
         structures = [None if k is None else self._structure_of(k) for k in keys]
         parts: list[tuple[int, _RowSet]] = [(i, rs) for i, st in enumerate(structures)
                                             if st is not None for rs in st[0]]
-        drive = np.zeros((n, ob.HEMISPHERES, ob.COLUMNS, 2))  # source, hemisphere, column, ch
+        # only sources that reach synapses get a drive slab (most of the 512 neurons do not)
+        active = np.array(sorted({i for i, _ in parts}), np.int64)
+        slot = {int(s): k for k, s in enumerate(active)}
+        drive = np.zeros((active.size, ob.HEMISPHERES, ob.COLUMNS, 2))  # slot, h, column, ch
         if parts:
-            src = np.concatenate([np.full(rs.rows.size, i) for i, rs in parts])
+            src = np.concatenate([np.full(rs.rows.size, slot[i]) for i, rs in parts])
             hem = np.concatenate([np.full(rs.rows.size, rs.hemisphere) for _, rs in parts])
             rows = np.concatenate([rs.rows for _, rs in parts])
             match = np.concatenate([rs.match for _, rs in parts])
@@ -98,11 +101,12 @@ class Router:
                 starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
                 sums = np.add.reduceat(amp, starts, axis=0)
                 drive[g[starts] // 2, g[starts] % 2, :, channel] = sums
-        per_neuron = drive.reshape(n, ob.NEURONS, 2)
-        source, neuron, channel = np.nonzero(per_neuron)
+        per_neuron = drive.reshape(active.size, ob.NEURONS, 2)
+        k, neuron, channel = np.nonzero(per_neuron)
+        source = active[k]
         l2 = np.array([-1 if st is None else st[1] for st in structures], np.int64)
         return (np.bincount(source, minlength=n), neuron.astype(np.int32),
-                channel.astype(np.uint8), per_neuron[source, neuron, channel], l2)
+                channel.astype(np.uint8), per_neuron[k, neuron, channel], l2)
 
     def fanout(self, crossbar_input: int, label14: int) -> Fanout:
         """Fan-out of an event with a 14-bit label entering the given crossbar input."""
