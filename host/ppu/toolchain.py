@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
-RUNTIME_DIR = Path(__file__).resolve().parents[2] / "ppu_programs" / "runtime"
-"""crt.S, ppu.ld, the runtime's C files and include/ (ppu.h, mailbox.h, fxv.h, string.h)."""
+from ppu_programs import RUNTIME_DIR  # crt.S, ppu.ld, runtime C files, include/
 
 RUNTIME_INCLUDE_DIR = RUNTIME_DIR / "include"
 LINKER_SCRIPT = RUNTIME_DIR / "ppu.ld"
