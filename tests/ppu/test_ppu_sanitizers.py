@@ -1,0 +1,96 @@
+"""The PPU model built with AddressSanitizer and UndefinedBehaviorSanitizer runs the differential
+generator, the fault paths and random instruction words without a report (a separate build,
+loaded in a subprocess)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chipsim._build_core import make_builder
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[1])
+    import _bss2_ppu_sanitized as sanitized
+    import chipsim.ppu.core as core_module
+    core_module.ffi, core_module.lib = sanitized.ffi, sanitized.lib
+    from chipsim.ppu.core import PpuCore, Status
+    from tests.ppu.test_diff_unicorn import run_chunk
+
+    count = run_chunk(7, 150, 55)
+
+    # fault paths at the edges of the memories, both exception modes
+    edges = [0x3FFC, 0x3FFE, 0x3FFF, 0x4000, 0x4000_0000 - 4, 0x4000_0000 + 0x1FFFC,
+             0x4002_0000, 0x7FFF_FFFC, 0x8000_0000, 0xFFFF_FFFC]
+    ops = [0x80640000, 0x90640000, 0x88640000, 0xA0640000, 0xB8640000, 0xBC640000,
+           0x7C0327EC, 0x7C64042C]   # lwz, stw, lbz, lhz, lmw, stmw (r3, 0(r4)), dcbz, lwbrx
+    faults = 0
+    for halt in (True, False):
+        for extmem in (True, None):
+            for address in edges:
+                for op in ops:
+                    core = PpuCore(halt_on_exception=halt, extmem=extmem)
+                    core.load(b"".join(w.to_bytes(4, "big") for w in (
+                        0x3C800000 | address >> 16, 0x60840000 | (address & 0xFFFF), op,
+                        0x7C00007C)), address=0x100)
+                    core.state.gpr[3] = 3
+                    status = core.run(200)
+                    if status == Status.BUS:
+                        core.complete(1)
+                        status = core.run(400)
+                    faults += core.fault is not None
+    # execution running off the end of SRAM
+    core = PpuCore(halt_on_exception=True)
+    core.load((0x60000000).to_bytes(4, "big"), address=0x3FFC)
+    assert core.run(100) == Status.HALTED and core.fault.pc == 0x4000
+
+    # random instruction words (every decoder path, illegal ones included)
+    rng = np.random.default_rng(5)
+    for k in range(1500):
+        core = PpuCore(halt_on_exception=bool(k % 2), extmem=True)
+        core.load(rng.integers(0, 256, 16384, dtype=np.uint8).tobytes())
+        for _ in range(20):
+            status = core.run(core.cycles + 500)
+            if status == Status.BUS:
+                core.complete(0x12345678, vector=bytes(128))
+            elif status == Status.SLEEPING:
+                core.wake()
+            elif status == Status.HALTED:
+                break
+    print("ok", count, faults)
+""")
+
+
+def _runtime() -> str | None:
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    path = out.stdout.strip()
+    return path if os.path.isabs(path) and os.path.exists(path) else None
+
+
+def test_ppu_under_asan_and_ubsan(tmp_path: Path):
+    runtime = _runtime()
+    if runtime is None:
+        pytest.fail("gcc with the AddressSanitizer runtime is needed for this test")
+    make_builder("_bss2_ppu_sanitized", sanitize=True, part="ppu").compile(tmpdir=str(tmp_path))
+    env = dict(os.environ, LD_PRELOAD=runtime,
+               ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "runtime error" not in proc.stderr and "AddressSanitizer" not in proc.stderr
+    words = proc.stdout.split()
+    assert words[0] == "ok", proc.stdout
+    assert int(words[1]) >= 5000          # differential instructions run
+    assert int(words[2]) >= 100           # fault paths taken
