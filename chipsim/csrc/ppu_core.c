@@ -49,7 +49,7 @@ static const struct { uint8_t op; uint8_t primary; int16_t xo; uint8_t flags; ui
 static void enter_extended(uint8_t *table, unsigned xo, unsigned op, unsigned flags)
 {
     table[xo << 1] = (uint8_t)op;
-    if (flags & ISA_RC)
+    if (flags & (ISA_RC | ISA_LK))
         table[xo << 1 | 1] = (uint8_t)op;
 }
 

@@ -6,9 +6,10 @@
 #define BSS2_PPU_ISA_H
 
 /* decode flags */
-#define ISA_RC 1    /* Rc (bit 31) may be 1: record form; otherwise Rc = 1 is an illegal word */
+#define ISA_RC 1    /* bit 31 is Rc: a record form exists (extended opcodes: else Rc = 1 is illegal) */
 #define ISA_OE 2    /* XO form: the OE bit (bit 21) is part of the word, both values decode */
 #define ISA_A5 4    /* A form (isel): only the low 5 bits of the extended opcode are fixed */
+#define ISA_LK 8    /* bit 31 is LK: a linking form exists */
 
 /* cycle costs shared by the table and the semantics (see docs/ppu_isa.md) */
 #define CYC_SIMPLE 1
@@ -24,7 +25,7 @@
 /* X(name, mnemonic, primary, extended, flags, cycles) */
 #define BSS2_PPU_INSNS(X) \
     X(TWI,     "twi",     3, -1, 0, CYC_SIMPLE) \
-    X(FXV,     "fxv",     4, -1, ISA_RC, 0) \
+    X(FXV,     "fxv",     4, -1, 0, 0) \
     X(MULLI,   "mulli",   7, -1, 0, CYC_MUL) \
     X(SUBFIC,  "subfic",  8, -1, 0, CYC_SIMPLE) \
     X(CMPLI,   "cmpli",  10, -1, 0, CYC_SIMPLE) \
@@ -33,9 +34,9 @@
     X(ADDIC_,  "addic.", 13, -1, 0, CYC_SIMPLE) \
     X(ADDI,    "addi",   14, -1, 0, CYC_SIMPLE) \
     X(ADDIS,   "addis",  15, -1, 0, CYC_SIMPLE) \
-    X(BC,      "bc",     16, -1, ISA_RC, CYC_SIMPLE) \
+    X(BC,      "bc",     16, -1, ISA_LK, CYC_SIMPLE) \
     X(SC,      "sc",     17, -1, 0, CYC_SIMPLE) \
-    X(B,       "b",      18, -1, ISA_RC, CYC_SIMPLE) \
+    X(B,       "b",      18, -1, ISA_LK, CYC_SIMPLE) \
     X(RLWIMI,  "rlwimi", 20, -1, ISA_RC, CYC_SIMPLE) \
     X(RLWINM,  "rlwinm", 21, -1, ISA_RC, CYC_SIMPLE) \
     X(RLWNM,   "rlwnm",  23, -1, ISA_RC, CYC_SIMPLE) \
@@ -63,7 +64,7 @@
     X(STMW,    "stmw",   47, -1, 0, CYC_STORE) \
     /* primary 19: branch to LR/CTR, CR logic, synchronisation */ \
     X(MCRF,    "mcrf",   19,   0, 0, CYC_SIMPLE) \
-    X(BCLR,    "bclr",   19,  16, ISA_RC, CYC_SIMPLE) \
+    X(BCLR,    "bclr",   19,  16, ISA_LK, CYC_SIMPLE) \
     X(CRNOR,   "crnor",  19,  33, 0, CYC_SIMPLE) \
     X(RFI,     "rfi",    19,  50, 0, CYC_SIMPLE) \
     X(RFCI,    "rfci",   19,  51, 0, CYC_SIMPLE) \
@@ -75,7 +76,7 @@
     X(CREQV,   "creqv",  19, 289, 0, CYC_SIMPLE) \
     X(CRORC,   "crorc",  19, 417, 0, CYC_SIMPLE) \
     X(CROR,    "cror",   19, 449, 0, CYC_SIMPLE) \
-    X(BCCTR,   "bcctr",  19, 528, ISA_RC, CYC_SIMPLE) \
+    X(BCCTR,   "bcctr",  19, 528, ISA_LK, CYC_SIMPLE) \
     /* primary 31: register forms */ \
     X(CMP,     "cmp",    31,   0, 0, CYC_SIMPLE) \
     X(TW,      "tw",     31,   4, 0, CYC_SIMPLE) \
