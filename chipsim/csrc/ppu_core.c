@@ -783,10 +783,11 @@ void bss2_ppu_complete(bss2_ppu *p)
         return;
     uint64_t before = p->cycles;
     if (p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE) {
-        uint32_t w = ld32(p->sram + p->pc);
+        /* the stopped instruction is still at pc (guarded in case the host moved pc) */
+        uint32_t w = p->pc <= SRAM_BYTES - 4 ? ld32(p->sram + p->pc) : 0;
         unsigned op = decode(w);
         if (p->bus_kind == BSS2_BUS_LOAD)
-            p->gpr[p->bus_reg] = p->bus_data;
+            p->gpr[p->bus_reg & 31] = p->bus_data;
         if (op == OP_LWZU || op == OP_LWZUX || op == OP_STWU || op == OP_STWUX)
             p->gpr[F_RA(w)] = OMNIBUS_WINDOW | p->bus_addr << 2;
         p->cycles += op_cycles[op] + CYC_OMNIBUS;
