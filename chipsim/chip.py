@@ -232,7 +232,7 @@ class Chip:
         t_end = int(duration) * CHIP_TICKS_PER_FPGA_TICK
         tick = events["time"].astype(np.int64) * CHIP_TICKS_PER_FPGA_TICK
         label = events["label"].astype(np.int64)
-        if not any(u.active or u.pending() for u in self.ppus):
+        if not any(u.active for u in self.ppus):
             return self._segment(tick, label, t_end, engine, record_neurons, substeps)
         return self._run_with_ppus(tick, label, t_end, engine, record_neurons, substeps)
 
@@ -244,8 +244,8 @@ class Chip:
         start = self.time
         parts: list[tuple[int, RunResult]] = []
         while True:
-            stops = [(a.tick, u.hemisphere, a) for u in self.ppus
-                     if (u.active or u.pending()) and (a := u.run_until(end)) is not None]
+            stops = [(at, u.hemisphere) for u in self.ppus
+                     if u.active and (at := u.run_until(end)) is not None]
             due = [s for s in stops if s[0] < end]
             now = min([s[0] for s in due], default=end)
             if now > self.time:
@@ -256,10 +256,10 @@ class Chip:
                                                    substeps)))
             if not due:
                 break
-            for _, h, access in sorted(s for s in due if s[0] == now):
+            for _, h in sorted(s for s in due if s[0] == now):
                 unit = self.ppus[h]
                 try:
-                    ppu_bus.serve(self, unit, access)
+                    ppu_bus.serve(self, unit)
                 except ppu_bus.BusError as err:
                     unit.bus_error(str(err))
         return _concatenate(parts, engine)

@@ -13,9 +13,9 @@ import numpy as np
 
 from protocol import omnibus as ob
 
-from .._ppu import lib
 from ..errors import OmnibusError
-from .unit import BusAccess, PpuUnit
+from .core import BusKind
+from .unit import PpuUnit
 
 if TYPE_CHECKING:
     from ..chip import Chip
@@ -147,18 +147,19 @@ def _extmem_slice(chip: Chip, address: int) -> slice:
     return slice(start, start + VECTOR_BYTES)
 
 
-def serve(chip: Chip, unit: PpuUnit, access: BusAccess) -> None:
-    """Carry out a pending access of `unit` on the chip (already run up to access.tick) and
+def serve(chip: Chip, unit: PpuUnit) -> None:
+    """Carry out the pending access of `unit` on the chip (already run up to its tick) and
     let the core finish the instruction; BusError if the access has no target."""
     h = unit.hemisphere
-    if access.kind == lib.BSS2_BUS_LOAD:
+    access = unit.pending
+    if access.kind == BusKind.LOAD:
         try:
             value = chip.read(access.address)
         except OmnibusError as err:
             raise BusError(str(err)) from None
         unit.complete(value)
         return
-    if access.kind == lib.BSS2_BUS_STORE:
+    if access.kind == BusKind.STORE:
         try:
             chip.write(access.address, access.data, from_ppu=True)
         except OmnibusError as err:
@@ -168,19 +169,19 @@ def serve(chip: Chip, unit: PpuUnit, access: BusAccess) -> None:
     vector, mask = unit.vector(), unit.mask()
     if access.address >= EXTMEM_VECTOR_BASE:
         where = _extmem_slice(chip, access.address)
-        if access.kind == lib.BSS2_BUS_VIN:
-            vector[:] = chip.extmem[where]
+        if access.kind == BusKind.VIN:
+            unit.complete(vector=chip.extmem[where])
         else:
             chip.extmem[where][mask] = vector[mask]
-        unit.complete()
+            unit.complete()
         return
     region, index = find_region(access.address)
-    if access.kind == lib.BSS2_BUS_VIN:
+    if access.kind == BusKind.VIN:
         if region.read is None:
             raise BusError(f"{region.name} at {access.address:#010x} is write-only")
-        vector[:] = region.read(chip, h, index)
-    else:
-        if region.write is None:
-            raise BusError(f"{region.name} at {access.address:#010x} is read-only")
-        region.write(chip, h, index, vector.copy(), mask.copy())
+        unit.complete(vector=region.read(chip, h, index))
+        return
+    if region.write is None:
+        raise BusError(f"{region.name} at {access.address:#010x} is read-only")
+    region.write(chip, h, index, vector.copy(), mask.copy())
     unit.complete()
