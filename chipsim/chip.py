@@ -95,6 +95,7 @@ class Chip:
         self.spike_count = np.zeros(ob.NEURONS, np.int64)
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
         self._cache_generation = -1
+        self._fan_cache: tuple | None = None  # ((generation, external keys), fan-out tables)
         self._structure_generation = -1
         self._settled_generation = -1
         self.state = NeuronState.at_rest(self.parameters.e_leak)
@@ -244,8 +245,13 @@ class Chip:
         start = self.time
         parts: list[tuple[int, RunResult]] = []
         while True:
-            stops = [(at, u.hemisphere) for u in self.ppus
-                     if u.active and (at := u.run_until(end)) is not None]
+            stops = []
+            for unit in self.ppus:
+                while unit.active and (at := unit.run_until(end)) is not None:
+                    if ppu_bus.needs_network(unit):
+                        stops.append((at, unit.hemisphere))
+                        break
+                    self._serve(unit)  # the network's state does not matter to this access
             due = [s for s in stops if s[0] < end]
             now = min([s[0] for s in due], default=end)
             if now > self.time:
@@ -257,12 +263,15 @@ class Chip:
             if not due:
                 break
             for _, h in sorted(s for s in due if s[0] == now):
-                unit = self.ppus[h]
-                try:
-                    ppu_bus.serve(self, unit)
-                except ppu_bus.BusError as err:
-                    unit.bus_error(str(err))
+                self._serve(self.ppus[h])
         return _concatenate(parts, engine)
+
+    def _serve(self, unit: PpuUnit) -> None:
+        """Serve a PPU's pending access; one without a target faults the core instead."""
+        try:
+            ppu_bus.serve(self, unit)
+        except ppu_bus.BusError as err:
+            unit.bus_error(str(err))
 
     def _segment(self, tick: np.ndarray, label: np.ndarray, t_end: int, engine: str,
                  record: np.ndarray, substeps: int) -> RunResult:
@@ -326,13 +335,19 @@ class Chip:
         fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
         bg_tick, bg_src, bg_label = background.generate(
             self.config, self._bg_enabled_at, self.time, self.time + t_end)
-        bg_keys, bg_inverse = np.unique(
-            np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
-            return_inverse=True)
+        bg_keys, bg_inverse = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+        if bg_src.size:
+            bg_keys, bg_inverse = np.unique(
+                np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
+                return_inverse=True)
         ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
         keys = self._neuron_keys + ext_keys
-        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._router.tables(keys)
+        # runs split by PPU accesses often see the same configuration and sources again
+        cache_key = (self._registers.generation, tuple(ext_keys))
+        if self._fan_cache is None or self._fan_cache[0] != cache_key:
+            self._fan_cache = (cache_key, self._router.tables(keys))
+        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._fan_cache[1]
         fpga_src = ob.NEURONS + fpga_inverse.reshape(-1)
         bg_srcs = ob.NEURONS + fpga_labels.size + bg_inverse.reshape(-1)
         in_tick = np.concatenate([tick, bg_tick - self.time])

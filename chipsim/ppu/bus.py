@@ -140,6 +140,29 @@ def find_region(address: int) -> tuple[Region, int]:
     raise BusError(f"no vector I/O target at {address:#010x}")
 
 
+TIMELESS_READS = frozenset({"weights", "time_calib", "amp_calib", "labels", "synram_raw",
+                            "random", "cadc_causal_buffered", "cadc_acausal_buffered"})
+"""Vector reads whose result does not depend on the network's state at the access time."""
+
+
+def needs_network(unit: PpuUnit) -> bool:
+    """True unless the pending access can be served without first bringing the network up to
+    its tick: reads of configuration planes and generators, FPGA memory. Scalar omnibus
+    accesses and every vector write always synchronise."""
+    access = unit.pending
+    if access.kind in (BusKind.LOAD, BusKind.STORE):
+        return True
+    if access.address >= EXTMEM_VECTOR_BASE:
+        return False
+    if access.kind == BusKind.VOUT:
+        return True
+    try:
+        region, _ = find_region(access.address)
+    except BusError:
+        return False  # fails the same way at any time
+    return region.name not in TIMELESS_READS
+
+
 def _extmem_slice(chip: Chip, address: int) -> slice:
     start = (address - EXTMEM_VECTOR_BASE) << 4
     if not 0 <= start <= chip.extmem.size - VECTOR_BYTES:
