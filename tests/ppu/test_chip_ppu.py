@@ -169,3 +169,47 @@ int start(void) { runs++; mailbox_set_word(0, mailbox_word_get()); return (int)r
     chip.write(ob.ppu_control_address(0), ob.PPU_CONTROL.build(inhibit_reset=1))
     chip.run(None, 125 * 20)
     assert mailbox_word(chip, 0) == 2  # ran again (mailbox is not cleared by a restart)
+
+
+MEMBRANE_PROGRAM = r"""
+#include "fxv.h"
+/* Switch the neuron's CADC channel to its membrane, then sample the half row at 5 us (rest)
+ * and again at 12 us (after inputs), storing both vectors in the mailbox user words. */
+int start(void)
+{
+    *OMNIBUS(0x02001000u + NEURON) = 0x4;  /* enable_cadc_neuron_readout_causal */
+    uint32_t index = fxv_half_row(0, NEURON & 1);
+    while (ppu_time_base() < 5 * PPU_CYCLES_PER_US)
+        ;
+    FXV_INX(0, PPU_VIO_CADC_CAUSAL + index, FXV_ALWAYS);
+    FXV_STAX(0, MAILBOX_BASE + MAILBOX_USER_WORDS);
+    while (ppu_time_base() < 12 * PPU_CYCLES_PER_US)
+        ;
+    FXV_INX(1, PPU_VIO_CADC_CAUSAL + index, FXV_ALWAYS);
+    FXV_STAX(1, MAILBOX_BASE + MAILBOX_USER_WORDS + 128);
+    return 0;
+}
+"""
+
+
+def test_cadc_samples_the_membrane_when_the_column_switch_says_so(tmp_path):
+    """At rest the code is the leak potential on the 1.2 V scale (plus the channel offset);
+    after excitatory inputs it is higher; other columns of the half row read correlations."""
+    from chipsim.cadc import BASELINE_LSB, CADC_MAX, MEMBRANE_FULL_SCALE_V
+
+    program = compile_c(tmp_path, MEMBRANE_PROGRAM.replace("NEURON", str(NEURON)))
+    chip = Chip(4)
+    chip.write_many(*one_neuron_writes(weight=20))
+    load(chip, program)
+    chip.run(inputs([9, 10, 11]), 125 * 20)
+    assert chip.ppus[0].sleeping and chip.config.cadc_neuron_causal[0, NEURON]
+    sram = chip.ppus[0].core.read_memory(0x3040, 256)
+    lane = NEURON // 2
+    rest, driven = sram[lane], sram[128 + lane]
+    offset = chip.cadc.offset[0, 0, NEURON] - BASELINE_LSB
+    e_leak = chip.parameters.e_leak[NEURON]
+    assert rest == int(np.clip(np.round(e_leak / MEMBRANE_FULL_SCALE_V * CADC_MAX + offset),
+                               0, CADC_MAX))
+    assert driven > rest + 3
+    other = (lane + 1) % 128  # a correlation channel: its (zero) accumulator plus offset
+    assert sram[other] == int(np.floor(chip.cadc.offset[0, 0, 2 * other + (NEURON & 1)]))
