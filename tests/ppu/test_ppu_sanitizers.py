@@ -64,7 +64,23 @@ SCRIPT = textwrap.dedent("""
                 core.wake()
             elif status == Status.HALTED:
                 break
-    print("ok", count, faults)
+
+    # every FXV extended opcode with random registers, operands and conditions, and vector
+    # memory accesses around the edges of SRAM and extmem
+    fxv = 0
+    core = PpuCore(halt_on_exception=True, extmem=True)
+    for k in range(4000):
+        word = (4 << 26) | int(rng.integers(0, 1 << 26))
+        state = core.state
+        sanitized.ffi.memmove(state.vr, rng.integers(0, 256, 4096, dtype=np.uint8).tobytes(),
+                              4096)
+        sanitized.ffi.memmove(state.acc, rng.integers(0, 256, 256, dtype=np.uint8).tobytes(),
+                              256)
+        for r in range(32):
+            state.gpr[r] = int(rng.choice([0, 0x3F80, 0x3FF0, 0x4000_0000 + 0x1FF80,
+                                           0x4002_0000, int(rng.integers(0, 1 << 32))]))
+        fxv += sanitized.lib.bss2_fxv_execute(state, word) == sanitized.lib.BSS2_EXC_NONE
+    print("ok", count, faults, fxv)
 """)
 
 
@@ -94,3 +110,4 @@ def test_ppu_under_asan_and_ubsan(tmp_path: Path):
     assert words[0] == "ok", proc.stdout
     assert int(words[1]) >= 5000          # differential instructions run
     assert int(words[2]) >= 100           # fault paths taken
+    assert int(words[3]) >= 200           # FXV instructions that executed (not faulted)
