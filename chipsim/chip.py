@@ -313,7 +313,7 @@ class Chip:
                 key = keys[src]
                 if key is None:
                     continue
-                for rs in self._router._structure_of(key)[0]:
+                for rs in self._router.row_sets(key):
                     pre.append((self.time + t, rs.hemisphere, rs.rows, rs.match))
         self.correlation.record(self.config, pre, self.time + ticks, neurons)
 

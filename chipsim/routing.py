@@ -69,6 +69,10 @@ class Router:
         self._syn_amp = np.stack([w * d.reshape(ob.HEMISPHERES, 1, ob.COLUMNS)
                                   for d in self.drive])  # (channel, hemisphere, row, col)
 
+    def row_sets(self, key: tuple[int, int]) -> list[_RowSet]:
+        """The synapse rows (with their label matches) an event with this key reaches."""
+        return self._structure_of(key)[0]
+
     def _structure_of(self, key: tuple[int, int]) -> tuple[list[_RowSet], int]:
         hit = self._structure.get(key)
         if hit is None:
