@@ -122,7 +122,7 @@ REGIONS: tuple[Region, ...] = (
     Region("correlation_reset_causal", 0x0009_0000, HALF_ROWS, None, _correlation_reset(0)),
     Region("cadc_acausal", 0x000C_0000, HALF_ROWS, _cadc(1, False), None),
     Region("correlation_reset_acausal", 0x000D_0000, HALF_ROWS, None, _correlation_reset(1)),
-    Region("random", 0x000E_0000, 2, _rng_read, None),
+    Region("rng", 0x000E_0000, 2, _rng_read, None),
     Region("cadc_causal_buffered", 0x0008_0000 | CADC_BUFFERED, HALF_ROWS, _cadc(0, True), None),
     Region("cadc_acausal_buffered", 0x000C_0000 | CADC_BUFFERED, HALF_ROWS, _cadc(1, True),
            None),
@@ -141,7 +141,7 @@ def find_region(address: int) -> tuple[Region, int]:
 
 
 TIMELESS_READS = frozenset({"weights", "time_calib", "amp_calib", "labels", "synram_raw",
-                            "random", "cadc_causal_buffered", "cadc_acausal_buffered"})
+                            "rng", "cadc_causal_buffered", "cadc_acausal_buffered"})
 """Vector reads whose result does not depend on the network's state at the access time."""
 
 

@@ -58,8 +58,8 @@ static inline void spike_counter_reset(uint32_t hemisphere, uint32_t column)
  * Synapse rows take two vector accesses: index 2 * row for the even columns, 2 * row + 1 for
  * the odd ones. */
 #define PPU_VIO_WEIGHTS 0x00000000u
-#define PPU_VIO_CALIB_EVEN 0x00010000u
-#define PPU_VIO_CALIB_ODD 0x00020000u
+#define PPU_VIO_TIME_CALIB 0x00010000u /* 2-bit sensor time-constant calibration */
+#define PPU_VIO_AMP_CALIB 0x00020000u  /* 2-bit sensor amplitude calibration */
 #define PPU_VIO_LABELS 0x00040000u
 #define PPU_VIO_CADC_CAUSAL 0x00080000u
 #define PPU_VIO_CORRELATION_RESET_CAUSAL 0x00090000u
