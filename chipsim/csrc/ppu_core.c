@@ -39,7 +39,6 @@ static uint8_t primary_table[64];
 static uint8_t ext19_table[2048];    /* index: extended opcode << 1 | Rc */
 static uint8_t ext31_table[2048];
 static uint8_t op_cycles[OP_COUNT];
-static int tables_ready;
 
 #define ISA_ROW(name, mn, prim, xo, flags, cyc) {OP_##name, prim, xo, flags, cyc},
 static const struct { uint8_t op; uint8_t primary; int16_t xo; uint8_t flags; uint8_t cycles; }
@@ -53,7 +52,8 @@ static void enter_extended(uint8_t *table, unsigned xo, unsigned op, unsigned fl
         table[xo << 1 | 1] = (uint8_t)op;
 }
 
-static void build_tables(void)
+/* Filled once when the module is loaded, before any thread can run a core. */
+__attribute__((constructor)) static void build_tables(void)
 {
     primary_table[19] = OP_EXT19;
     primary_table[31] = OP_EXT31;
@@ -74,7 +74,6 @@ static void build_tables(void)
                 enter_extended(table, xo | 0x200, op, flags);
         }
     }
-    tables_ready = 1;
 }
 
 static inline unsigned decode(uint32_t w)
@@ -315,8 +314,6 @@ static uint64_t write_spr(bss2_ppu *p, int i, uint32_t v, uint64_t cycles)
 
 void bss2_ppu_reset(bss2_ppu *p)
 {
-    if (!tables_ready)
-        build_tables();
     uint32_t pir = p->pir, gin = p->gin, mode = p->exception_mode;
     uint8_t *extmem = p->extmem;
     memset(p, 0, offsetof(bss2_ppu, sram));
@@ -380,8 +377,6 @@ void bss2_ppu_reset(bss2_ppu *p)
 
 uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
 {
-    if (!tables_ready)
-        build_tables();
     if (p->status == BSS2_PPU_SLEEPING && p->cycles < cycle_limit) {
         advance_decrementer(p, cycle_limit - p->cycles);   /* time passes while asleep */
         p->cycles = cycle_limit;
