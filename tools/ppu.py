@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="emulated time to wait for the program to sleep (default 10000)")
     run_.add_argument("--words", type=int, default=8, metavar="N",
                       help="mailbox user words to print (default 8)")
+    run_.add_argument("--set", dest="parameters", action="append", default=[],
+                      metavar="NAME=VALUE",
+                      help="set an initialised integer variable (PPU_PARAMETER) before loading; "
+                           "repeatable")
     add_device_arguments(run_)
     run_.set_defaults(_ppu_run=run_program)
 
@@ -78,6 +82,8 @@ def run_program(args: argparse.Namespace) -> int:
         raise UserError("--words must be >= 0")
     try:
         program = read_program(args.elf)
+        for name, value in _parameters(args.parameters):
+            program = program.with_symbol_value(name, value)
         connection = connect(args.device, seed=args.chip_seed)
     except PpuElfError as err:
         raise UserError(str(err)) from None
@@ -97,3 +103,17 @@ def run_program(args: argparse.Namespace) -> int:
         shown = " ".join(f"{int(w):#010x}" for w in result.words[:args.words])
         print(f"mailbox words[0:{args.words}]: {shown}")
     return 0 if result.exit_code is not None else 1
+
+
+def _parameters(items: list[str]) -> list[tuple[str, int]]:
+    """NAME=VALUE pairs of --set (VALUE in any integer notation Python reads: 12, 0x1f)."""
+    out = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            out.append((name, int(value, 0)))
+        except ValueError:
+            sep = ""
+        if not sep or not name:
+            raise UserError(f"--set takes NAME=INTEGER, got {item!r}")
+    return out

@@ -36,3 +36,17 @@ def test_not_an_elf_is_a_one_line_error(tmp_path, capsys):
     bogus.write_text("hello")
     assert main(["ppu", "run", str(bogus)]) == 2
     assert "not a readable ELF file" in capsys.readouterr().err
+
+
+def test_set_passes_parameters_and_rejects_bad_ones(tmp_path, capsys):
+    src = tmp_path / "param.c"
+    src.write_text('#include "ppu.h"\nPPU_PARAMETER int32_t answer = 1;\n'
+                   "int start(void) { return answer * 2; }\n")
+    elf = tmp_path / "param.elf"
+    assert main(["ppu", "build", str(src), "-o", str(elf)]) == 0
+    assert main(["ppu", "run", str(elf), "--set", "answer=0x15"]) == 0
+    assert "exited with code 42" in capsys.readouterr().out
+    assert main(["ppu", "run", str(elf), "--set", "answer"]) == 2
+    assert "--set takes NAME=INTEGER" in capsys.readouterr().err
+    assert main(["ppu", "run", str(elf), "--set", "nothing=1"]) == 2
+    assert "no symbol 'nothing'" in capsys.readouterr().err
