@@ -187,7 +187,8 @@ def serve(chip: Chip, unit: PpuUnit) -> None:
             chip.write(access.address, access.data, from_ppu=True)
         except OmnibusError as err:
             raise BusError(str(err)) from None
-        unit.complete()
+        if unit.pending is not None:  # else the store put this PPU itself into reset
+            unit.complete()
         return
     vector, mask = unit.vector(), unit.mask()
     if access.address >= EXTMEM_VECTOR_BASE:

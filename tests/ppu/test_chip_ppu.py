@@ -213,3 +213,25 @@ def test_cadc_samples_the_membrane_when_the_column_switch_says_so(tmp_path):
     assert driven > rest + 3
     other = (lane + 1) % 128  # a correlation channel: its (zero) accumulator plus offset
     assert sram[other] == int(np.floor(chip.cadc.offset[0, 0, 2 * other + (NEURON & 1)]))
+
+
+def test_a_ppu_can_stop_itself_and_start_the_other(tmp_path):
+    """Omnibus stores to PPU control registers: the top PPU starts the bottom one, then holds
+    itself in reset mid-program (the store is its last instruction)."""
+    top = compile_c(tmp_path, r"""
+#include "ppu.h"
+int start(void)
+{
+    *OMNIBUS(0x03A00000u) = 1;   /* bottom PPU: inhibit_reset = 1 */
+    *OMNIBUS(0x02A00000u) = 0;   /* top PPU (this one): into reset */
+    return 99;                   /* never reached */
+}
+""", "top")
+    bottom = compile_c(tmp_path, "int start(void) { return 5; }", "bottom")
+    chip = Chip(0)
+    load(chip, bottom, hemisphere=1, start=False)
+    load(chip, top)
+    chip.run(None, 125 * 20)
+    assert not chip.ppus[0].active and not chip.ppus[0].sleeping
+    assert chip.ppus[0].control["inhibit_reset"] == 0
+    assert chip.ppus[1].sleeping and chip.ppus[1].read_word(0x3004 // 4) == 5
