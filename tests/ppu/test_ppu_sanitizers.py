@@ -1,6 +1,7 @@
 """The PPU model built with AddressSanitizer and UndefinedBehaviorSanitizer runs the differential
-generator, the fault paths and random instruction words without a report (a separate build,
-loaded in a subprocess)."""
+test (>= 100,000 random instructions and the compiled corpus against unicorn), the fault paths,
+random instruction words and random FXV words without a report (a separate build, loaded in a
+subprocess)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from chipsim._build_core import make_builder
+from host.ppu.elf import read_program
+from host.ppu.toolchain import build
+from tests.ppu.test_corpus import PROGRAMS_DIR
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -24,7 +28,18 @@ SCRIPT = textwrap.dedent("""
     from chipsim.ppu.core import PpuCore, Status
     from tests.ppu.test_diff_unicorn import run_chunk
 
-    count = run_chunk(7, 150, 55)
+    count = run_chunk(7, 2000, 55)   # >= 100,000 random instructions against unicorn
+
+    # the compiled corpus (images built by the parent): core and unicorn agree
+    from pathlib import Path
+    from tests.ppu.unicorn_harness import run_core, run_unicorn
+    corpus = 0
+    for path in sorted(Path(sys.argv[2]).glob("*.bin")):
+        image = path.read_bytes()
+        ours = run_core(image, max_instructions=2_000_000)
+        assert ours.stop == "wait" and not ours.differences(
+            run_unicorn(image, max_instructions=2_000_000)), path.name
+        corpus += 1
 
     # fault paths at the edges of the memories, both exception modes
     edges = [0x3FFC, 0x3FFE, 0x3FFF, 0x4000, 0x4000_0000 - 4, 0x4000_0000 + 0x1FFFC,
@@ -80,7 +95,7 @@ SCRIPT = textwrap.dedent("""
             state.gpr[r] = int(rng.choice([0, 0x3F80, 0x3FF0, 0x4000_0000 + 0x1FF80,
                                            0x4002_0000, int(rng.integers(0, 1 << 32))]))
         fxv += sanitized.lib.bss2_fxv_execute(state, word) == sanitized.lib.BSS2_EXC_NONE
-    print("ok", count, faults, fxv)
+    print("ok", count, faults, fxv, corpus)
 """)
 
 
@@ -98,16 +113,23 @@ def test_ppu_under_asan_and_ubsan(tmp_path: Path):
     if runtime is None:
         pytest.fail("gcc with the AddressSanitizer runtime is needed for this test")
     make_builder("_bss2_ppu_sanitized", sanitize=True, part="ppu").compile(tmpdir=str(tmp_path))
+    images = tmp_path / "corpus"
+    images.mkdir()
+    for source in sorted(PROGRAMS_DIR.glob("*.c")):
+        elf = build([source], images / f"{source.stem}.elf")
+        (images / f"{source.stem}.bin").write_bytes(read_program(elf).sram_image())
     env = dict(os.environ, LD_PRELOAD=runtime,
                ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], cwd=root, env=env,
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), str(images)], cwd=root,
+                          env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "runtime error" not in proc.stderr and "AddressSanitizer" not in proc.stderr
     words = proc.stdout.split()
     assert words[0] == "ok", proc.stdout
-    assert int(words[1]) >= 5000          # differential instructions run
+    assert int(words[1]) >= 100_000       # differential instructions run
     assert int(words[2]) >= 100           # fault paths taken
     assert int(words[3]) >= 200           # FXV instructions that executed (not faulted)
+    assert int(words[4]) >= 10            # corpus programs compared
