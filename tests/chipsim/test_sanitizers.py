@@ -2,16 +2,11 @@
 and bad-input checks without a report (a separate build, loaded in a subprocess)."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from chipsim._build_core import make_builder
+from tests.sanitized import run_sanitized
 
 SCRIPT = textwrap.dedent("""
     import copy, sys
@@ -46,27 +41,8 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _runtime() -> str | None:
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        return None
-    out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
-    path = out.stdout.strip()
-    return path if os.path.isabs(path) and os.path.exists(path) else None
-
-
 def test_core_under_asan_and_ubsan(tmp_path: Path):
-    runtime = _runtime()
-    if runtime is None:
-        pytest.fail("gcc with the AddressSanitizer runtime is needed for this test")
     make_builder("_bss2_core_sanitized", sanitize=True).compile(tmpdir=str(tmp_path))
-    env = dict(os.environ, LD_PRELOAD=runtime,
-               ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert "runtime error" not in proc.stderr and "AddressSanitizer" not in proc.stderr
-    assert proc.stdout.startswith("ok")
-    assert int(proc.stdout.split()[1]) > 100
+    out = run_sanitized(SCRIPT, str(tmp_path))
+    assert out.startswith("ok")
+    assert int(out.split()[1]) > 100

@@ -4,19 +4,14 @@ random instruction words and random FXV words without a report (a separate build
 subprocess)."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
-
-import pytest
 
 from chipsim._build_core import make_builder
 from host.ppu.elf import read_program
 from host.ppu.toolchain import build
 from tests.ppu.test_corpus import PROGRAMS_DIR
+from tests.sanitized import run_sanitized
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -99,36 +94,15 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _runtime() -> str | None:
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        return None
-    out = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
-    path = out.stdout.strip()
-    return path if os.path.isabs(path) and os.path.exists(path) else None
-
-
 def test_ppu_under_asan_and_ubsan(tmp_path: Path):
-    runtime = _runtime()
-    if runtime is None:
-        pytest.fail("gcc with the AddressSanitizer runtime is needed for this test")
     make_builder("_bss2_ppu_sanitized", sanitize=True, part="ppu").compile(tmpdir=str(tmp_path))
     images = tmp_path / "corpus"
     images.mkdir()
     for source in sorted(PROGRAMS_DIR.glob("*.c")):
         elf = build([source], images / f"{source.stem}.elf")
         (images / f"{source.stem}.bin").write_bytes(read_program(elf).sram_image())
-    env = dict(os.environ, LD_PRELOAD=runtime,
-               ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), str(images)], cwd=root,
-                          env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    assert "runtime error" not in proc.stderr and "AddressSanitizer" not in proc.stderr
-    words = proc.stdout.split()
-    assert words[0] == "ok", proc.stdout
+    words = run_sanitized(SCRIPT, str(tmp_path), str(images)).split()
+    assert words[0] == "ok", words
     assert int(words[1]) >= 100_000       # differential instructions run
     assert int(words[2]) >= 100           # fault paths taken
     assert int(words[3]) >= 200           # FXV instructions that executed (not faulted)
