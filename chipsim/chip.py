@@ -29,11 +29,10 @@ from .geometry import (
 )
 from .parallel_rng import ParallelRng
 from .ppu import bus as ppu_bus
+from .ppu.core import EXTMEM_BYTES
 from .ppu.unit import PpuUnit
 from .registers import RegisterFile
 from .routing import Router, neuron_label
-
-EXTMEM_BYTES = 128 * 1024
 
 ENGINES = ("auto", "event", "stepped", "reference")
 MADC_FULL_SCALE_V = 1.2
