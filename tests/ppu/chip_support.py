@@ -10,7 +10,7 @@ import numpy as np
 from chipsim import Chip, input_events
 from host.ppu.elf import PpuProgram, read_program
 from host.ppu.runner import load_writes, start_write
-from host.ppu.toolchain import build
+from host.ppu.toolchain import build, mailbox_layout
 from protocol import builders as b
 
 NEURON = 5  # column of the test neuron in the top hemisphere
@@ -33,7 +33,9 @@ def load(chip: Chip, program: PpuProgram, hemisphere: int = 0, start: bool = Tru
 
 def mailbox_word(chip: Chip, index: int, hemisphere: int = 0) -> int:
     """User word `index` of a PPU's mailbox, read from its SRAM."""
-    return chip.ppus[hemisphere].read_word((0x3040 + 4 * index) // 4)
+    layout = mailbox_layout()
+    return chip.ppus[hemisphere].read_word(
+        (layout["BASE"] + layout["USER_WORDS"] + 4 * index) // 4)
 
 
 def one_neuron_writes(weight: int = 63) -> b.Writes:

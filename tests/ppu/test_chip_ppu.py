@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from chipsim import Chip
+from host.ppu.toolchain import mailbox_layout
 from protocol import omnibus as ob
 
 from .chip_support import NEURON, compile_c, inputs, load, mailbox_word, one_neuron_writes
@@ -203,7 +204,8 @@ def test_cadc_samples_the_membrane_when_the_column_switch_says_so(tmp_path):
     load(chip, program)
     chip.run(inputs([9, 10, 11]), 125 * 20)
     assert chip.ppus[0].sleeping and chip.config.cadc_neuron_causal[0, NEURON]
-    sram = chip.ppus[0].core.read_memory(0x3040, 256)
+    layout = mailbox_layout()
+    sram = chip.ppus[0].core.read_memory(layout["BASE"] + layout["USER_WORDS"], 256)
     lane = NEURON // 2
     rest, driven = sram[lane], sram[128 + lane]
     offset = chip.cadc.offset[0, 0, NEURON] - BASELINE_LSB

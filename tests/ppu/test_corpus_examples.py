@@ -30,7 +30,7 @@ def _run(chip: Chip, program) -> bytes:
     load(chip, program)
     chip.run(input_events(np.zeros(0, np.int64), np.zeros(0, np.int64)), RUN_TICKS)
     layout = mailbox_layout()
-    sram = b"".join(chip.ppus[0].read_word(i).to_bytes(4, "big") for i in range(0xC00, 0x1000))
+    sram = chip.ppus[0].core.read_memory(layout["BASE"], layout["SIZE"])
     assert int.from_bytes(sram[:4], "big") == layout["EXIT_MAGIC_VALUE"], "did not exit"
     return sram
 
