@@ -237,3 +237,16 @@ int start(void)
     assert not chip.ppus[0].active and not chip.ppus[0].sleeping
     assert chip.ppus[0].control["inhibit_reset"] == 0
     assert chip.ppus[1].sleeping and chip.ppus[1].read_word(0x3004 // 4) == 5
+
+
+def test_runner_rejects_bad_arguments_with_clear_errors(tmp_path):
+    from host.connection import connect
+    from host.ppu.runner import PpuRunError, run_program
+
+    program = compile_c(tmp_path, "int start(void) { return 0; }")
+    with connect() as conn:
+        with pytest.raises(PpuRunError, match="hemisphere must be 0 .top. or 1 .bottom."):
+            run_program(conn, program, hemisphere=2)
+        with pytest.raises(PpuRunError, match="must be positive"):
+            run_program(conn, program, timeout_us=0)
+        assert run_program(conn, program).exit_code == 0  # the connection is still fine
