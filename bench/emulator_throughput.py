@@ -19,12 +19,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-
-from chipsim import Chip, input_events  # noqa: E402
-from chipsim.geometry import FPGA_CLOCK_HZ  # noqa: E402
-from host.chip.mapping import map_network  # noqa: E402
-from host.chip.neurons import WEIGHT_SCALE  # noqa: E402
-from protocol import omnibus as ob  # noqa: E402
+from bss2emu.chipsim import Chip, input_events  # noqa: E402
+from bss2emu.chipsim.geometry import FPGA_CLOCK_HZ  # noqa: E402
+from bss2emu.host.chip.mapping import map_network  # noqa: E402
+from bss2emu.host.chip.neurons import WEIGHT_SCALE  # noqa: E402
+from bss2emu.protocol import omnibus as ob  # noqa: E402
 
 N_IN, N_HIDDEN, N_OUT = 25, 120, 3
 SAMPLE_US = 48.0

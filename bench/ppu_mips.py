@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from chipsim.ppu.core import PpuCore, Status  # noqa: E402
-from host.ppu.elf import read_program  # noqa: E402
-from host.ppu.toolchain import build, mailbox_layout  # noqa: E402
+from bss2emu.chipsim.ppu.core import PpuCore, Status
+from bss2emu.host.ppu.elf import read_program
+from bss2emu.host.ppu.toolchain import build, mailbox_layout
 
 WORKLOAD = Path(__file__).resolve().parent / "ppu" / "mips_workload.c"
 

@@ -10,9 +10,14 @@ import json
 import time
 
 import numpy as np
-
-from protocol.link import FrameReader, FrameWriter
-from protocol.ut import ResponseDecoder, event_packs, omnibus_writes, pack_words, spike_injection
+from bss2emu.protocol.link import FrameReader, FrameWriter
+from bss2emu.protocol.ut import (
+    ResponseDecoder,
+    event_packs,
+    omnibus_writes,
+    pack_words,
+    spike_injection,
+)
 
 
 def _rate(nbytes: int, fn) -> float:

@@ -17,16 +17,15 @@ import sys
 import time
 
 import numpy as np
-
-from host.connection import connect
-from host.program import PlaybackProgramBuilder
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.host.connection import connect
+from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 
 def start_server(seed: int) -> tuple[subprocess.Popen, str]:
     """A device server subprocess and its URL (the first line it prints)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tools.cli", "serve", "--listen",
+    proc = subprocess.Popen([sys.executable, "-m", "bss2emu", "serve", "--listen",
                              "127.0.0.1:0", "--seed", str(seed), "--log-level", "warning"],
                             stdout=subprocess.PIPE, text=True)
     url = proc.stdout.readline().strip()

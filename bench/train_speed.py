@@ -13,10 +13,10 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 
-from host.learning.backend import SoftwareBackend  # noqa: E402
-from host.learning.config import default_config  # noqa: E402
-from host.learning.dataset import load_dataset  # noqa: E402
-from host.learning.trainer import Trainer  # noqa: E402
+from bss2emu.host.learning.backend import SoftwareBackend  # noqa: E402
+from bss2emu.host.learning.config import default_config  # noqa: E402
+from bss2emu.host.learning.dataset import load_dataset  # noqa: E402
+from bss2emu.host.learning.trainer import Trainer  # noqa: E402
 
 
 def main() -> None:

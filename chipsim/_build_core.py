@@ -1,5 +1,5 @@
 """cffi build scripts for the C cores (out-of-line API mode): the neuron/network core
-(`chipsim._core`) and the PPU (`chipsim._ppu`).
+(`bss2emu.chipsim._core`) and the PPU (`bss2emu.chipsim._ppu`).
 
 Used by setup.py (`cffi_modules`) and by the sanitizer tests, which build the same sources
 into a separate module with AddressSanitizer/UBSan: `make_builder(module, sanitize=True)`.
@@ -24,7 +24,8 @@ SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
                   "-fno-sanitize-recover=undefined"]
 
 
-def make_builder(module: str = "chipsim._core", sanitize: bool = False, part: str = "core") -> FFI:
+def make_builder(module: str = "bss2emu.chipsim._core", sanitize: bool = False,
+                 part: str = "core") -> FFI:
     """Return an FFI builder for one part ("core" or "ppu"), optionally instrumented with
     ASan/UBSan (that build compiles elsewhere, so it names the sources by absolute path)."""
     cdef, include, sources = PARTS[part]
@@ -49,4 +50,4 @@ def make_builder(module: str = "chipsim._core", sanitize: bool = False, part: st
 
 
 ffibuilder = make_builder()
-ppu_ffibuilder = make_builder("chipsim._ppu", part="ppu")
+ppu_ffibuilder = make_builder("bss2emu.chipsim._ppu", part="ppu")

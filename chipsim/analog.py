@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from protocol.omnibus import COLUMNS, HEMISPHERES, NEURONS, SYNAPSE_ROWS
+from bss2emu.protocol.omnibus import COLUMNS, HEMISPHERES, NEURONS, SYNAPSE_ROWS
 
 # voltage cells: 70 -> 0.15 V, 550 -> 1.05 V (CADC calibration range of the real chip)
 VOLT_PER_LSB = 0.9 / 480.0

@@ -3,8 +3,7 @@ per column switch, of the column's neuron membrane. Each channel has a fixed off
 from __future__ import annotations
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 CADC_BITS = 8
 CADC_MAX = (1 << CADC_BITS) - 1

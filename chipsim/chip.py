@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 from . import background, parameters, reference
 from . import engine as c_engine

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from protocol.omnibus import (
+from bss2emu.protocol.omnibus import (
     BACKGROUND_SOURCES,
     CAPMEM_BLOCKS,
     CAPMEM_COLUMNS,

@@ -6,8 +6,7 @@ per-synapse mismatch and are trimmed by the synapse's 2-bit calibration fields."
 from __future__ import annotations
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 from .config import ChipConfig
 from .geometry import CHIP_TICK_S

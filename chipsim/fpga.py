@@ -36,12 +36,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from protocol import fpga_registers as fr
-from protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
-from protocol.ut.bulk import event_packs, pack_groups
-from protocol.ut.constants import FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
-from protocol.ut.fields import Wide
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
+from bss2emu.protocol.ut.bulk import event_packs, pack_groups
+from bss2emu.protocol.ut.constants import FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
+from bss2emu.protocol.ut.fields import Wide
 
 from .chip import Chip
 from .errors import ChipError, OmnibusError

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from protocol.omnibus import (
+from bss2emu.protocol.omnibus import (
     BACKGROUND_SOURCES,
     COLUMNS,
     CROSSBAR_INPUTS,

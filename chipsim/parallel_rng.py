@@ -7,8 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 _ORDER = (1 << 16) - 1  # 65535 = 3 * 5 * 17 * 257
 _PRIME_FACTORS = (3, 5, 17, 257)

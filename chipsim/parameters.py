@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 from . import analog
 from .analog import FixedPattern

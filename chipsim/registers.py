@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-
-from protocol import omnibus as ob
-from protocol.bitfields import FieldRangeError
-from protocol.synapse import QUAD_COLUMNS, STORED_TO_WEIGHT, WEIGHT_TO_STORED
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.bitfields import FieldRangeError
+from bss2emu.protocol.synapse import QUAD_COLUMNS, STORED_TO_WEIGHT, WEIGHT_TO_STORED
 
 from ._core import ffi, lib
 from .config import ChipConfig

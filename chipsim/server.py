@@ -31,8 +31,7 @@ import tty
 from collections.abc import Callable
 
 import numpy as np
-
-from protocol.link import (
+from bss2emu.protocol.link import (
     Frame,
     FrameReader,
     FrameWriter,

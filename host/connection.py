@@ -11,9 +11,8 @@ frame arrives within the timeout, `ConnectionLost` when the link fails. Nothing 
 from __future__ import annotations
 
 import numpy as np
-
-from protocol.link import ARQ_RESET_MAGIC, PacketType, read_busy_notice
-from protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
+from bss2emu.protocol.link import ARQ_RESET_MAGIC, PacketType, read_busy_notice
+from bss2emu.protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
 
 from .program import PlaybackProgram, ProgramResult, interpret
 from .transport import Transport, TransportError, TransportTimeout
@@ -125,7 +124,7 @@ def connect(url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, seed:
     (chip seed `seed`). The link is checked with an ARQ_RESET round trip."""
     emulator = None
     if url is None:
-        from chipsim.server import EmbeddedServer  # the only host -> chipsim import
+        from bss2emu.chipsim.server import EmbeddedServer  # the only host -> chipsim import
 
         emulator = EmbeddedServer(seed=seed)
         url = emulator.url

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from protocol import fpga_registers as fr
-from protocol.ut import (
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     JtagIR,
@@ -32,7 +31,7 @@ from protocol.ut import (
     timer_setup,
     wait_until,
 )
-from protocol.ut.constants import FPGA_TICKS_PER_US
+from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US
 
 FPGA_TICK_S = 1e-6 / FPGA_TICKS_PER_US
 JTAG_ID_BITS = 32

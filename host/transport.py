@@ -14,8 +14,7 @@ from collections import deque
 
 import numpy as np
 import serial
-
-from protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
+from bss2emu.protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
 #: most bytes taken from the port in one read
 READ_BYTES = 1 << 20

@@ -1,6 +1,6 @@
 """Markdown tables of docs/protocol.md generated from the declarations, so they cannot drift.
 
-`python -m protocol.doctables docs/protocol.md` rewrites every block between
+`python -m bss2emu.protocol.doctables docs/protocol.md` rewrites every block between
 `<!-- generated: NAME -->` and `<!-- end generated -->`; a test checks the file is current.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Markdown tables of docs/chip.md generated from the omnibus declarations (address map and
 register layouts), so the document cannot drift from the code.
 
-`python -m protocol.omnibus_doc docs/chip.md` rewrites every block between
+`python -m bss2emu.protocol.omnibus_doc docs/chip.md` rewrites every block between
 `<!-- generated: NAME -->` and `<!-- end generated -->`; a test checks the file is current.
 """
 from __future__ import annotations

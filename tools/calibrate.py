@@ -5,15 +5,14 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from bss2emu.tools.cli import UserError
 from tqdm import tqdm
-
-from tools.cli import UserError
 
 HELP = "calibrate the neurons of a (possibly emulated) chip and save the result"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tools.train import add_device_arguments
+    from bss2emu.tools.train import add_device_arguments
 
     add_device_arguments(parser)
     parser.add_argument("--rounds", type=int, default=4, help="measure-and-update rounds")
@@ -25,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def default_neurons() -> np.ndarray:
     """Every neuron the chip mapping can use (128 hidden, 32 label neurons)."""
-    from host.chip.mapping import MAX_HIDDEN, MAX_INPUTS, MAX_LABELS, Placement
+    from bss2emu.host.chip.mapping import MAX_HIDDEN, MAX_INPUTS, MAX_LABELS, Placement
 
     placement = Placement(MAX_INPUTS, MAX_HIDDEN, MAX_LABELS)
     return np.concatenate([placement.hidden_neurons, placement.label_neurons])
@@ -34,8 +33,8 @@ def default_neurons() -> np.ndarray:
 def calibrate(connection, url: str | None, seed: int, neurons: np.ndarray, rounds: int,
               progress: bool = True):
     """Run the calibration on an open connection; returns (Calibration, identity)."""
-    from host.chip.calibration import Calibration, Calibrator
-    from host.chip.identity import chip_identity
+    from bss2emu.host.chip.calibration import Calibration, Calibrator
+    from bss2emu.host.chip.identity import chip_identity
 
     identity = chip_identity(connection, url, seed)
     calibrator = Calibrator(connection, neurons)
@@ -47,8 +46,8 @@ def calibrate(connection, url: str | None, seed: int, neurons: np.ndarray, round
 
 
 def run(args: argparse.Namespace) -> int:
-    from host.chip.identity import calibration_path
-    from host.connection import HostError, connect
+    from bss2emu.host.chip.identity import calibration_path
+    from bss2emu.host.connection import HostError, connect
 
     if args.rounds < 1:
         raise UserError("--rounds must be at least 1")

@@ -9,14 +9,16 @@ import argparse
 import importlib
 import sys
 
+from bss2emu import __version__
+
 # subcommand name -> module implementing it
 SUBCOMMANDS: dict[str, str] = {
-    "info": "tools.info",
-    "train": "tools.train",
-    "evaluate": "tools.evaluate",
-    "calibrate": "tools.calibrate",
-    "serve": "tools.serve",
-    "ppu": "tools.ppu",
+    "info": "bss2emu.tools.info",
+    "train": "bss2emu.tools.train",
+    "evaluate": "bss2emu.tools.evaluate",
+    "calibrate": "bss2emu.tools.calibrate",
+    "serve": "bss2emu.tools.serve",
+    "ppu": "bss2emu.tools.ppu",
 }
 
 
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BrainScaleS-2 (HICANN-X) emulator, host software and first-spike-time "
                     "learning",
     )
+    parser.add_argument("--version", action="version", version=f"bss2emu {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from host.chip.energy import InferenceCost
-from host.learning.checkpoint import load_checkpoint
-from host.learning.errors import LearningInputError
-from host.learning.trainer import Trainer, evaluate
-from tools.cli import UserError
-from tools.train import (
+from bss2emu.host.chip.energy import InferenceCost
+from bss2emu.host.learning.checkpoint import load_checkpoint
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.trainer import Trainer, evaluate
+from bss2emu.tools.cli import UserError
+from bss2emu.tools.train import (
     add_calibration_argument,
     add_device_arguments,
     load_training_data,

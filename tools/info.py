@@ -13,11 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chipsim import Chip, ChipError
-    from chipsim.geometry import CHIP_CLOCK_HZ, FPGA_CLOCK_HZ, MADC_SAMPLE_INTERVAL_TICKS
-    from protocol import builders as b
-    from protocol import omnibus as ob
-    from tools.cli import UserError
+    from bss2emu.chipsim import Chip, ChipError
+    from bss2emu.chipsim.geometry import CHIP_CLOCK_HZ, FPGA_CLOCK_HZ, MADC_SAMPLE_INTERVAL_TICKS
+    from bss2emu.protocol import builders as b
+    from bss2emu.protocol import omnibus as ob
+    from bss2emu.tools.cli import UserError
 
     try:
         chip = Chip(seed=args.seed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tools.cli import UserError
-from tools.train import add_device_arguments
+from bss2emu.tools.cli import UserError
+from bss2emu.tools.train import add_device_arguments
 
 HELP = "build programs for the plasticity processor (PPU)"
 
@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """Compile, then list the program's sections and how much SRAM it leaves for the stack."""
-    from host.ppu.elf import SRAM_BYTES, PpuElfError, read_program
-    from host.ppu.toolchain import ToolchainError, build, mailbox_layout
+    from bss2emu.host.ppu.elf import SRAM_BYTES, PpuElfError, read_program
+    from bss2emu.host.ppu.toolchain import ToolchainError, build, mailbox_layout
 
     output = Path(args.output) if args.output else Path(args.sources[0]).with_suffix(".elf")
     defines = dict(d.split("=", 1) if "=" in d else (d, None) for d in args.defines)
@@ -74,9 +74,9 @@ def run_build(args: argparse.Namespace) -> int:
 def run_program(args: argparse.Namespace) -> int:
     """Exit status 0 when the program called exit (whatever its code), 1 on a fault or
     timeout."""
-    from host.connection import HostError, connect
-    from host.ppu.elf import PpuElfError, read_program
-    from host.ppu.runner import PpuRunError, run_program
+    from bss2emu.host.connection import HostError, connect
+    from bss2emu.host.ppu.elf import PpuElfError, read_program
+    from bss2emu.host.ppu.runner import PpuRunError, run_program
 
     if args.words < 0:
         raise UserError("--words must be >= 0")

@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 
-from tools.cli import UserError
+from bss2emu.tools.cli import UserError
 
 HELP = "serve the emulated chip to one host at a time over TCP or a pty"
 
@@ -37,7 +37,7 @@ def _address(text: str) -> tuple[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
-    from chipsim.server import DeviceServer  # imported lazily: `bss2emu --help` stays fast
+    from bss2emu.chipsim.server import DeviceServer  # imported lazily: `bss2emu --help` stays fast
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")

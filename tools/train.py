@@ -6,16 +6,15 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bss2emu.host.chip.neurons import NeuronSettings
+from bss2emu.host.learning.backend import ForwardBackend, SoftwareBackend
+from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from bss2emu.host.learning.config import TrainConfig, default_config
+from bss2emu.host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.trainer import Trainer
+from bss2emu.tools.cli import UserError
 from tqdm import tqdm
-
-from host.chip.neurons import NeuronSettings
-from host.learning.backend import ForwardBackend, SoftwareBackend
-from host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
-from host.learning.config import TrainConfig, default_config
-from host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
-from host.learning.errors import LearningInputError
-from host.learning.trainer import Trainer
-from tools.cli import UserError
 
 HELP = "train a first-spike-time network (Yin-Yang, digits or MNIST) with exact gradients"
 MODES = ("software", "chip", "onchip")
@@ -68,9 +67,9 @@ def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[],
     if args.mode == "software":
         return SoftwareBackend(), lambda: None
     if args.mode == "chip":
-        from host.chip.backend import ChipBackend
-        from host.chip.device import ProtocolDevice
-        from host.connection import HostError, connect
+        from bss2emu.host.chip.backend import ChipBackend
+        from bss2emu.host.chip.device import ProtocolDevice
+        from bss2emu.host.connection import HostError, connect
 
         try:
             connection = connect(args.device, seed=args.chip_seed)
@@ -88,8 +87,8 @@ def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[],
 
 def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None:
     """Per-neuron codes from the chosen calibration (see --calibration)."""
-    from host.chip.calibration import Calibration
-    from host.chip.identity import calibration_path, chip_identity
+    from bss2emu.host.chip.calibration import Calibration
+    from bss2emu.host.chip.identity import calibration_path, chip_identity
 
     if args.calibration == "none":
         return None
@@ -102,7 +101,7 @@ def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None
     if path.exists():
         tqdm.write(f"using calibration {path}")
         return Calibration.load(path).settings()
-    from tools.calibrate import calibrate, default_neurons
+    from bss2emu.tools.calibrate import calibrate, default_neurons
 
     tqdm.write(f"no calibration for this chip yet: calibrating ({path})")
     result, _ = calibrate(connection, args.device, args.chip_seed, default_neurons(), 4,
@@ -116,7 +115,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | 
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
         if args.mode == "chip" or args.chip_network:
-            from host.chip.training import chip_config
+            from bss2emu.host.chip.training import chip_config
 
             config = chip_config(args.dataset or "yinyang", args.tau_ratio or 1)
         else:
@@ -207,7 +206,7 @@ def train(args: argparse.Namespace, config: TrainConfig, state: TrainState | Non
     write_metrics(out, trainer, args.mode, {"accuracy": test_acc, "loss": test_loss})
     print(f"test accuracy {100 * test_acc:.2f} % ({len(data.test)} samples); results in {out}")
     if args.plot:
-        from host.learning import plots
+        from bss2emu.host.learning import plots
 
         plots.plot_learning_curves(trainer.history, out / "learning_curves.png")
         plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from protocol import omnibus as ob
+from bss2emu.protocol import omnibus as ob
 
 from ..errors import OmnibusError
 from .core import BusKind

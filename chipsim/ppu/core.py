@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-
-from chipsim._ppu import ffi, lib
+from bss2emu.chipsim._ppu import ffi, lib
 
 SRAM_BYTES = lib.BSS2_PPU_SRAM_BYTES
 EXTMEM_BYTES = lib.BSS2_PPU_EXTMEM_BYTES

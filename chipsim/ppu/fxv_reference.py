@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from chipsim.ppu.fxv_isa import BY_XO, Instruction, Kind, fields, is_fxv
+from bss2emu.chipsim.ppu.fxv_isa import BY_XO, Instruction, Kind, fields, is_fxv
 
 VECTOR_BYTES = 128
 SLICE_BYTES = 16              # one of the 8 slices of 8 halfwords

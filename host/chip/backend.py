@@ -4,8 +4,7 @@ range (+-63 / scale), written as round(scale w), and only changed synapses are r
 from __future__ import annotations
 
 import numpy as np
-
-from host.learning.network import Network
+from bss2emu.host.learning.network import Network
 
 from .mapping import (
     MAX_WEIGHT,

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from host.connection import Connection
-from host.program import PlaybackProgramBuilder
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.host.connection import Connection
+from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 from .neurons import (
     C_MEM,

@@ -3,9 +3,8 @@ programs through the wire protocol (the only way host code touches a chip)."""
 from __future__ import annotations
 
 import numpy as np
-
-from host.connection import Connection
-from host.program import PlaybackProgramBuilder
+from bss2emu.host.connection import Connection
+from bss2emu.host.program import PlaybackProgramBuilder
 
 
 class ProtocolDevice:

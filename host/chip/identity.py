@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from host.connection import Connection
-from host.program import PlaybackProgramBuilder
+from bss2emu.host.connection import Connection
+from bss2emu.host.program import PlaybackProgramBuilder
 
 CALIBRATION_DIR = "calibrations"
 

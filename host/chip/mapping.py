@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 from .neurons import (
     CLOCK_SCALE_SLOW,

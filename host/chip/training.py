@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from host.learning.config import TrainConfig, default_config
-from host.learning.errors import LearningInputError
+from bss2emu.host.learning.config import TrainConfig, default_config
+from bss2emu.host.learning.errors import LearningInputError
 
 from .mapping import MAX_HIDDEN
 from .neurons import backward_threshold

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-
-from host.learning.network import Network
+from bss2emu.host.learning.network import Network
 
 
 class ForwardBackend(Protocol):

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from host.learning.config import TrainConfig
-from host.learning.errors import LearningInputError
+from bss2emu.host.learning.config import TrainConfig
+from bss2emu.host.learning.errors import LearningInputError
 
 FORMAT_VERSION = 1
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-from host.learning.errors import LearningInputError
-from host.learning.neuron import NeuronParams
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.neuron import NeuronParams
 
 
 @dataclass

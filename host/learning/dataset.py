@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from host.learning.errors import LearningInputError
+from bss2emu.host.learning.errors import LearningInputError
 
 
 @dataclass(frozen=True)
@@ -67,15 +66,15 @@ def replicate_inputs(data: Dataset, replicas: int) -> Dataset:
 def load_dataset(name: str, mnist_dir: str | None = None, seed: int = 0) -> Dataset:
     """Build a named data set; `seed` only affects data sets without a published split."""
     if name == "yinyang":
-        from host.learning.yinyang_data import yinyang_dataset
+        from bss2emu.host.learning.yinyang_data import yinyang_dataset
 
         return yinyang_dataset()
     if name == "digits":
-        from host.learning.digits import digits_dataset
+        from bss2emu.host.learning.digits import digits_dataset
 
         return digits_dataset(seed)
     if name == "mnist":
-        from host.learning.mnist import mnist_dataset
+        from bss2emu.host.learning.mnist import mnist_dataset
 
         if mnist_dir is None:
             raise LearningInputError("the mnist data set needs --mnist-dir with the IDX files")

@@ -6,9 +6,8 @@ images are split 1197/300/300 into train/validation/test by a seeded permutation
 from __future__ import annotations
 
 import numpy as np
-
-from host.learning.dataset import Dataset, Split
-from host.learning.encoding import inverted_times
+from bss2emu.host.learning.dataset import Dataset, Split
+from bss2emu.host.learning.encoding import inverted_times
 
 N_VALIDATION = 300
 N_TEST = 300

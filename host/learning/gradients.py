@@ -8,10 +8,9 @@ inputs, silent neurons and input sets whose model crossing does not exist get ze
 from __future__ import annotations
 
 import numpy as np
-
-from host.learning.lambertw import lambertw0
-from host.learning.neuron import NeuronParams
-from host.learning.spiketime import shifted_scaled_times
+from bss2emu.host.learning.lambertw import lambertw0
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.spiketime import shifted_scaled_times
 
 
 def spike_time_jacobians(

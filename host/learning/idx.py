@@ -5,8 +5,7 @@ import gzip
 from pathlib import Path
 
 import numpy as np
-
-from host.learning.errors import LearningInputError
+from bss2emu.host.learning.errors import LearningInputError
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from host.learning.dataset import Dataset, Split
-from host.learning.encoding import inverted_times
-from host.learning.errors import LearningInputError
-from host.learning.idx import read_idx
+from bss2emu.host.learning.dataset import Dataset, Split
+from bss2emu.host.learning.encoding import inverted_times
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.idx import read_idx
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from host.learning.errors import LearningInputError
-from host.learning.gradients import layer_backward
-from host.learning.neuron import NeuronParams
-from host.learning.spiketime import first_spike_times
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.gradients import layer_backward
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.spiketime import first_spike_times
 
 
 @dataclass

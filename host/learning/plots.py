@@ -8,14 +8,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from bss2emu.host.learning.backend import ForwardBackend  # noqa: E402
+from bss2emu.host.learning.dataset import Split  # noqa: E402
+from bss2emu.host.learning.encoding import EARLY, LATE, linear_times  # noqa: E402
+from bss2emu.host.learning.loss import predictions  # noqa: E402
+from bss2emu.host.learning.network import Network  # noqa: E402
+from bss2emu.host.learning.yinyang import yinyang_classes  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
-
-from host.learning.backend import ForwardBackend  # noqa: E402
-from host.learning.dataset import Split  # noqa: E402
-from host.learning.encoding import EARLY, LATE, linear_times  # noqa: E402
-from host.learning.loss import predictions  # noqa: E402
-from host.learning.network import Network  # noqa: E402
-from host.learning.yinyang import yinyang_classes  # noqa: E402
 
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c"]
 

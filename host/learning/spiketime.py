@@ -9,9 +9,8 @@ run over contiguous slices.
 from __future__ import annotations
 
 import numpy as np
-
-from host.learning.lambertw import lambertw0
-from host.learning.neuron import NeuronParams
+from bss2emu.host.learning.lambertw import lambertw0
+from bss2emu.host.learning.neuron import NeuronParams
 
 # tolerance (relative to the threshold) of the window tests, absorbs rounding when a crossing
 # coincides with an input spike

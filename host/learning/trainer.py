@@ -9,17 +9,16 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from bss2emu.host.learning.adam import Adam, step_learning_rate
+from bss2emu.host.learning.backend import ForwardBackend
+from bss2emu.host.learning.bumping import WeightBumper
+from bss2emu.host.learning.checkpoint import TrainState
+from bss2emu.host.learning.config import TrainConfig
+from bss2emu.host.learning.dataset import Dataset, Split
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.loss import SpikeTimeLoss, predictions
+from bss2emu.host.learning.network import Network
 from tqdm import tqdm
-
-from host.learning.adam import Adam, step_learning_rate
-from host.learning.backend import ForwardBackend
-from host.learning.bumping import WeightBumper
-from host.learning.checkpoint import TrainState
-from host.learning.config import TrainConfig
-from host.learning.dataset import Dataset, Split
-from host.learning.errors import LearningInputError
-from host.learning.loss import SpikeTimeLoss, predictions
-from host.learning.network import Network
 
 
 def evaluate(

@@ -1,9 +1,9 @@
 """The Yin-Yang task as spike times: the published splits, encoded early 0.15 / late 2.0."""
 from __future__ import annotations
 
-from host.learning.dataset import Dataset, Split
-from host.learning.encoding import linear_times
-from host.learning.yinyang import PUBLISHED_SPLITS, generate_yinyang
+from bss2emu.host.learning.dataset import Dataset, Split
+from bss2emu.host.learning.encoding import linear_times
+from bss2emu.host.learning.yinyang import PUBLISHED_SPLITS, generate_yinyang
 
 
 def yinyang_dataset() -> Dataset:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from host.connection import Connection
-from host.program import PlaybackProgramBuilder
-from protocol import fpga_registers as fr
-from protocol import omnibus as ob
+from bss2emu.host.connection import Connection
+from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol import omnibus as ob
 
 from .elf import EXTMEM_BASE, PpuProgram
 from .toolchain import mailbox_layout

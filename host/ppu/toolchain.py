@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
-from ppu_programs import RUNTIME_DIR  # crt.S, ppu.ld, runtime C files, include/
+from bss2emu.ppu_programs import RUNTIME_DIR  # crt.S, ppu.ld, runtime C files, include/
 
 RUNTIME_INCLUDE_DIR = RUNTIME_DIR / "include"
 LINKER_SCRIPT = RUNTIME_DIR / "ppu.ld"

@@ -7,11 +7,10 @@ labels of configured neurons (recurrent and layer-to-layer routing)."""
 from __future__ import annotations
 
 import numpy as np
-
-from chipsim import Chip, input_events
-from chipsim.geometry import CROSSBAR_POPULATED, DRIVER_BUS, DRIVER_INDEX
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.chipsim.geometry import CROSSBAR_POPULATED, DRIVER_BUS, DRIVER_INDEX
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 
 def configure_neuron(rng: np.random.Generator, neuron: int, *, address_out: int,

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from chipsim.engine_types import NetworkTables
+from bss2emu.chipsim.engine_types import NetworkTables
 
 
 def make_tables(n_neurons: int, fanout: dict[int, list[tuple[int, int, float]]], *,

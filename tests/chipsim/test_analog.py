@@ -6,11 +6,10 @@ import copy
 
 import numpy as np
 import pytest
-
-from chipsim import Chip, ChipError, input_events
-from chipsim.geometry import CHIP_TICK_S, MADC_SAMPLE_INTERVAL_TICKS
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.chipsim import Chip, ChipError, input_events
+from bss2emu.chipsim.geometry import CHIP_TICK_S, MADC_SAMPLE_INTERVAL_TICKS
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 NEURONS = np.arange(0, 512, 37)  # spread over both hemispheres and all quadrants
 

@@ -1,7 +1,7 @@
 """`bss2emu info` reports the chip identity and its uncalibrated parameter spread."""
 from __future__ import annotations
 
-from tools.cli import main
+from bss2emu.tools.cli import main
 
 
 def test_info_reports_identity_and_spread(capsys):

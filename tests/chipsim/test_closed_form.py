@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bss2emu.chipsim import engine, reference
+from bss2emu.chipsim.engine_types import NeuronState
 from scipy.special import lambertw
-
-from chipsim import engine, reference
-from chipsim.engine_types import NeuronState
 
 from .tables import make_tables
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bss2emu.chipsim import Chip
+from bss2emu.chipsim.cadc import CADC_MAX, Cadc
+from bss2emu.chipsim.config import ChipConfig
+from bss2emu.chipsim.correlation import CorrelationSensors
+from bss2emu.chipsim.geometry import ROUTING_LATENCY_TICKS
+from bss2emu.chipsim.parallel_rng import ParallelRng, is_primitive, polynomials
+from bss2emu.protocol import omnibus as ob
 
-from chipsim import Chip
-from chipsim.cadc import CADC_MAX, Cadc
-from chipsim.config import ChipConfig
-from chipsim.correlation import CorrelationSensors
-from chipsim.geometry import ROUTING_LATENCY_TICKS
-from chipsim.parallel_rng import ParallelRng, is_primitive, polynomials
-from protocol import omnibus as ob
 from tests.ppu.chip_support import NEURON, inputs, one_neuron_writes
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-
-from chipsim import Chip
+from bss2emu.chipsim import Chip
 
 from .netgen import random_network
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bss2emu.chipsim import Chip, OmnibusError
+from bss2emu.chipsim.geometry import CROSSBAR_POPULATED
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol import synapse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from chipsim import Chip, OmnibusError
-from chipsim.geometry import CROSSBAR_POPULATED
-from protocol import builders as b
-from protocol import omnibus as ob
-from protocol import synapse
 
 ALL_LAYOUTS = sorted({blk.layout.name: blk.layout for blk in ob.BLOCKS}.values(),
                      key=lambda r: r.name)
@@ -126,7 +125,7 @@ def test_crossbar_population_and_unpopulated_nodes():
 
 
 def test_bulk_synapse_writes_keep_order_and_match_the_declared_geometry():
-    from chipsim._core import lib
+    from bss2emu.chipsim._core import lib
 
     assert (lib.BSS2_COLUMNS, lib.BSS2_SYNAPSE_ROWS, lib.BSS2_QUADS_PER_ROW) == (
         ob.COLUMNS, ob.SYNAPSE_ROWS, ob.QUADS_PER_ROW)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from chipsim import Chip, input_events
-from protocol import builders as b
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.protocol import builders as b
 
 NEURON = 5  # top hemisphere, column 5
 DRIVER = 6  # bus 2, index 1 -> rows 12 (top) and 13 (bottom)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from chipsim._build_core import make_builder
+from bss2emu.chipsim._build_core import make_builder
+
 from tests.sanitized import run_sanitized
 
 SCRIPT = textwrap.dedent("""
@@ -13,11 +14,11 @@ SCRIPT = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, sys.argv[1])
     import _bss2_core_sanitized as sanitized
-    import chipsim.engine as engine
-    import chipsim.registers as registers
+    import bss2emu.chipsim.engine as engine
+    import bss2emu.chipsim.registers as registers
     engine.ffi, engine.lib = sanitized.ffi, sanitized.lib
     registers.ffi, registers.lib = sanitized.ffi, sanitized.lib
-    from chipsim import Chip, ChipError, input_events
+    from bss2emu.chipsim import Chip, ChipError, input_events
     from tests.chipsim.netgen import random_network
     rng = np.random.default_rng(11)
     spikes = 0
@@ -31,7 +32,7 @@ SCRIPT = textwrap.dedent("""
         assert np.array_equal(a.spikes, b.spikes), k
         spikes += a.spikes.size
     try:  # invalid arrivals are rejected by the C core itself, not only by Python
-        from chipsim.engine import CNetwork, event_run
+        from bss2emu.chipsim.engine import CNetwork, event_run
         tables = chip._tables(np.zeros(0, np.int64), np.zeros(0, np.int64), 100)[0]
         event_run(CNetwork(tables), chip.state, np.array([5, 1]), np.array([0, 0]), 100)
         raise SystemExit("unsorted arrivals were accepted")

@@ -4,9 +4,8 @@ of bench/emulator_throughput.py, as (addresses, words) omnibus writes."""
 from __future__ import annotations
 
 import numpy as np
-
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 N_IN, N_HIDDEN, N_OUT = 25, 120, 3
 

@@ -1,10 +1,9 @@
 """Hypothesis strategies and settings shared by the conformance tests (seeded: derandomized)."""
 from __future__ import annotations
 
+from bss2emu.protocol.ut import DICTIONARIES, Direction, Message
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-
-from protocol.ut import DICTIONARIES, Direction, Message
 
 #: every property test is deterministic (fixed seed derived from the test) and unhurried
 SEEDED = settings(derandomize=True, deadline=None, max_examples=300,

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from protocol.link import LENGTHS, SYNC_BYTES, Frame, FrameWriter, PacketType
+from bss2emu.protocol.link import LENGTHS, SYNC_BYTES, Frame, FrameWriter, PacketType
 
 
 @dataclass

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from chipsim import Chip
-from chipsim.fpga import Executor
-from protocol import builders as b
-from protocol import fpga_registers as fr
-from protocol import omnibus as ob
-from protocol.ut import (
+from bss2emu.chipsim import Chip
+from bss2emu.chipsim.fpga import Executor
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     JtagIR,

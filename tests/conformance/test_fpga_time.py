@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chip_setups import input_spikes, network_writes
-
-from chipsim import Chip, input_events
-from chipsim.fpga import Executor as FPGA
-from chipsim.fpga import ResponseStream, _event_chunk
-from protocol import fpga_registers as fr
-from protocol.ut import (
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.chipsim.fpga import Executor as FPGA
+from bss2emu.chipsim.fpga import ResponseStream, _event_chunk
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     LoopbackKind,
@@ -24,6 +22,7 @@ from protocol.ut import (
     timer_setup,
     wait_until,
 )
+from chip_setups import input_spikes, network_writes
 
 HALT = encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA)
 
@@ -123,8 +122,8 @@ def test_madc_samples_match_chip_run_record():
 
 def test_documented_time_message_example():
     """docs/protocol.md §3.3: SYSTIME(999), SYSDELTA(8), then no time message."""
-    from protocol.ut import Direction, decode
-    from protocol.ut.bulk import event_packs
+    from bss2emu.protocol.ut import Direction, decode
+    from bss2emu.protocol.ut.bulk import event_packs
 
     t = np.array([1000, 1010, 1010, 1010, 1011])
     packs = event_packs("spike", {"timestamp": (2 * t) & 0xFF, "label": np.arange(5)},
@@ -138,7 +137,7 @@ def test_documented_time_message_example():
 
 
 def test_long_madc_recordings_run_in_bounded_pieces(monkeypatch):
-    import chipsim.fpga as fpga_module
+    import bss2emu.chipsim.fpga as fpga_module
 
     monkeypatch.setattr(fpga_module, "MADC_MAX_RUN_TICKS", 1000)
     rng = np.random.default_rng(9)

@@ -12,22 +12,20 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from chip_setups import input_spikes, network_writes
-
-from chipsim import Chip, input_events
-from chipsim.server import DeviceServer
-from host.connection import (
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.chipsim.server import DeviceServer
+from bss2emu.host.connection import (
     Connection,
     ConnectionLost,
     DeviceBusy,
     ProgramTimeout,
     connect,
 )
-from host.program import AccessTimeout, PlaybackProgramBuilder, ProgramError
-from protocol import builders as b
-from protocol import omnibus as ob
-from protocol.link import FrameWriter, PacketType
-from protocol.ut import (
+from bss2emu.host.program import AccessTimeout, PlaybackProgramBuilder, ProgramError
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.link import FrameWriter, PacketType
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     LoopbackKind,
@@ -42,6 +40,7 @@ from protocol.ut import (
     timer_setup,
     wait_until,
 )
+from chip_setups import input_spikes, network_writes
 
 TIMEOUT = 10.0
 PADI = ob.PADI_BASE[1]
@@ -266,7 +265,7 @@ def test_embedded_emulator_stops_on_close():
 @pytest.mark.parametrize("mode", ["--listen", "--pty"])
 def test_serve_command(mode):
     args = ["--listen", "127.0.0.1:0"] if mode == "--listen" else ["--pty"]
-    proc = subprocess.Popen([sys.executable, "-m", "tools.cli", "serve", *args, "--seed", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "bss2emu", "serve", *args, "--seed", "1",
                              "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
     try:
         where = proc.stdout.readline().strip()
@@ -291,7 +290,7 @@ def test_the_documented_host_example_runs(capsys):
 
 
 def test_serve_command_rejects_a_bad_address(capsys):
-    from tools.cli import main
+    from bss2emu.tools.cli import main
 
     assert main(["serve", "--listen", "no-port-here"]) == 2
     assert "HOST:PORT" in capsys.readouterr().err

@@ -6,11 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
-from conformance_strategies import SEEDED
-from hypothesis import given
-from hypothesis import strategies as st
-
-from protocol.link import (
+from bss2emu.protocol.link import (
     HEADER,
     MAX_PAYLOAD_WORDS,
     SYNC_BYTES,
@@ -21,6 +17,9 @@ from protocol.link import (
     PacketType,
     encode_frame,
 )
+from conformance_strategies import SEEDED
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def _header(ptype: int, length: int, seq: int = 0, ack: int = 0) -> bytes:

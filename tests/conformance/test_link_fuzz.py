@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bss2emu.protocol.link import SYNC_BYTES, FrameReader
 from link_streams import chunks, damaged_stream
-
-from protocol.link import SYNC_BYTES, FrameReader
 
 
 def _check_stream(rng: np.random.Generator) -> int:

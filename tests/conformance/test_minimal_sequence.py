@@ -3,9 +3,8 @@ protocol level: its words, its framing, and the two responses it expects."""
 from __future__ import annotations
 
 import numpy as np
-
-from protocol.link import FrameReader, FrameWriter, PacketType
-from protocol.ut import (
+from bss2emu.protocol.link import FrameReader, FrameWriter, PacketType
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     LoopbackKind,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocol.doctables import TABLES, regenerate
+from bss2emu.protocol.doctables import TABLES, regenerate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 
 def test_doc_tables_match_declarations():
     text = DOC.read_text()
-    assert regenerate(text) == text, "run: python -m protocol.doctables docs/protocol.md"
+    assert regenerate(text) == text, "run: python -m bss2emu.protocol.doctables docs/protocol.md"
 
 
 def test_every_generated_table_is_in_the_doc():

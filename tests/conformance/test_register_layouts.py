@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from protocol import fpga_registers as fr
-from protocol import omnibus as ob
-from protocol.bitfields import FieldRangeError, Register
+from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.bitfields import FieldRangeError, Register
 
 LAYOUTS = {v.name: v for m in (ob, fr) for v in vars(m).values() if isinstance(v, Register)}
 

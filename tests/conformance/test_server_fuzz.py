@@ -12,14 +12,12 @@ import socket
 
 import numpy as np
 import pytest
-from link_streams import damage, garbage
-
-from chipsim import Chip
-from chipsim.fpga import Executor
-from chipsim.server import Session
-from protocol import omnibus as ob
-from protocol.link import ARQ_RESET_MAGIC, FrameReader, FrameWriter, PacketType
-from protocol.ut import (
+from bss2emu.chipsim import Chip
+from bss2emu.chipsim.fpga import Executor
+from bss2emu.chipsim.server import Session
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.link import ARQ_RESET_MAGIC, FrameReader, FrameWriter, PacketType
+from bss2emu.protocol.ut import (
     Direction,
     LoopbackKind,
     ResponseDecoder,
@@ -29,6 +27,7 @@ from protocol.ut import (
     omnibus_reads,
     omnibus_writes,
 )
+from link_streams import damage, garbage
 
 #: registers the damaged frames would overwrite: PADI configs, drivers, synapse words
 TARGETS = np.concatenate([
@@ -154,10 +153,9 @@ def test_random_ut_programs_do_not_harm_the_server():
 
 def test_fuzz_over_a_loopback_socket():
     """The same through a real server loop: damaged frames and noise on TCP, then a host."""
+    from bss2emu.host.connection import connect
+    from bss2emu.host.program import PlaybackProgramBuilder
     from test_host_end_to_end import ServerThread
-
-    from host.connection import connect
-    from host.program import PlaybackProgramBuilder
 
     rng = np.random.default_rng(4)
     server = ServerThread("tcp", seed=4)
@@ -203,9 +201,8 @@ def test_probe_detects_a_changed_register():
 def test_a_good_frame_stuck_behind_a_cut_frame_is_released(monkeypatch):
     """Over TCP: a frame cut short swallows the short good frame behind it as payload; the
     server gives the partial frame up after IDLE_FLUSH_S and finds the good frame."""
+    import bss2emu.chipsim.server as server_module
     from test_host_end_to_end import ServerThread
-
-    import chipsim.server as server_module
 
     monkeypatch.setattr(server_module, "IDLE_FLUSH_S", 0.2)
     server = ServerThread("tcp", seed=6)

@@ -8,10 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-
-from host.transport import Transport, TransportError, TransportTimeout
-from protocol.link import FrameWriter, PacketType
-from protocol.ut import (
+from bss2emu.host.transport import Transport, TransportError, TransportTimeout
+from bss2emu.protocol.link import FrameWriter, PacketType
+from bss2emu.protocol.ut import (
     Direction,
     LoopbackKind,
     decode,

@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conformance_strategies import SEEDED
-from hypothesis import given
-from hypothesis import strategies as st
-
-from protocol.ut import (
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     UTError,
@@ -24,6 +20,9 @@ from protocol.ut import (
     spike_pack,
     wait_until,
 )
+from conformance_strategies import SEEDED
+from hypothesis import given
+from hypothesis import strategies as st
 
 U32 = st.integers(0, 2**32 - 1)
 

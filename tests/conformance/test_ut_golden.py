@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from protocol.ut import (
+from bss2emu.protocol.ut import (
     FROM_FPGA,
     TO_FPGA,
     Direction,

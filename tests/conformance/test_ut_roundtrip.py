@@ -3,11 +3,7 @@ scalar construct reference (encode, stream, bulk pack/split, response arrays).""
 from __future__ import annotations
 
 import numpy as np
-from conformance_strategies import SEEDED, messages_of
-from hypothesis import given
-from hypothesis import strategies as st
-
-from protocol.ut import (
+from bss2emu.protocol.ut import (
     DICTIONARIES,
     Direction,
     StreamDecoder,
@@ -21,7 +17,10 @@ from protocol.ut import (
     pack_words,
     split_words,
 )
-from protocol.ut.fields import Wide
+from bss2emu.protocol.ut.fields import Wide
+from conformance_strategies import SEEDED, messages_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 DIRECTIONS = st.sampled_from(list(Direction))
 

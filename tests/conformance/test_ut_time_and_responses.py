@@ -5,11 +5,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from conformance_strategies import SEEDED, messages_of
-from hypothesis import given
-from hypothesis import strategies as st
-
-from protocol.ut import (
+from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     ResponseDecoder,
@@ -22,7 +18,10 @@ from protocol.ut import (
     message,
     message_times,
 )
-from protocol.ut.constants import FPGA_TIME_MASK
+from bss2emu.protocol.ut.constants import FPGA_TIME_MASK
+from conformance_strategies import SEEDED, messages_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(("now", "timestamp", "expected"), [

@@ -3,8 +3,7 @@ need the wire (the protocol path is tested in tests/conformance)."""
 from __future__ import annotations
 
 import numpy as np
-
-from chipsim import Chip, input_events
+from bss2emu.chipsim import Chip, input_events
 
 
 class InProcessDevice:

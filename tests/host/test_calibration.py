@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from host.chip.calibration import Calibration, Calibrator
-from host.connection import connect
+from bss2emu.host.chip.calibration import Calibration, Calibrator
+from bss2emu.host.connection import connect
 
 
 def test_calibration_reduces_spread_at_least_fivefold(tmp_path):
@@ -36,11 +35,11 @@ def test_unknown_calibration_version_is_rejected(tmp_path):
 
 def test_calibration_leaves_no_routing_behind():
     """A network mapped after calibrating on the same chip behaves as on a fresh chip."""
-    from chipsim import Chip
-    from host.chip.backend import ChipBackend
-    from host.chip.device import ProtocolDevice
-    from host.learning.network import Network
-    from host.learning.neuron import NeuronParams
+    from bss2emu.chipsim import Chip
+    from bss2emu.host.chip.backend import ChipBackend
+    from bss2emu.host.chip.device import ProtocolDevice
+    from bss2emu.host.learning.network import Network
+    from bss2emu.host.learning.neuron import NeuronParams
 
     from .chipdevice import InProcessDevice
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from chipsim import Chip
-from host.chip.mapping import MappingError, Placement, map_network
-from host.chip.neurons import backward_threshold
-from host.chip.runner import BatchRunner
-from host.learning.neuron import NeuronParams
-from host.learning.spiketime import first_spike_times
+from bss2emu.chipsim import Chip
+from bss2emu.host.chip.mapping import MappingError, Placement, map_network
+from bss2emu.host.chip.neurons import backward_threshold
+from bss2emu.host.chip.runner import BatchRunner
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.spiketime import first_spike_times
 
 from .chipdevice import InProcessDevice
 
@@ -80,8 +79,8 @@ def test_mapping_limits_and_report():
 
 
 def test_weight_updates_rewrite_only_changed_synapses():
-    from host.chip.backend import ChipBackend
-    from host.learning.network import Network
+    from bss2emu.host.chip.backend import ChipBackend
+    from bss2emu.host.learning.network import Network
 
     rng = np.random.default_rng(2)
     w_in, w_out = _network(rng)

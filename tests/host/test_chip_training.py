@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
-from host.chip.backend import ChipBackend
-from host.chip.device import ProtocolDevice
-from host.chip.training import chip_config
-from host.connection import connect
-from host.learning.dataset import Dataset, Split, replicate_inputs
-from host.learning.trainer import Trainer
-from host.learning.yinyang_data import yinyang_dataset
+from bss2emu.host.chip.backend import ChipBackend
+from bss2emu.host.chip.device import ProtocolDevice
+from bss2emu.host.chip.training import chip_config
+from bss2emu.host.connection import connect
+from bss2emu.host.learning.dataset import Dataset, Split, replicate_inputs
+from bss2emu.host.learning.trainer import Trainer
+from bss2emu.host.learning.yinyang_data import yinyang_dataset
 
 
 def _subset(data: Dataset, n: int) -> Dataset:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from tools.cli import main
+from bss2emu.tools.cli import main
 
 
 def test_train_and_evaluate_in_chip_mode(tmp_path, capsys):
@@ -37,7 +37,7 @@ def test_unreachable_device_is_a_clear_error(tmp_path, capsys):
 
 
 def test_auto_calibration_file_is_found_by_chip_identity(tmp_path, monkeypatch, capsys):
-    from host.chip.calibration import Calibration
+    from bss2emu.host.chip.calibration import Calibration
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "calibrations").mkdir()
@@ -66,7 +66,7 @@ def test_software_training_of_the_chip_network(tmp_path):
 def test_chip_mode_over_a_device_url(tmp_path):
     """The same training through `--device socket://...` (a device server on loopback) gives
     the same bits as through the embedded default."""
-    from chipsim.server import EmbeddedServer
+    from bss2emu.chipsim.server import EmbeddedServer
 
     server = EmbeddedServer(seed=2)
     try:

@@ -3,9 +3,8 @@ per PSP, a dense time grid and brentq for the first threshold crossing."""
 from __future__ import annotations
 
 import numpy as np
+from bss2emu.host.learning.neuron import NeuronParams
 from scipy.optimize import brentq
-
-from host.learning.neuron import NeuronParams
 
 
 def membrane(t: np.ndarray, times: np.ndarray, weights: np.ndarray, p: NeuronParams) -> np.ndarray:

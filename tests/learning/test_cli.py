@@ -6,15 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tools import cli
-from tools.train import CHECKPOINT
+from bss2emu.tools import cli
+from bss2emu.tools.train import CHECKPOINT
 
 
 @pytest.fixture
 def bss2emu(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
     """Run the CLI with only the learning subcommands registered; returns (rc, stdout, stderr)."""
-    monkeypatch.setattr(cli, "SUBCOMMANDS", {"train": "tools.train", "evaluate": "tools.evaluate"})
+    monkeypatch.setattr(cli, "SUBCOMMANDS", {"train": "bss2emu.tools.train",
+                                            "evaluate": "bss2emu.tools.evaluate"})
 
     def run(*argv: str) -> tuple[int, str, str]:
         rc = cli.main(list(argv))

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from host.learning.dataset import Split, load_dataset
-from host.learning.encoding import inverted_times, linear_times
-from host.learning.errors import LearningInputError
-from host.learning.idx import read_idx
-from host.learning.mnist import mnist_dataset, resize_matrix
-from host.learning.yinyang import generate_yinyang, yinyang_classes
+from bss2emu.host.learning.dataset import Split, load_dataset
+from bss2emu.host.learning.encoding import inverted_times, linear_times
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.idx import read_idx
+from bss2emu.host.learning.mnist import mnist_dataset, resize_matrix
+from bss2emu.host.learning.yinyang import generate_yinyang, yinyang_classes
 
 # SHA-256 of the published arrays' bytes (/work/shared/data/yinyang/README.md)
 PUBLISHED = {

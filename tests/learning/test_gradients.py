@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from host.learning.gradients import layer_backward, spike_time_jacobians
-from host.learning.loss import SpikeTimeLoss
-from host.learning.network import Network
-from host.learning.neuron import NeuronParams
-from host.learning.spiketime import first_spike_times
+from bss2emu.host.learning.gradients import layer_backward, spike_time_jacobians
+from bss2emu.host.learning.loss import SpikeTimeLoss
+from bss2emu.host.learning.network import Network
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.spiketime import first_spike_times
 
 H = 1e-4
 RTOL = 1e-5

@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.special
+from bss2emu.host.learning.lambertw import lambertw0
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.spiketime import first_spike_times
 from reference_lif import first_crossing
-
-from host.learning.lambertw import lambertw0
-from host.learning.neuron import NeuronParams
-from host.learning.spiketime import first_spike_times
 
 PARAM_SETS = [
     NeuronParams.software_default(1),

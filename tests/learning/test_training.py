@@ -6,18 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from host.learning.adam import Adam, step_learning_rate
-from host.learning.backend import SoftwareBackend
-from host.learning.bumping import WeightBumper
-from host.learning.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
-from host.learning.config import TrainConfig
-from host.learning.dataset import Dataset, Split, load_dataset
-from host.learning.errors import LearningInputError
-from host.learning.loss import SILENT_LABEL_LOSS, SpikeTimeLoss, predictions
-from host.learning.network import Network
-from host.learning.neuron import NeuronParams
-from host.learning.trainer import Trainer
+from bss2emu.host.learning.adam import Adam, step_learning_rate
+from bss2emu.host.learning.backend import SoftwareBackend
+from bss2emu.host.learning.bumping import WeightBumper
+from bss2emu.host.learning.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint
+from bss2emu.host.learning.config import TrainConfig
+from bss2emu.host.learning.dataset import Dataset, Split, load_dataset
+from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.loss import SILENT_LABEL_LOSS, SpikeTimeLoss, predictions
+from bss2emu.host.learning.network import Network
+from bss2emu.host.learning.neuron import NeuronParams
+from bss2emu.host.learning.trainer import Trainer
 
 
 def test_loss_value_and_gradient() -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from chipsim import Chip, input_events
-from host.ppu.elf import PpuProgram, read_program
-from host.ppu.runner import load_writes, start_write
-from host.ppu.toolchain import build, mailbox_layout
-from protocol import builders as b
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.host.ppu.elf import PpuProgram, read_program
+from bss2emu.host.ppu.runner import load_writes, start_write
+from bss2emu.host.ppu.toolchain import build, mailbox_layout
+from bss2emu.protocol import builders as b
 
 NEURON = 5  # column of the test neuron in the top hemisphere
 INPUT_LABEL = 0  # FPGA label: row-select 0 (driver 0), synapse label 0

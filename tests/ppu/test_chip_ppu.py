@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from chipsim import Chip
-from host.ppu.toolchain import mailbox_layout
-from protocol import omnibus as ob
+from bss2emu.chipsim import Chip
+from bss2emu.host.ppu.toolchain import mailbox_layout
+from bss2emu.protocol import omnibus as ob
 
 from .chip_support import NEURON, compile_c, inputs, load, mailbox_word, one_neuron_writes
 
@@ -89,8 +88,8 @@ FAULTS = {
 
 @pytest.mark.parametrize("name", FAULTS)
 def test_faults_are_reported_with_cause_and_pc_through_the_host(tmp_path, name):
-    from host.connection import connect
-    from host.ppu.runner import run_program
+    from bss2emu.host.connection import connect
+    from bss2emu.host.ppu.runner import run_program
 
     body, vector = FAULTS[name]
     program = compile_c(tmp_path, f"#include \"ppu.h\"\nint start(void)\n{{\n    {body}\n"
@@ -108,8 +107,8 @@ def test_faults_are_reported_with_cause_and_pc_through_the_host(tmp_path, name):
 
 
 def test_runaway_program_times_out_with_its_pc(tmp_path):
-    from host.connection import connect
-    from host.ppu.runner import run_program
+    from bss2emu.host.connection import connect
+    from bss2emu.host.ppu.runner import run_program
 
     program = compile_c(tmp_path, "int start(void) { for (;;) ; return 0; }")
     start = program.symbol("start")
@@ -121,10 +120,10 @@ def test_runaway_program_times_out_with_its_pc(tmp_path):
 
 
 def test_extmem_written_by_the_host_is_read_by_the_ppu(tmp_path):
-    from host.connection import connect
-    from host.ppu.runner import run_program
-    from host.program import PlaybackProgramBuilder
-    from protocol import fpga_registers as fr
+    from bss2emu.host.connection import connect
+    from bss2emu.host.ppu.runner import run_program
+    from bss2emu.host.program import PlaybackProgramBuilder
+    from bss2emu.protocol import fpga_registers as fr
 
     program = compile_c(tmp_path, r"""
 #include "ppu.h"
@@ -196,7 +195,7 @@ int start(void)
 def test_cadc_samples_the_membrane_when_the_column_switch_says_so(tmp_path):
     """At rest the code is the leak potential on the 1.2 V scale (plus the channel offset);
     after excitatory inputs it is higher; other columns of the half row read correlations."""
-    from chipsim.cadc import BASELINE_LSB, CADC_MAX, MEMBRANE_FULL_SCALE_V
+    from bss2emu.chipsim.cadc import BASELINE_LSB, CADC_MAX, MEMBRANE_FULL_SCALE_V
 
     program = compile_c(tmp_path, MEMBRANE_PROGRAM.replace("NEURON", str(NEURON)))
     chip = Chip(4)
@@ -240,8 +239,8 @@ int start(void)
 
 
 def test_runner_rejects_bad_arguments_with_clear_errors(tmp_path):
-    from host.connection import connect
-    from host.ppu.runner import PpuRunError, run_program
+    from bss2emu.host.connection import connect
+    from bss2emu.host.ppu.runner import PpuRunError, run_program
 
     program = compile_c(tmp_path, "int start(void) { return 0; }")
     with connect() as conn:

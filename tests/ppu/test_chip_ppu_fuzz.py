@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-
-from chipsim import Chip
-from chipsim.ppu.bus import REGIONS
-from chipsim.ppu.fxv_isa import encode
+from bss2emu.chipsim import Chip
+from bss2emu.chipsim.ppu.bus import REGIONS
+from bss2emu.chipsim.ppu.fxv_isa import encode
 
 from .chip_support import inputs, one_neuron_writes
 
@@ -51,7 +50,7 @@ def _image(rng: np.random.Generator) -> bytes:
 
 
 def test_random_programs_never_crash_the_chip(monkeypatch):
-    from chipsim.ppu import bus
+    from bss2emu.chipsim.ppu import bus
 
     kinds: Counter = Counter()
     serve = bus.serve

@@ -4,8 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tools.cli import main
+from bss2emu.tools.cli import main
 
 pytest.importorskip("ziglang")
 HELLO = Path(__file__).resolve().parents[2] / "ppu_programs" / "examples" / "hello.c"

@@ -4,8 +4,8 @@ argument checks. Each program is hand assembled; the assembly is in the comments
 from __future__ import annotations
 
 import pytest
+from bss2emu.chipsim.ppu.core import BusKind, Cause, PpuCore, PpuError, Status
 
-from chipsim.ppu.core import BusKind, Cause, PpuCore, PpuError, Status
 from tests.ppu.insngen import d_form, li, spr_form, x_form, xo_form
 
 WAIT = 0x7C00007C

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from bss2emu.host.ppu.elf import PpuProgram, read_program
+from bss2emu.host.ppu.toolchain import build, mailbox_layout
 
-from host.ppu.elf import PpuProgram, read_program
-from host.ppu.toolchain import build, mailbox_layout
 from tests.ppu.unicorn_harness import State, run_core, run_unicorn
 
 PROGRAMS_DIR = Path(__file__).parent / "programs"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.host.ppu.elf import PpuElfError, read_program
+from bss2emu.host.ppu.toolchain import build, mailbox_layout
+from bss2emu.protocol import builders as b
 
-from chipsim import Chip, input_events
-from host.ppu.elf import PpuElfError, read_program
-from host.ppu.toolchain import build, mailbox_layout
-from protocol import builders as b
 from tests.ppu.chip_support import load
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ppu_programs" / "examples"

@@ -6,10 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from host.ppu import toolchain
-from host.ppu.elf import EXTMEM_BASE, PpuElfError, PpuProgram, Segment, read_program
-from host.ppu.toolchain import build
+from bss2emu.host.ppu import toolchain
+from bss2emu.host.ppu.elf import EXTMEM_BASE, PpuElfError, PpuProgram, Segment, read_program
+from bss2emu.host.ppu.toolchain import build
 
 PROGRAM = """
 #include <stdint.h>

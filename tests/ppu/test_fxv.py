@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chipsim._ppu import ffi, lib
+from bss2emu.chipsim._ppu import ffi, lib
+from bss2emu.chipsim.ppu import fxv_reference as ref
+from bss2emu.chipsim.ppu.fxv_isa import BY_MNEMONIC, BY_XO, INSTRUCTIONS, Form, disassemble, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from chipsim.ppu import fxv_reference as ref
-from chipsim.ppu.fxv_isa import BY_MNEMONIC, BY_XO, INSTRUCTIONS, Form, disassemble, encode
 
 #: XO numbers as listed in the project's facts file (bss2-facts.md 4.3, from nux fxv.tex and
 #: binutils ppc-opc.c); the instruction table must reproduce them exactly

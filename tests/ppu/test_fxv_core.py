@@ -4,9 +4,8 @@ bss2_ppu_complete finishes."""
 from __future__ import annotations
 
 import numpy as np
-from chipsim._ppu import ffi, lib
-
-from chipsim.ppu.fxv_isa import BY_MNEMONIC, encode
+from bss2emu.chipsim._ppu import ffi, lib
+from bss2emu.chipsim.ppu.fxv_isa import BY_MNEMONIC, encode
 
 WAIT = 0x7C00007C  # `wait` (X-form 31/62): sleep
 

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bss2emu.chipsim.ppu.fxv_isa import INSTRUCTIONS, encode, render_c_header, render_markdown_table
 from elftools.elf.elffile import ELFFile
-
-from chipsim.ppu.fxv_isa import INSTRUCTIONS, encode, render_c_header, render_markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "ppu_programs" / "runtime" / "include" / "fxv_ops.h"

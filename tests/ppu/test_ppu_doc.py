@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chipsim.ppu.bus import REGIONS
+from bss2emu.chipsim.ppu.bus import REGIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ppu.md"
 
@@ -20,8 +20,8 @@ def test_runtime_header_bases_match_the_bus_map():
     """ppu.h's PPU_VIO_<REGION> defines are the bases the chip model serves."""
     import re
 
-    from chipsim.ppu.bus import CADC_BUFFERED, EXTMEM_VECTOR_BASE
-    from ppu_programs import RUNTIME_DIR
+    from bss2emu.chipsim.ppu.bus import CADC_BUFFERED, EXTMEM_VECTOR_BASE
+    from bss2emu.ppu_programs import RUNTIME_DIR
 
     text = (RUNTIME_DIR / "include" / "ppu.h").read_text()
     defines = {name: int(value, 16) for name, value in

@@ -7,9 +7,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from chipsim._build_core import make_builder
-from host.ppu.elf import read_program
-from host.ppu.toolchain import build
+from bss2emu.chipsim._build_core import make_builder
+from bss2emu.host.ppu.elf import read_program
+from bss2emu.host.ppu.toolchain import build
+
 from tests.ppu.test_corpus import PROGRAMS_DIR
 from tests.sanitized import run_sanitized
 
@@ -18,9 +19,9 @@ SCRIPT = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, sys.argv[1])
     import _bss2_ppu_sanitized as sanitized
-    import chipsim.ppu.core as core_module
+    import bss2emu.chipsim.ppu.core as core_module
     core_module.ffi, core_module.lib = sanitized.ffi, sanitized.lib
-    from chipsim.ppu.core import PpuCore, Status
+    from bss2emu.chipsim.ppu.core import PpuCore, Status
     from tests.ppu.test_diff_unicorn import run_chunk
 
     count = run_chunk(7, 2000, 55)   # >= 100,000 random instructions against unicorn

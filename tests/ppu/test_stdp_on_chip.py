@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from chipsim import Chip, input_events
-from protocol import builders as b
-from protocol import omnibus as ob
+from bss2emu.chipsim import Chip, input_events
+from bss2emu.protocol import builders as b
+from bss2emu.protocol import omnibus as ob
 
 from .chip_support import NEURON, load, one_neuron_writes
 
@@ -38,8 +37,8 @@ def _chip(seed: int) -> Chip:
 
 
 def _learn(tmp_path: Path, probe_offset_us: float, seed: int = 0) -> tuple[Chip, int]:
-    from host.ppu.elf import read_program
-    from host.ppu.toolchain import build
+    from bss2emu.host.ppu.elf import read_program
+    from bss2emu.host.ppu.toolchain import build
 
     program = read_program(build([STDP], tmp_path / "stdp.elf"))
     program = program.with_symbol_value("first_row", 0).with_symbol_value("last_row", 4)

@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-from host.ppu import toolchain
-from host.ppu.elf import read_program
-from host.ppu.toolchain import ToolchainError, build, mailbox_layout
+from bss2emu.host.ppu import toolchain
+from bss2emu.host.ppu.elf import read_program
+from bss2emu.host.ppu.toolchain import ToolchainError, build, mailbox_layout
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ppu_programs" / "examples"
 

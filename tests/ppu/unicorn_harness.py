@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from chipsim.ppu.core import EXTMEM_BASE, EXTMEM_BYTES, SRAM_BYTES, PpuCore, Status
+from bss2emu.chipsim.ppu.core import EXTMEM_BASE, EXTMEM_BYTES, SRAM_BYTES, PpuCore, Status
 
 try:
     import unicorn
