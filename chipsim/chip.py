@@ -16,6 +16,7 @@ from .config import ChipConfig
 from .correlation import CorrelationSensors
 from .engine_types import Mode, NetworkTables, NeuronState
 from .errors import ChipError, ParameterError
+from .event_ring import EventRing
 from .events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE, validate_input
 from .geometry import (
     BACKGROUND_INPUT_BASE,
@@ -76,6 +77,8 @@ class Chip:
         self._parallel_rng: ParallelRng | None = None
         #: the FPGA's external memory (both PPUs reach it); held here, not cleared by reset()
         self.extmem = np.zeros(EXTMEM_BYTES, np.uint8)
+        #: the FPGA's event recorder into extmem (configured by the FPGA, kept by reset())
+        self.event_ring = EventRing(self.extmem)
         self.reset()
 
     # -- configuration --------------------------------------------------------------------
@@ -83,6 +86,7 @@ class Chip:
         """Chip reset: registers to their reset values, neurons at rest, time and counters 0."""
         self.config = ChipConfig()
         self.ppus = [PpuUnit(h, self.extmem) for h in range(ob.HEMISPHERES)]
+        self._watch_event_ring()
         self._registers = RegisterFile(
             self.config,
             actions={"neuron_reset": self._neuron_reset,
@@ -128,6 +132,20 @@ class Chip:
         before = self.config.bg_enable.copy()
         self._registers.write_many(addresses, words)
         self._bg_enabled_at[~before & self.config.bg_enable] = self.time
+
+    def configure_event_ring(self, enable: bool, base: int = 0, capacity: int = 0) -> None:
+        """Enable (and reinitialise) or disable the FPGA's event ring in extmem (see
+        chipsim.event_ring); OmnibusError if the ring does not fit. While enabled, PPU accesses
+        to its header wait for the network (lockstep), so they see exactly the earlier events."""
+        if enable:
+            self.event_ring.enable(base, capacity)
+        else:
+            self.event_ring.disable()
+        self._watch_event_ring()
+
+    def _watch_event_ring(self) -> None:
+        for unit in self.ppus:
+            unit.core.watch(*self.event_ring.header_span())
 
     def _neuron_reset(self, neuron: int) -> None:
         self._settle()
@@ -295,6 +313,9 @@ class Chip:
         result.spikes["chip_time"] = ticks
         result.spikes["neuron"] = neurons
         result.events = self._l2_events(ticks, neurons, in_tick, in_source, source_l2)
+        if self.event_ring.enabled:
+            self.event_ring.record(self.time, tick, label, result.events["chip_time"],
+                                   result.events["label"])
         if self.config.corr_internal_causal.any() or self.config.corr_internal_acausal.any():
             self._correlate(keys, in_tick, in_source, ticks, neurons)
         np.add.at(self.spike_count, neurons, 1)

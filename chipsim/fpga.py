@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
@@ -221,6 +222,7 @@ class Executor:
         self.jtag_ir = JtagIR.IDCODE
         self.jtag_scaler = 0
         self.madc = Madc()
+        self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)  # event ring (address -> word)
         self.out = ResponseStream()
         self.programs_done: list[str] = []
         self.totals: Counter = Counter()
@@ -255,10 +257,12 @@ class Executor:
             fr.SYSTIME_HIGH: lambda: (self.systime >> 32) & ((1 << fr.SYSTIME_HIGH_BITS) - 1),
             fr.MADC_CONTROL: lambda: self.madc.control,
             **{a: (lambda c=c: self.madc.source[c]) for c, a in enumerate(fr.MADC_SOURCE)},
+            **{a: (lambda a=a: self.ring_registers[a]) for a in _RING_REGISTERS},
         }
         self._local_writes: dict[int, Callable[[int], None]] = {
             fr.MADC_CONTROL: self._madc_control,
             **{a: (lambda w, c=c: self._madc_source(c, w)) for c, a in enumerate(fr.MADC_SOURCE)},
+            **{a: (lambda w, a=a: self._ring_register(a, w)) for a in _RING_REGISTERS},
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -359,6 +363,8 @@ class Executor:
         spikes not yet delivered are lost. Release is a no-op."""
         if _fields(ToFPGA.SYSTEM_RESET, word)["value"]:
             self._pending_time, self._pending_label = [], []
+            self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)
+            self.chip.configure_event_ring(False)
             self.chip.reset()
             self.chip_synced = self.systime
             self.madc = Madc()
@@ -424,6 +430,7 @@ class Executor:
                               np.array(self._pending_label[:due], np.int64))
         del self._pending_time[:due], self._pending_label[:due]
         self.chip_synced = until
+        self.chip.event_ring.origin = base - self.chip.time // CHIP_TICKS_PER_FPGA_TICK
         try:
             result = self.chip.run(events, int(until - base), record=neurons or None)
         except ChipError as err:
@@ -543,7 +550,7 @@ class Executor:
         self._queued, self._queued_count = [], 0
         self._sync()
         local = ((addresses >> 31) != 0) | ((addresses >= fr.MADC_BASE)
-                                            & (addresses <= max(self._local_writes)))
+                                            & (addresses <= fr.MADC_SOURCE[-1]))
         if not local.any():
             try:
                 self.chip.write_many(addresses, values)
@@ -573,6 +580,27 @@ class Executor:
             raise OmnibusError(f"madc_source word {word:#010x} is invalid",
                                fr.MADC_SOURCE[channel])
         self.madc.source[channel] = word
+
+    # -- event ring (bss2emu extension) ------------------------------------------------------------
+    def _ring_register(self, address: int, word: int) -> None:
+        """Base and capacity are kept until control enables the ring, which latches them and
+        (re)initialises its header; a word with reserved bits set, or an enable of a ring that
+        does not fit extmem, is rejected and changes nothing."""
+        layout = _RING_REGISTERS[address]
+        if word != layout.build(**layout.parse(word)):
+            raise OmnibusError(f"{layout.name} word {word:#010x} sets reserved bits", address)
+        if address == er.CONTROL:
+            regs = self.ring_registers
+            self.chip.configure_event_ring(
+                bool(er.CONTROL_WORD.parse(word)["enable"]),
+                er.BASE_WORD.parse(regs[er.BASE])["offset"],
+                er.CAPACITY_WORD.parse(regs[er.CAPACITY])["entries"])
+        self.ring_registers[address] = word
+
+
+#: the event ring's executor registers and their layouts
+_RING_REGISTERS = {er.CONTROL: er.CONTROL_WORD, er.BASE: er.BASE_WORD,
+                   er.CAPACITY: er.CAPACITY_WORD}
 
 
 def _is_extmem(address: int) -> bool:

@@ -3,7 +3,9 @@
  * the FXV vector unit. The core touches its SRAM and the FPGA external memory directly; every
  * access that leaves the processor for the chip (scalar loads/stores in the omnibus window,
  * fxvinx/fxvoutx parallel I/O) stops bss2_ppu_run with status BSS2_PPU_BUS, the host model
- * performs it, and bss2_ppu_complete finishes the instruction. */
+ * performs it, and bss2_ppu_complete finishes the instruction. Accesses to the watched external
+ * memory range (bss2_ppu_watch) stop with BSS2_BUS_SYNC first, so that the host can bring the
+ * FPGA's writes there up to the access's time; the core then performs them itself. */
 
 #define BSS2_PPU_SRAM_BYTES 16384
 #define BSS2_PPU_EXTMEM_BYTES 131072
@@ -38,6 +40,8 @@
 #define BSS2_BUS_STORE 2    /* host stores bus_data */
 #define BSS2_BUS_VIN 3      /* fxvinx: host fills bus_vector; lanes with bus_mask[i] == 0 keep VRT */
 #define BSS2_BUS_VOUT 4     /* fxvoutx: host writes bus_vector where bus_mask[i] != 0 */
+#define BSS2_BUS_SYNC 5     /* watched extmem access at data address bus_addr: host syncs, then
+                             * bss2_ppu_complete lets the core execute the instruction itself */
 
 typedef struct {
     /* architected scalar state */
@@ -80,6 +84,11 @@ typedef struct {
     uint8_t bus_vector[128];
     uint8_t bus_mask[128];
 
+    /* watched external memory range (extmem byte offsets; kept by reset, none if bytes 0) */
+    uint32_t watch_offset;
+    uint32_t watch_bytes;
+    uint64_t watch_pass;             /* cycles + 1 of the instruction let through after SYNC */
+
     /* memories */
     uint8_t sram[16384];             /* big-endian, instructions and data */
     uint8_t *extmem;                 /* BSS2_PPU_EXTMEM_BYTES, shared by both PPUs; may be NULL */
@@ -90,6 +99,10 @@ void bss2_ppu_reset(bss2_ppu *p);
 
 /* Execute until cycles >= cycle_limit, `wait`, a bus access or a halt; returns status. */
 uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit);
+
+/* Make scalar and vector memory accesses touching extmem bytes [offset, offset + bytes) stop
+ * with BSS2_BUS_SYNC (bytes 0: none). */
+void bss2_ppu_watch(bss2_ppu *p, uint32_t offset, uint32_t bytes);
 
 /* Finish the instruction that stopped with status BUS (after the host handled the access). */
 void bss2_ppu_complete(bss2_ppu *p);

@@ -315,9 +315,12 @@ static uint64_t write_spr(bss2_ppu *p, int i, uint32_t v, uint64_t cycles)
 void bss2_ppu_reset(bss2_ppu *p)
 {
     uint32_t pir = p->pir, gin = p->gin, mode = p->exception_mode;
+    uint32_t watch_offset = p->watch_offset, watch_bytes = p->watch_bytes;
     uint8_t *extmem = p->extmem;
     memset(p, 0, offsetof(bss2_ppu, sram));
     p->pir = pir;
+    p->watch_offset = watch_offset;
+    p->watch_bytes = watch_bytes;
     p->gin = gin;
     p->exception_mode = mode;
     p->extmem = extmem;
@@ -350,6 +353,8 @@ void bss2_ppu_reset(bss2_ppu *p)
             goto bus_stop;                                                                     \
         } else if (!(m = bss2_ppu_data_pointer(p, (ea), (size))))                              \
             FAULT(BSS2_EXC_DATA_STORAGE, (ea), (store) ? ESR_ST : 0);                          \
+        else if (bss2_ppu_watched(p, (ea), (size), cycles))                                    \
+            goto bus_stop;                                                                     \
     } while (0)
 
 #define LOAD(ea_expr, size, fetch, update, omnibus)                                            \
@@ -634,6 +639,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
             RESOLVE(ea, 4, store, 0, 0, 0);
             if (!(m = bss2_ppu_data_pointer(p, ea, 4 * count)))
                 FAULT(BSS2_EXC_DATA_STORAGE, ea, store ? ESR_ST : 0);
+            if (bss2_ppu_watched(p, ea, 4 * count, cycles))
+                goto bus_stop;
             for (uint32_t r = first; r < 32; r++, m += 4) {
                 if (store)
                     st32(m, g[r]);
@@ -647,6 +654,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
             uint32_t ea = EA_X(w) & ~(DCACHE_LINE - 1);
             if (!(m = bss2_ppu_data_pointer(p, ea, DCACHE_LINE)))
                 FAULT(BSS2_EXC_DATA_STORAGE, ea, ESR_ST);
+            if (bss2_ppu_watched(p, ea, DCACHE_LINE, cycles))
+                goto bus_stop;
             memset(m, 0, DCACHE_LINE);
             break;
         }
@@ -772,10 +781,22 @@ out:
     return p->status;
 }
 
+void bss2_ppu_watch(bss2_ppu *p, uint32_t offset, uint32_t bytes)
+{
+    p->watch_offset = offset;
+    p->watch_bytes = bytes;
+}
+
 void bss2_ppu_complete(bss2_ppu *p)
 {
     if (p->status != BSS2_PPU_BUS)
         return;
+    if (p->bus_kind == BSS2_BUS_SYNC) {   /* run the instruction again, this time through */
+        p->watch_pass = p->cycles + 1;
+        p->bus_kind = 0;
+        p->status = BSS2_PPU_RUNNING;
+        return;
+    }
     uint64_t before = p->cycles;
     if (p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE) {
         /* the stopped instruction is still at pc (guarded in case the host moved pc) */

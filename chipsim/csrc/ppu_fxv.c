@@ -284,6 +284,8 @@ static uint32_t memory(bss2_ppu *p, int store, const fxv_fields *f)
         p->last_addr = addr;
         return addr % MEMORY_ALIGN ? BSS2_EXC_ALIGNMENT : BSS2_EXC_DATA_STORAGE;
     }
+    if (bss2_ppu_watched(p, addr, BSS2_PPU_VBYTES, p->cycles))
+        return BSS2_FXV_BUS;
     if (store)
         memcpy(mem, p->vr[f->vrt], BSS2_PPU_VBYTES);
     else
@@ -326,7 +328,7 @@ uint32_t bss2_fxv_execute(bss2_ppu *p, uint32_t insn)
     case K_OUTPUT: parallel_io(p, op->kind == K_OUTPUT, &f); result = BSS2_FXV_BUS; break;
     default: return BSS2_EXC_PROGRAM;
     }
-    if (result == BSS2_EXC_NONE || result == BSS2_FXV_BUS)
+    if (result == BSS2_EXC_NONE || (result == BSS2_FXV_BUS && p->bus_kind != BSS2_BUS_SYNC))
         p->cycles += op->cycles;
     return result;
 }

@@ -146,13 +146,14 @@ TIMELESS_READS = frozenset({"weights", "time_calib", "amp_calib", "labels", "syn
 
 def needs_network(unit: PpuUnit) -> bool:
     """True unless the pending access can be served without first bringing the network up to
-    its tick: reads of configuration planes and generators, FPGA memory. Scalar omnibus
-    accesses and every vector write always synchronise."""
+    its tick: reads of configuration planes and generators, FPGA memory outside the watched
+    event ring header. Scalar omnibus accesses, watched extmem accesses (SYNC) and every
+    vector write always synchronise."""
     access = unit.pending
-    if access.kind in (BusKind.LOAD, BusKind.STORE):
+    if access.kind in (BusKind.LOAD, BusKind.STORE, BusKind.SYNC):
         return True
     if access.address >= EXTMEM_VECTOR_BASE:
-        return False
+        return unit.core.watches((access.address - EXTMEM_VECTOR_BASE) << 4, VECTOR_BYTES)
     if access.kind == BusKind.VOUT:
         return True
     try:
@@ -174,6 +175,9 @@ def serve(chip: Chip, unit: PpuUnit) -> None:
     let the core finish the instruction; BusError if the access has no target."""
     h = unit.hemisphere
     access = unit.pending
+    if access.kind == BusKind.SYNC:  # the chip is at the access's tick: let the core do it
+        unit.complete()
+        return
     if access.kind == BusKind.LOAD:
         try:
             value = chip.read(access.address)

@@ -48,6 +48,7 @@ class BusKind(IntEnum):
     STORE = lib.BSS2_BUS_STORE  #: omnibus word write of `data`
     VIN = lib.BSS2_BUS_VIN      #: vector parallel-I/O read (fxvinx)
     VOUT = lib.BSS2_BUS_VOUT    #: vector parallel-I/O write (fxvoutx)
+    SYNC = lib.BSS2_BUS_SYNC    #: watched extmem access (`watch`): sync, then the core does it
 
 
 _CAUSE_TEXT = {
@@ -205,6 +206,20 @@ class PpuCore:
         self.reset()
         self.pc = address if entry is None else entry
 
+    def watch(self, offset: int, size: int) -> None:
+        """Make every access touching extmem bytes [offset, offset + size) stop with a SYNC
+        bus access first (size 0: none), so that the host can bring what the FPGA writes there
+        up to the access's time; `complete` then lets the instruction through. Kept by reset."""
+        if size and not (0 <= offset and offset + size <= EXTMEM_BYTES):
+            raise PpuError(f"watched range {offset:#x}+{size} is outside the external memory")
+        lib.bss2_ppu_watch(self.state, offset, size)
+
+    def watches(self, offset: int, size: int) -> bool:
+        """True if extmem bytes [offset, offset + size) overlap the watched range."""
+        s = self.state
+        return bool(s.watch_bytes) and offset < s.watch_offset + s.watch_bytes \
+            and s.watch_offset < offset + size
+
     # execution
     def run(self, cycle_limit: int) -> Status:
         """Execute until `cycles` reaches cycle_limit, `wait`, a bus access or a halt."""
@@ -238,7 +253,8 @@ class PpuCore:
 
     def complete(self, data: int | None = None, vector: bytes | None = None) -> None:
         """Finish the pending bus access: `data` is the loaded word (LOAD), `vector` the 128
-        loaded bytes (VIN); stores need neither."""
+        loaded bytes (VIN); stores and SYNC need neither (SYNC re-executes the instruction,
+        which then reaches the watched memory itself)."""
         access = self.bus
         if access is None:
             raise PpuError(f"no bus access pending (status {self.status.name})")
