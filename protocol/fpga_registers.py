@@ -6,6 +6,7 @@ the omnibus (word address bit 31 set, bss2-facts §8) and the MADC recording con
   word). The host reads the systime right after a TIMER_SETUP to turn the absolute event times
   of the response stream into times relative to that setup (no time passes between two
   instructions in emulation, so both reads see the same systime).
+* Event ring registers at 0x8800_0003..5 (bss2emu extension): see protocol.event_ring.
 * External memory at 0x8000_0000 (bss2-facts §4.2, §8): 128 KiB of FPGA memory that both PPUs
   reach at their data address 0x4000_0000; one 32-bit word per omnibus address, bytes in
   big-endian order (the PPU's byte address 0x4000_0000 + 4i is bits 31..24 of word i).
