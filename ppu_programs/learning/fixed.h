@@ -1,0 +1,59 @@
+/* Fixed-point arithmetic for the PPU (no FPU): the formats and functions the spike-time
+ * gradients (fsgrad.c) and the optimiser are written in.
+ *
+ * Formats (all two's complement; "Qm.n" = n fractional bits):
+ *   Q16.16  int32    spike times in units of tau_syn, thresholds, loss parameters
+ *   Q8.24   int32    weights, errors dL/dT and gradients dL/dw; saturate at +-128
+ *   Q.30    int64    intermediate reals ("1.0 = 2^30"), e.g. logarithms, ratios, 1 + W
+ *   fs_real          value = m * 2^e with |m| in [2^30, 2^31) (or m = 0): a cheap software
+ *                    float for quantities whose range is not known in advance (1 / (a1 (1 + W)))
+ *
+ * Accuracy (absolute, in Q.30 units unless noted): fs_exp_neg <= 3, fs_log_q30 <= 4,
+ * fs_real_div / fs_real_mul relative 2^-29. Costs on the PPU are in fsgrad.c's header.
+ */
+#ifndef FS_FIXED_H
+#define FS_FIXED_H
+
+#include <stdint.h>
+
+#define FS_Q30_ONE (INT64_C(1) << 30)
+#define FS_Q30_LIMIT (INT64_C(1) << 62) /* saturation bound of Q.30 results */
+
+/** value = m * 2^e; m is normalised to |m| in [2^30, 2^31), or 0. */
+typedef struct {
+    int32_t m;
+    int32_t e;
+} fs_real;
+
+/* Saturation of a 64-bit value to int32 and a saturating int32 addition. */
+int32_t fs_sat32(int64_t v);
+int32_t fs_add_sat(int32_t a, int32_t b);
+
+/* v * 2^sh rounded to nearest and saturated to int32 (any sh). */
+int32_t fs_shift_sat(int64_t v, int sh);
+
+/* e^-a for a >= 0 in Q.30, result in Q.30 (0 for a >= 22, where e^-a < 2^-31). */
+uint32_t fs_exp_neg(uint64_t a);
+
+/* e^x for x in Q.30, result Q.30; x is clamped at FS_EXP_ARG_MAX (e^20 ~ 4.9e8). */
+#define FS_EXP_ARG_MAX (20 * FS_Q30_ONE)
+int64_t fs_exp_q30(int64_t x);
+
+/* Natural logarithm of x * 2^-frac (x > 0), result Q.30. */
+int64_t fs_log_q30(uint64_t x, int frac);
+
+/* fs_real from the fixed-point value v * 2^-frac, back to v * 2^-frac (rounded, saturated
+ * at +-FS_Q30_LIMIT), product and quotient (b != 0). */
+fs_real fs_real_from(int64_t v, int frac);
+int64_t fs_real_to_fixed(fs_real a, int frac);
+fs_real fs_real_mul(fs_real a, fs_real b);
+fs_real fs_real_div(fs_real a, fs_real b);
+
+/* num / den (den != 0) in Q.30 when num and den share their format; saturates at
+ * +-FS_Q30_LIMIT. */
+int64_t fs_div_q30(int64_t num, int64_t den);
+
+/* floor(sqrt(x)): 64-bit radicand, 32-bit root (for the Adam optimiser and the W0 series). */
+uint32_t fs_isqrt64(uint64_t x);
+
+#endif
