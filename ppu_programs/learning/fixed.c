@@ -3,6 +3,9 @@
  * division, because the gradient code calls these per neuron and per synapse. */
 #include "fixed.h"
 
+/* code size matters more than speed outside the per-synapse loops (16 KiB SRAM in all) */
+#define FS_COLD __attribute__((minsize, noinline))
+
 #define ONE FS_Q30_ONE
 #define LN2_Q32 INT64_C(2977044472)   /* ln 2 * 2^32 */
 #define LN2_Q30 INT64_C(744261118)    /* ln 2 * 2^30 */
@@ -27,7 +30,7 @@ int32_t fs_add_sat(int32_t a, int32_t b)
     return fs_sat32((int64_t)a + b);
 }
 
-int32_t fs_shift_sat(int64_t v, int sh)
+FS_COLD int32_t fs_shift_sat(int64_t v, int sh)
 {
     if (v == 0)
         return 0;
@@ -69,7 +72,7 @@ uint32_t fs_exp_neg(uint64_t a)
     return (uint32_t)mul30(scale, p);
 }
 
-int64_t fs_exp_q30(int64_t x)
+FS_COLD int64_t fs_exp_q30(int64_t x)
 {
     if (x <= 0)
         return fs_exp_neg((uint64_t)-x);
@@ -78,7 +81,8 @@ int64_t fs_exp_q30(int64_t x)
     /* e^x = 2^j e^-(j ln2 - x) with j ln2 >= x */
     int j = (int)(((x >> 14) * INV_LN2_Q16) >> 32) + 1;
     int64_t r = j * LN2_Q30 - x;
-    while (r < 0) {
+    if (r < 0) { /* the estimate of j is at most one short; no loop (clang turns it into a
+                    64-bit division) */
         j++;
         r += LN2_Q30;
     }
@@ -119,7 +123,7 @@ static uint32_t divlu(uint32_t u1, uint32_t u0, uint32_t v)
     return q1 * b + q0;
 }
 
-int64_t fs_log_q30(uint64_t x, int frac)
+FS_COLD int64_t fs_log_q30(uint64_t x, int frac)
 {
     int n = bit_length(x) - 1;
     uint32_t m = (uint32_t)(n > 30 ? x >> (n - 30) : x << (30 - n)); /* [1, 2) in Q.30 */
@@ -155,7 +159,7 @@ fs_real fs_real_from(int64_t v, int frac)
     return r;
 }
 
-int64_t fs_real_to_fixed(fs_real a, int frac)
+FS_COLD int64_t fs_real_to_fixed(fs_real a, int frac)
 {
     int sh = a.e + frac;
     if (a.m == 0 || sh <= -32)
@@ -201,7 +205,7 @@ int64_t fs_div_q30(int64_t num, int64_t den)
     return fs_real_to_fixed(fs_real_div(fs_real_from(num, 0), fs_real_from(den, 0)), 30);
 }
 
-uint32_t fs_isqrt64(uint64_t x)
+FS_COLD uint32_t fs_isqrt64(uint64_t x)
 {
     if (x == 0)
         return 0;
