@@ -36,6 +36,9 @@ MAX_WEIGHT = 63
 L2_IN = 8  # crossbar input of FPGA events with SPL1 channel 0
 OUTPUT_LABEL_BASE = 32
 DROP_ALL = (0, 1)  # crossbar node mask, target that no label matches
+#: SPL1 channel of the sample markers of on-chip learning: the FPGA records them (event ring),
+#: no crossbar node passes them (nodes of L2 input 8 + channel keep their drop-all default)
+MARKER_CHANNEL = 1
 
 
 class MappingError(ValueError):
@@ -90,6 +93,13 @@ class Placement:
     def hidden_drivers(self) -> np.ndarray:
         h = np.arange(self.n_hidden)
         return 4 * (h % 32) + h // 32
+
+
+def marker_label(index: int) -> int:
+    """16-bit label of a sample marker: SPL1 channel MARKER_CHANNEL, `index` in the 14 bits."""
+    if not 0 <= index < 1 << 14:
+        raise ValueError(f"marker index {index} outside 0..16383")
+    return (MARKER_CHANNEL << 14) | index
 
 
 @dataclass
