@@ -98,6 +98,7 @@ class Chip:
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
         self._cache_generation = -1
         self._fan_cache: tuple | None = None  # ((generation, external keys), fan-out tables)
+        self._clear_in_flight()
         self._structure_generation = -1
         self._settled_generation = -1
         self.state = NeuronState.at_rest(self.parameters.e_leak)
@@ -222,6 +223,19 @@ class Chip:
             self.state = NeuronState.at_rest(self.parameters.e_leak)
             self.state.spike_index = index
             self._settled_generation = self._registers.generation
+            self._clear_in_flight()
+
+    def _clear_in_flight(self) -> None:
+        """Forget neuron spikes still on their way to synapses (reset, settling)."""
+        self._in_flight = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+
+    def _take_in_flight(self, t_end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Spikes of earlier runs that arrive at synapses during the next `t_end` ticks:
+        (arrival ticks relative to now, source neurons); later ones stay in flight."""
+        arrival, neuron = self._in_flight
+        now = arrival < self.time + t_end
+        self._in_flight = (arrival[~now], neuron[~now])
+        return arrival[now] - self.time, neuron[now]
 
     # -- running ----------------------------------------------------------------------------
     def run(self, input_events=None, duration: int = 0, *, engine: str = "auto",
@@ -294,21 +308,34 @@ class Chip:
         """Run the network for t_end chip ticks with FPGA events at `tick` (relative)."""
         tables, in_tick, in_source, source_l2, keys = self._tables(tick, label, t_end)
         result = RunResult(events=None, spikes=None, engine=engine)  # type: ignore[arg-type]
+        # spikes of an earlier run (or segment) still travelling to their synapses arrive now
+        carry_tick, carry_neuron = self._take_in_flight(t_end)
+        arr_tick, arr_source = in_tick, in_source
+        if carry_tick.size:
+            arr_tick = np.concatenate([carry_tick, in_tick])
+            arr_source = np.concatenate([carry_neuron, in_source]).astype(np.int32)
+            order = np.argsort(arr_tick, kind="stable")
+            arr_tick, arr_source = arr_tick[order], arr_source[order]
         if engine == "event":
-            ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, in_tick,
-                                                in_source, t_end)
+            ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, arr_tick,
+                                                arr_source, t_end)
         elif engine == "reference":
-            ticks, neurons = reference.event_run(tables, self.state, in_tick, in_source, t_end)
+            ticks, neurons = reference.event_run(tables, self.state, arr_tick, arr_source, t_end)
         else:
             active = self._active(tables, record)
             ticks, neurons, trace = c_engine.stepped_run(
-                c_engine.CNetwork(tables), self.state, in_tick, in_source, t_end, substeps,
+                c_engine.CNetwork(tables), self.state, arr_tick, arr_source, t_end, substeps,
                 active, record, MADC_SAMPLE_INTERVAL_TICKS)
             if record.size:
                 result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
                                       0, 2**MADC_BITS - 1).astype(np.uint16)
                 result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
                 result.madc_neurons = record
+        late = ticks + ROUTING_LATENCY_TICKS >= t_end
+        if late.any():
+            self._in_flight = (np.concatenate([self._in_flight[0],
+                                               self.time + ticks[late] + ROUTING_LATENCY_TICKS]),
+                               np.concatenate([self._in_flight[1], neurons[late]]).astype(np.int32))
         result.spikes = np.empty(ticks.size, SPIKE_DTYPE)
         result.spikes["chip_time"] = ticks
         result.spikes["neuron"] = neurons
