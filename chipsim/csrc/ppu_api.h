@@ -1,6 +1,7 @@
 /* Public C interface of the PPU (plasticity processor) model, read verbatim by cffi (no
  * preprocessor logic). One bss2_ppu per hemisphere: a 32-bit big-endian Power ISA core (Nux) with
- * the FXV vector unit. The core touches its SRAM and the FPGA external memory directly; every
+ * the FXV vector unit. The core touches its SRAM and the FPGA external memory directly (data at
+ * BSS2_PPU_EXTMEM_BASE, instruction fetch at BSS2_PPU_EXTMEM_CODE_BASE, as the real chip); every
  * access that leaves the processor for the chip (scalar loads/stores in the omnibus window,
  * fxvinx/fxvoutx parallel I/O) stops bss2_ppu_run with status BSS2_PPU_BUS, the host model
  * performs it, and bss2_ppu_complete finishes the instruction. Accesses to the watched external
@@ -9,7 +10,8 @@
 
 #define BSS2_PPU_SRAM_BYTES 16384
 #define BSS2_PPU_EXTMEM_BYTES 131072
-#define BSS2_PPU_EXTMEM_BASE 0x40000000
+#define BSS2_PPU_EXTMEM_BASE 0x40000000       /* data accesses to the external memory */
+#define BSS2_PPU_EXTMEM_CODE_BASE 0x80000000  /* instruction fetches from the same bytes */
 #define BSS2_PPU_VBYTES 128
 #define BSS2_PPU_VREGS 32
 
@@ -91,7 +93,8 @@ typedef struct {
 
     /* memories */
     uint8_t sram[16384];             /* big-endian, instructions and data */
-    uint8_t *extmem;                 /* BSS2_PPU_EXTMEM_BYTES, shared by both PPUs; may be NULL */
+    uint8_t *extmem;                 /* BSS2_PPU_EXTMEM_BYTES, shared by both PPUs, instructions
+                                      * and data; may be NULL */
 } bss2_ppu;
 
 /* Reset: architected registers to their reset values, PC 0, status RUNNING; memories kept. */

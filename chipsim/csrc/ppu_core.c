@@ -209,6 +209,20 @@ static inline int branch_taken(bss2_ppu *p, uint32_t w)
     return (bo & 0x10) || cr_bit(p, F_RA(w)) == ((bo >> 3) & 1);
 }
 
+/* ---- instruction fetch ---------------------------------------------------------------------- */
+
+/* Extra cycles of the instruction at pc: fetches from the FPGA external memory cost
+ * CYC_EXTMEM_FETCH each (bss2emu's choice, docs/ppu_isa.md), SRAM fetches nothing. */
+static inline uint32_t fetch_cycles(uint32_t pc) { return pc < SRAM_BYTES ? 0 : CYC_EXTMEM_FETCH; }
+
+/* The instruction word at pc as the core fetches it, 0 when nothing is there (the host may
+ * have moved pc while the core was stopped). */
+static inline uint32_t fetched_word(const bss2_ppu *p, uint32_t pc)
+{
+    const uint8_t *code = bss2_ppu_fetch_pointer(p, pc);
+    return code ? ld32(code) : 0;
+}
+
 /* ---- the decrementer (runs with cycles; no interrupt delivery) --------------------------- */
 
 static void advance_decrementer(bss2_ppu *p, uint64_t elapsed)
@@ -394,13 +408,14 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
     uint64_t cycles = p->cycles, instret = p->instret, stop = cycle_limit;
     uint64_t dec_synced = cycles;   /* cycles up to which p->dec has been advanced */
     uint8_t *m;
+    const uint8_t *code;
 
     while (cycles < stop) {
-        if (pc > SRAM_BYTES - 4) {
+        if (!(code = bss2_ppu_fetch_pointer(p, pc))) {
             w = 0;
             FAULT(BSS2_EXC_INSTRUCTION_STORAGE, pc, 0);
         }
-        w = ld32(p->sram + pc);
+        w = ld32(code);
         unsigned op = decode(w);
         uint32_t next = pc + 4;
         switch (op) {
@@ -716,8 +731,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
                 FAULT(BSS2_EXC_PROGRAM, 0, ESR_PTR);
             break;
         case OP_WAIT:
+            cycles += op_cycles[op] + fetch_cycles(pc);
             pc = next;
-            cycles += op_cycles[op];
             instret++;
             p->status = BSS2_PPU_SLEEPING;
             goto out;
@@ -740,8 +755,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
         default:
             ILLEGAL();
         }
+        cycles += op_cycles[op] + fetch_cycles(pc);
         pc = next;
-        cycles += op_cycles[op];
         instret++;
         continue;
 
@@ -798,9 +813,10 @@ void bss2_ppu_complete(bss2_ppu *p)
         return;
     }
     uint64_t before = p->cycles;
+    p->cycles += fetch_cycles(p->pc);
     if (p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE) {
         /* the stopped instruction is still at pc (guarded in case the host moved pc) */
-        uint32_t w = p->pc <= SRAM_BYTES - 4 ? ld32(p->sram + p->pc) : 0;
+        uint32_t w = fetched_word(p, p->pc);
         unsigned op = decode(w);
         if (p->bus_kind == BSS2_BUS_LOAD)
             p->gpr[p->bus_reg & 31] = p->bus_data;
@@ -821,7 +837,7 @@ void bss2_ppu_bus_error(bss2_ppu *p)
 {
     if (p->status != BSS2_PPU_BUS)
         return;
-    uint32_t w = ld32(p->sram + p->pc);
+    uint32_t w = fetched_word(p, p->pc);
     uint32_t store = p->bus_kind == BSS2_BUS_STORE || p->bus_kind == BSS2_BUS_VOUT;
     uint32_t addr = p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE
                         ? OMNIBUS_WINDOW | p->bus_addr << 2 : p->bus_addr;

@@ -21,6 +21,7 @@
 #define CYC_MULTIPLE 1     /* lmw/stmw: per register, on top of the base cost */
 #define CYC_OMNIBUS 8      /* extra cycles of a scalar access through the omnibus window */
 #define CYC_EXCEPTION 3    /* entering an exception vector */
+#define CYC_EXTMEM_FETCH 4 /* extra cycles of an instruction fetched from the FPGA extmem */
 
 /* X(name, mnemonic, primary, extended, flags, cycles) */
 #define BSS2_PPU_INSNS(X) \

@@ -15,6 +15,7 @@ from bss2emu.chipsim._ppu import ffi, lib
 SRAM_BYTES = lib.BSS2_PPU_SRAM_BYTES
 EXTMEM_BYTES = lib.BSS2_PPU_EXTMEM_BYTES
 EXTMEM_BASE = lib.BSS2_PPU_EXTMEM_BASE
+EXTMEM_CODE_BASE = lib.BSS2_PPU_EXTMEM_CODE_BASE  #: instruction-fetch view of the same bytes
 _WORD = 0xFFFFFFFF
 
 
@@ -185,14 +186,17 @@ class PpuCore:
     def _span(self, address: int, size: int) -> tuple[ffi.CData, int]:
         if 0 <= address and address + size <= SRAM_BYTES:
             return self.state.sram, address
-        if self.extmem is not None and EXTMEM_BASE <= address \
-                and address + size <= EXTMEM_BASE + EXTMEM_BYTES:
-            return self.state.extmem, address - EXTMEM_BASE
+        for base in (EXTMEM_BASE, EXTMEM_CODE_BASE):
+            if self.extmem is not None and base <= address \
+                    and address + size <= base + EXTMEM_BYTES:
+                return self.state.extmem, address - base
         raise PpuError(f"{size} bytes at 0x{address:x} are not in the PPU's SRAM"
                        + (" or external memory" if self.extmem is not None else ""))
 
     def write_memory(self, address: int, data: bytes) -> None:
-        """Copy bytes (big-endian program image or data) to SRAM or external memory."""
+        """Copy bytes (big-endian program image or data) to SRAM or external memory; extmem is
+        reached at its data address (EXTMEM_BASE + offset) and its instruction-fetch address
+        (EXTMEM_CODE_BASE + offset) alike, as the core sees the same bytes at both."""
         base, offset = self._span(address, len(data))
         ffi.memmove(base + offset, bytes(data), len(data))
 

@@ -57,10 +57,33 @@ SCRIPT = textwrap.dedent("""
                         core.complete(1)
                         status = core.run(400)
                     faults += core.fault is not None
-    # execution running off the end of SRAM
+    # execution running off the end of SRAM and of the extmem code view
     core = PpuCore(halt_on_exception=True)
     core.load((0x60000000).to_bytes(4, "big"), address=0x3FFC)
     assert core.run(100) == Status.HALTED and core.fault.pc == 0x4000
+    core = PpuCore(halt_on_exception=True, extmem=True)
+    core.load((0x60000000).to_bytes(4, "big"), address=0x8001_FFFC)
+    assert core.run(100) == Status.HALTED and core.fault.pc == 0x8002_0000
+
+    # fetches at the edges of the code views, and omnibus loads from extmem code completed or
+    # failed after the host moved pc to every edge
+    for halt in (True, False):
+        for extmem in (True, None):
+            for pc in (0x3FFC, 0x4000, 0x7FFF_FFFC, 0x8000_0000, 0x8001_FFFC, 0x8002_0000,
+                       0xFFFF_FFFC):
+                core = PpuCore(halt_on_exception=halt, extmem=extmem)
+                core.pc = pc
+                core.run(100)
+                faults += core.fault is not None
+                core = PpuCore(halt_on_exception=halt, extmem=True)
+                core.load(b"".join(w.to_bytes(4, "big") for w in (
+                    0x3C808000, 0x80640000, 0x7C00007C)), address=0x8001_FFF4)
+                assert core.run(100) == Status.BUS          # lis r4,0x8000; lwz r3,0(r4)
+                core.pc = pc
+                if extmem:
+                    core.complete(1)
+                else:
+                    core_module.lib.bss2_ppu_bus_error(core.state)
 
     # random instruction words (every decoder path, illegal ones included)
     rng = np.random.default_rng(5)
