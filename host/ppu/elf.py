@@ -1,12 +1,15 @@
 """Reading PPU programs from ELF files: what to load where, symbols and the entry point.
 
 A PPU program is a 32-bit big-endian PowerPC executable whose allocated sections lie in the
-PPU's SRAM (0..16 KiB) or the FPGA external memory (128 KiB at 0x4000_0000). The host writes
-SRAM words over the omnibus (see `sram_words`) and extmem through the FPGA.
+PPU's SRAM (0..16 KiB) or the FPGA external memory (128 KiB), which the PPU sees twice: data at
+0x4000_0000 + offset, instructions (.ext.text) at 0x8000_0000 + offset. Sections in the two
+extmem views are the same bytes, so they must not overlap each other. The host writes SRAM words
+over the omnibus (see `sram_words`) and extmem through the FPGA.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
@@ -16,13 +19,15 @@ from elftools.elf.elffile import ELFFile
 SRAM_BASE = 0x0000_0000
 SRAM_BYTES = 16 * 1024
 EXTMEM_BASE = 0x4000_0000
+EXTMEM_CODE_BASE = 0x8000_0000  # instruction fetches from extmem
 EXTMEM_BYTES = 128 * 1024
 
-MEMORIES: dict[str, tuple[int, int]] = {
-    "sram": (SRAM_BASE, SRAM_BYTES),
-    "extmem": (EXTMEM_BASE, EXTMEM_BYTES),
-}
-"""Memory name -> (base address, size in bytes) of what a PPU program may occupy."""
+VIEWS: tuple[tuple[str, int, int], ...] = (
+    ("sram", SRAM_BASE, SRAM_BYTES),
+    ("extmem", EXTMEM_BASE, EXTMEM_BYTES),
+    ("extmem", EXTMEM_CODE_BASE, EXTMEM_BYTES),
+)
+"""(memory name, base address, size in bytes): the address ranges a PPU program may occupy."""
 
 
 class PpuElfError(Exception):
@@ -36,6 +41,11 @@ class Segment:
     memory: str  # "sram" or "extmem"
     address: int
     data: bytes
+
+    @property
+    def offset(self) -> int:
+        """Byte offset of the segment in its memory (the same for both extmem views)."""
+        return locate(self.address, len(self.data))[1]
 
 
 @dataclass(frozen=True)
@@ -86,8 +96,7 @@ class PpuProgram:
         """The whole 16 KiB SRAM as loaded: segments over zeros."""
         image = bytearray(SRAM_BYTES)
         for seg in self.segments_in("sram"):
-            offset = seg.address - SRAM_BASE
-            image[offset:offset + len(seg.data)] = seg.data
+            image[seg.offset:seg.offset + len(seg.data)] = seg.data
         return bytes(image)
 
     def sram_words(self) -> list[tuple[int, int]]:
@@ -96,8 +105,8 @@ class PpuProgram:
         image = self.sram_image()
         touched = set()
         for seg in self.segments_in("sram"):
-            first = (seg.address - SRAM_BASE) // 4
-            last = (seg.address - SRAM_BASE + len(seg.data) - 1) // 4
+            first = seg.offset // 4
+            last = (seg.offset + len(seg.data) - 1) // 4
             touched.update(range(first, last + 1))
         return [(i, int.from_bytes(image[4 * i:4 * i + 4], "big")) for i in sorted(touched)]
 
@@ -114,12 +123,24 @@ def read_program(path: str | Path) -> PpuProgram:
         raise PpuElfError(f"{path}: not a readable ELF file ({err})") from None
 
 
-def memory_of(address: int, size: int) -> str | None:
-    """Name of the memory holding [address, address + size), or None."""
-    for name, (base, length) in MEMORIES.items():
+def locate(address: int, size: int) -> tuple[str, int]:
+    """(memory name, byte offset) of [address, address + size) in a view of `VIEWS`; a clear
+    error when the range lies in none."""
+    for name, base, length in VIEWS:
         if base <= address and address + size <= base + length:
-            return name
-    return None
+            return name, address - base
+    raise PpuElfError(f"{address:#x}..{address + size:#x} lies outside the PPU's SRAM "
+                      f"(0..{SRAM_BYTES:#x}) and extmem (data {EXTMEM_BASE:#x}.., code "
+                      f"{EXTMEM_CODE_BASE:#x}.., {EXTMEM_BYTES:#x} bytes)")
+
+
+def _check_no_overlap(path: Path, placed: list[tuple[str, int, int, str]]) -> None:
+    """Sections (memory, offset, size, name) must not share bytes, also across extmem views."""
+    for (memory, offset, size, name), (other_memory, other_offset, _, other) in pairwise(
+            sorted(placed)):
+        if memory == other_memory and other_offset < offset + size:
+            raise PpuElfError(f"{path}: sections {name} and {other} overlap in {memory} "
+                              f"(offsets {offset:#x}+{size:#x} and {other_offset:#x})")
 
 
 def _read(path: Path, elf: ELFFile) -> PpuProgram:
@@ -129,25 +150,26 @@ def _read(path: Path, elf: ELFFile) -> PpuProgram:
         raise PpuElfError(f"{path}: a {kind} file, not a 32-bit big-endian PowerPC (EM_PPC) one")
     if elf["e_type"] != "ET_EXEC":
         raise PpuElfError(f"{path}: {elf['e_type']} is not an executable (link it first)")
-    sections = []
+    sections, placed = [], []
     for sec in elf.iter_sections():
         if not sec["sh_flags"] & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
             continue
         address, size = sec["sh_addr"], sec["sh_size"]
-        if memory_of(address, size) is None:
-            raise PpuElfError(f"{path}: section {sec.name} at {address:#x}..{address + size:#x} "
-                              f"lies outside the PPU's SRAM (0..{SRAM_BYTES:#x}) and extmem "
-                              f"({EXTMEM_BASE:#x}..{EXTMEM_BASE + EXTMEM_BYTES:#x})")
+        try:
+            placed.append((*locate(address, size), size, sec.name))
+        except PpuElfError as err:
+            raise PpuElfError(f"{path}: section {sec.name} at {err}") from None
         sections.append((sec.name, address, size))
+    _check_no_overlap(path, placed)
     segments = []
     for seg in elf.iter_segments():
         if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
             continue
         address, data = seg["p_paddr"], seg.data()
-        memory = memory_of(address, len(data))
-        if memory is None:
-            raise PpuElfError(f"{path}: loadable segment at {address:#x} (+{len(data)} bytes) "
-                              f"lies outside the PPU's SRAM and extmem")
+        try:
+            memory, _ = locate(address, len(data))
+        except PpuElfError as err:
+            raise PpuElfError(f"{path}: loadable segment at {err}") from None
         segments.append(Segment(memory, address, bytes(data)))
     symbols = {}
     symtab = elf.get_section_by_name(".symtab")

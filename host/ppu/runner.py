@@ -11,7 +11,7 @@ from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
 
-from .elf import EXTMEM_BASE, PpuProgram
+from .elf import PpuProgram
 from .toolchain import mailbox_layout
 
 FPGA_TICKS_PER_US = 125
@@ -78,7 +78,7 @@ def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.nd
                  ob.PPU_MEMORY_BASE[hemisphere] + np.arange(image.size, dtype=np.uint32)]
     words = [np.array([ob.PPU_CONTROL.build(inhibit_reset=0)], np.uint32), image]
     for seg in program.segments_in("extmem"):
-        offset = seg.address - EXTMEM_BASE
+        offset = seg.offset  # code (.ext.text) and data share the memory
         first, last = offset // 4, (offset + len(seg.data) + 3) // 4
         chunk = bytearray(4 * (last - first))
         chunk[offset - 4 * first:offset - 4 * first + len(seg.data)] = seg.data

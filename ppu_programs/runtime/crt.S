@@ -86,8 +86,10 @@ FAULT_ENTRY(__fault_critical_doorbell, 10, SPR_CSRR0)
 FAULT_ENTRY(__fault_fixed_interval_timer, 11, SPR_SRR0)
 FAULT_ENTRY(__fault_decrementer, 12, SPR_SRR0)
 
-/* Fault record: vector, return address, ESR, DEAR, the instruction word there (only read when
- * the address is an aligned SRAM address, so the handler cannot fault itself), magic last. */
+/* Fault record: vector, return address, ESR, DEAR, the instruction word there, magic last. The
+ * word is read only where the core fetched it from (an aligned SRAM address, or extmem code at
+ * 0x8000_0000 + offset, read at its data address 0x4000_0000 + offset) and not for an instruction
+ * storage exception (nothing was fetched), so the handler cannot fault itself. */
     .type __fault, @function
 __fault:
     lis 5, MAILBOX_BASE@ha
@@ -99,13 +101,20 @@ __fault:
     mfspr 6, SPR_DEAR
     stw 6, MAILBOX_FAULT_DEAR(5)
     li 6, 0
+    cmplwi 3, 4
+    beq 1f                          /* instruction storage */
     andi. 7, 4, 3
     bne 1f                          /* unaligned */
     lis 7, __sram_end@ha
     addi 7, 7, __sram_end@l
     cmplw 4, 7
-    bge 1f                          /* outside SRAM */
-    lwz 6, 0(4)
+    blt 2f                          /* in SRAM */
+    addis 7, 4, -0x8000             /* offset in the extmem code view */
+    lis 8, 0x2                      /* 128 KiB of extmem */
+    cmplw 7, 8
+    bge 1f                          /* neither SRAM nor extmem code */
+    addis 4, 7, 0x4000              /* the same word's data address */
+2:  lwz 6, 0(4)
 1:  stw 6, MAILBOX_FAULT_INSN(5)
     sync
     lis 6, MAILBOX_FAULT_MAGIC_VALUE@h

@@ -1,7 +1,8 @@
 /* PPU address map and core helpers for C programs on the emulated HICANN-X plasticity processor.
  *
  * Scalar view: SRAM 0..0x3FFF (code, data, stack, mailbox at 0x3000), the on-chip bus (omnibus)
- * for data addresses with bit 31 set, FPGA external memory (extmem) at 0x4000_0000.
+ * for data addresses with bit 31 set, FPGA external memory (extmem) at 0x4000_0000 for data and
+ * at 0x8000_0000 for instruction fetches (code in .ext.text, PPU_EXT_TEXT).
  * Vector view (fxvinx/fxvoutx, fxv.h): the synapse array and its sensors at the PPU_VIO_* bases.
  * Sources of the numbers: docs/ppu_runtime.md (bss2-facts section 4.2) and protocol/omnibus.py.
  */
@@ -17,6 +18,7 @@
 #define PPU_SRAM_SIZE 0x4000u
 #define PPU_EXTMEM_BASE 0x40000000u /* FPGA external memory, data accesses */
 #define PPU_EXTMEM_SIZE 0x20000u
+#define PPU_EXTMEM_CODE_BASE 0x80000000u /* the same memory, instruction fetches */
 #define PPU_OMNIBUS_WINDOW 0x80000000u
 
 /* Pointer to the omnibus register at `word_address` (byte address = window | word << 2). */
@@ -74,6 +76,14 @@ static inline void spike_counter_reset(uint32_t hemisphere, uint32_t column)
 /* A variable the host sets in the ELF image before loading (host/ppu/elf.py,
  * PpuProgram.with_symbol_value): kept in .data even when zero-initialised, so it is loaded. */
 #define PPU_PARAMETER __attribute__((section(".data.parameters"), used)) volatile
+
+/* A function placed in the FPGA external memory (.ext.text, fetched at 0x8000_0000 + offset)
+ * instead of SRAM, for code that does not fit the 12 KiB below the mailbox. Every instruction
+ * fetched from there costs extra cycles (docs/ppu_isa.md, CYC_EXTMEM_FETCH), so use it for cold
+ * code (set-up, rare paths) and keep inner loops in SRAM. Calls in either direction between SRAM
+ * and extmem code need nothing else: the linker routes them through a 4-instruction thunk
+ * (`bl` reaches only 32 MiB). noinline keeps the body from being copied into SRAM callers. */
+#define PPU_EXT_TEXT __attribute__((section(".ext.text"), noinline))
 
 /* --- core helpers ------------------------------------------------------------------------- */
 
