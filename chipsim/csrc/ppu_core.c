@@ -411,7 +411,12 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
     const uint8_t *code;
 
     while (cycles < stop) {
-        if (!(code = bss2_ppu_fetch_pointer(p, pc))) {
+        uint32_t fetch_extra = 0;   /* fetch_cycles(pc), known from the branch taken here */
+        if (__builtin_expect(pc <= SRAM_BYTES - 4, 1))   /* the hot path: SRAM */
+            code = p->sram + pc;
+        else if ((code = bss2_ppu_fetch_pointer(p, pc)))
+            fetch_extra = CYC_EXTMEM_FETCH;
+        else {
             w = 0;
             FAULT(BSS2_EXC_INSTRUCTION_STORAGE, pc, 0);
         }
@@ -731,7 +736,7 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
                 FAULT(BSS2_EXC_PROGRAM, 0, ESR_PTR);
             break;
         case OP_WAIT:
-            cycles += op_cycles[op] + fetch_cycles(pc);
+            cycles += op_cycles[op] + fetch_extra;
             pc = next;
             instret++;
             p->status = BSS2_PPU_SLEEPING;
@@ -755,7 +760,7 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
         default:
             ILLEGAL();
         }
-        cycles += op_cycles[op] + fetch_cycles(pc);
+        cycles += op_cycles[op] + fetch_extra;
         pc = next;
         instret++;
         continue;
