@@ -12,23 +12,14 @@
 #define INV_LN2_Q16 INT64_C(94548)    /* 1 / ln 2 * 2^16 */
 #define SQRT2_Q30 UINT32_C(1518500250)
 
-/* e^-k, k = 0..21, and e^-(j/16), j = 0..15, in Q.30 */
+/* e^-k, k = 0..21, and e^-(j/16), j = 0..15, in Q.31 */
 static const uint32_t exp_int[22] = {
-    1073741824, 395007542, 145315154, 53458458, 19666268, 7234816, 2661540, 979126, 360200,
-    132510, 48748, 17933, 6597, 2427, 893, 328, 121, 44, 16, 6, 2, 1};
+    2147483648u, 790015084, 290630308, 106916915, 39332535, 14469631, 5323080, 1958252, 720401,
+    265021, 97496, 35867, 13195, 4854, 1786, 657, 242, 89, 33, 12, 4, 2};
 static const uint32_t exp_sixteenth[16] = {
-    1073741824, 1008687096, 947573834, 890163238, 836230973, 785566300, 737971244, 693259826,
-    651257337, 611799650, 574732583, 539911296, 507199724, 476470046, 447602185, 420483340};
-
-int32_t fs_sat32(int64_t v)
-{
-    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
-}
-
-int32_t fs_add_sat(int32_t a, int32_t b)
-{
-    return fs_sat32((int64_t)a + b);
-}
+    2147483648u, 2017374191, 1895147668, 1780326475, 1672461947, 1571132600, 1475942488,
+    1386519653, 1302514674, 1223599299, 1149465165, 1079822591, 1014399448, 952940092, 895204371,
+    840966680};
 
 FS_COLD int32_t fs_shift_sat(int64_t v, int sh)
 {
@@ -54,39 +45,46 @@ static inline int64_t mul30(int64_t a, int64_t b)
     return (a * b + (ONE >> 1)) >> 30;
 }
 
-uint32_t fs_exp_neg(uint64_t a)
+__attribute__((noinline)) uint32_t fs_exp_neg(uint64_t a)
 {
-    uint64_t k = a >> 30;
-    if (k >= 22)
+    if (a >= (UINT64_C(22) << 30))
         return 0;
-    uint32_t frac = (uint32_t)a & (uint32_t)(ONE - 1);
-    int64_t r = frac & ((1u << 26) - 1); /* remainder below 1/16 */
-    /* e^-r by its Taylor polynomial of degree 5 (error < r^6/720 < 1e-10) */
-    int64_t p = 8947849;                    /* 1/120 */
-    p = 44739243 - mul30(p, r);             /* 1/24 */
-    p = 178956971 - mul30(p, r);            /* 1/6 */
-    p = (ONE >> 1) - mul30(p, r);
-    p = ONE - mul30(p, r);
-    p = ONE - mul30(p, r);
-    int64_t scale = mul30(exp_int[k], exp_sixteenth[frac >> 26]);
-    return (uint32_t)mul30(scale, p);
+    uint32_t k = (uint32_t)(a >> 30), frac = (uint32_t)a & (uint32_t)(ONE - 1);
+    /* e^-a = e^-k e^-(j/16) e^-r with r below 1/16 (Q.32); e^-r by its Taylor polynomial of
+     * degree 5 (error < r^6/720 < 1e-10) in Q.31, all in 32-bit high-word products */
+    uint32_t r = (frac & ((1u << 26) - 1)) << 2;
+    uint32_t q = 17895697;                  /* 1/120 */
+    q = 89478485 - fs_mulhwu(r, q);            /* 1/24 */
+    q = 357913941 - fs_mulhwu(r, q);           /* 1/6 */
+    q = (1u << 30) - fs_mulhwu(r, q);          /* 1/2 */
+    q = (1u << 31) - fs_mulhwu(r, q);
+    q = (1u << 31) - fs_mulhwu(r, q);
+    uint32_t scale = fs_mulhwu(exp_int[k], exp_sixteenth[frac >> 26]); /* Q.30 */
+    return (uint32_t)(((uint64_t)(scale << 1) * q + (UINT64_C(1) << 31)) >> 32);
+}
+
+FS_COLD uint32_t fs_exp_split(int64_t x, int *j)
+{
+    *j = 0;
+    if (x <= 0)
+        return fs_exp_neg((uint64_t)-x);
+    /* e^x = 2^j e^-(j ln2 - x) with j ln2 >= x */
+    int n = (int)(((x >> 14) * INV_LN2_Q16) >> 32) + 1;
+    int64_t r = n * LN2_Q30 - x;
+    if (r < 0) { /* the estimate of n is at most one short; no loop (clang turns it into a
+                    64-bit division) */
+        n++;
+        r += LN2_Q30;
+    }
+    *j = n;
+    return fs_exp_neg((uint64_t)r);
 }
 
 FS_COLD int64_t fs_exp_q30(int64_t x)
 {
-    if (x <= 0)
-        return fs_exp_neg((uint64_t)-x);
-    if (x > FS_EXP_ARG_MAX)
-        x = FS_EXP_ARG_MAX;
-    /* e^x = 2^j e^-(j ln2 - x) with j ln2 >= x */
-    int j = (int)(((x >> 14) * INV_LN2_Q16) >> 32) + 1;
-    int64_t r = j * LN2_Q30 - x;
-    if (r < 0) { /* the estimate of j is at most one short; no loop (clang turns it into a
-                    64-bit division) */
-        j++;
-        r += LN2_Q30;
-    }
-    return (int64_t)fs_exp_neg((uint64_t)r) << j;
+    int j;
+    uint32_t m = fs_exp_split(x > FS_EXP_ARG_MAX ? FS_EXP_ARG_MAX : x, &j);
+    return (int64_t)m << j;
 }
 
 static inline int bit_length(uint64_t x)
@@ -146,7 +144,7 @@ FS_COLD int64_t fs_log_q30(uint64_t x, int frac)
     return 2 * mul30(y, s) + (((n - frac) * LN2_Q32 + 2) >> 2);
 }
 
-fs_real fs_real_from(int64_t v, int frac)
+__attribute__((noinline)) fs_real fs_real_from(int64_t v, int frac)
 {
     fs_real r = {0, 0};
     if (v == 0)
@@ -171,7 +169,7 @@ FS_COLD int64_t fs_real_to_fixed(fs_real a, int frac)
     return ((int64_t)a.m + ((int64_t)1 << (-sh - 1))) >> -sh;
 }
 
-fs_real fs_real_mul(fs_real a, fs_real b)
+__attribute__((noinline)) fs_real fs_real_mul(fs_real a, fs_real b)
 {
     fs_real r = {0, 0};
     if (a.m == 0 || b.m == 0)
@@ -185,7 +183,7 @@ fs_real fs_real_mul(fs_real a, fs_real b)
     return r;
 }
 
-fs_real fs_real_div(fs_real a, fs_real b)
+__attribute__((noinline)) fs_real fs_real_div(fs_real a, fs_real b)
 {
     fs_real r = {0, 0};
     if (a.m == 0)
@@ -200,7 +198,7 @@ fs_real fs_real_div(fs_real a, fs_real b)
     return r;
 }
 
-int64_t fs_div_q30(int64_t num, int64_t den)
+FS_COLD int64_t fs_div_q30(int64_t num, int64_t den)
 {
     return fs_real_to_fixed(fs_real_div(fs_real_from(num, 0), fs_real_from(den, 0)), 30);
 }

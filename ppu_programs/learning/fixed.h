@@ -8,7 +8,7 @@
  *   fs_real          value = m * 2^e with |m| in [2^30, 2^31) (or m = 0): a cheap software
  *                    float for quantities whose range is not known in advance (1 / (a1 (1 + W)))
  *
- * Accuracy (absolute, in Q.30 units unless noted): fs_exp_neg <= 3, fs_log_q30 <= 4,
+ * Accuracy (absolute, in Q.30 units unless noted): fs_exp_neg <= 2, fs_log_q30 <= 4,
  * fs_real_div / fs_real_mul relative 2^-29. Costs on the PPU are in fsgrad.c's header.
  */
 #ifndef FS_FIXED_H
@@ -25,9 +25,31 @@ typedef struct {
     int32_t e;
 } fs_real;
 
-/* Saturation of a 64-bit value to int32 and a saturating int32 addition. */
-int32_t fs_sat32(int64_t v);
-int32_t fs_add_sat(int32_t a, int32_t b);
+/* Saturation of a 64-bit value to int32 and a saturating int32 addition (inline: the
+ * gradient loops use them per synapse). */
+static inline int32_t fs_sat32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+static inline int32_t fs_add_sat(int32_t a, int32_t b)
+{
+    int32_t s;
+    if (__builtin_add_overflow(a, b, &s))
+        s = a < 0 ? INT32_MIN : INT32_MAX;
+    return s;
+}
+
+/* High words of 32 x 32-bit products (one mulhw / mulhwu). */
+static inline int32_t fs_mulhw(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * b) >> 32);
+}
+
+static inline uint32_t fs_mulhwu(uint32_t a, uint32_t b)
+{
+    return (uint32_t)(((uint64_t)a * b) >> 32);
+}
 
 /* v * 2^sh rounded to nearest and saturated to int32 (any sh). */
 int32_t fs_shift_sat(int64_t v, int sh);
@@ -38,6 +60,10 @@ uint32_t fs_exp_neg(uint64_t a);
 /* e^x for x in Q.30, result Q.30; x is clamped at FS_EXP_ARG_MAX (e^20 ~ 4.9e8). */
 #define FS_EXP_ARG_MAX (20 * FS_Q30_ONE)
 int64_t fs_exp_q30(int64_t x);
+
+/* e^x = m * 2^*j for x in Q.30 (any x): m in Q.30, in (1/2, 1] with *j >= 1 when x > 0, else
+ * e^x itself with *j = 0. Lets callers scale e^x without 64-bit overflow. */
+uint32_t fs_exp_split(int64_t x, int *j);
 
 /* Natural logarithm of x * 2^-frac (x > 0), result Q.30. */
 int64_t fs_log_q30(uint64_t x, int frac);
