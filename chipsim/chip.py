@@ -3,7 +3,7 @@ noise, event routing, and runs on one of the neuron engines."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from bss2emu.protocol import omnibus as ob
@@ -97,7 +97,8 @@ class Chip:
         self.spike_count = np.zeros(ob.NEURONS, np.int64)
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
         self._cache_generation = -1
-        self._fan_cache: tuple | None = None  # ((generation, external keys), fan-out tables)
+        #: (generation, external source keys, key -> index, fan-out tables of all sources)
+        self._fan_cache: tuple | None = None
         self._clear_in_flight()
         self._structure_generation = -1
         self._settled_generation = -1
@@ -196,13 +197,22 @@ class Chip:
             self._router = Router(self.config, self._params.drive_exc, self._params.drive_inh,
                                   self.fpn.synapse)
             self._structure_generation = regs.structure_generation
-        else:  # only synapse weights changed: keep the routing structure
-            self._router.set_weights()
-        enabled = self.config.enable_spike_out
-        labels = neuron_label(self.config, np.arange(ob.NEURONS))
-        self._neuron_keys = [(int(n % ob.COLUMNS) // 32, int(labels[n])) if enabled[n] else None
-                             for n in range(ob.NEURONS)]
+            self._weights_stale = False
+            enabled = self.config.enable_spike_out
+            labels = neuron_label(self.config, np.arange(ob.NEURONS))
+            self._neuron_keys = [(int(n % ob.COLUMNS) // 32, int(labels[n]))
+                                 if enabled[n] else None for n in range(ob.NEURONS)]
+        else:  # only synapse weights changed: the router reads them when next asked
+            self._weights_stale = True
         self._cache_generation = self._registers.generation
+
+    def _fresh_router(self) -> Router:
+        """The router with the current synapse weights."""
+        self._refresh()
+        if self._weights_stale:
+            self._router.set_weights()
+            self._weights_stale = False
+        return self._router
 
     @property
     def parameters(self) -> parameters.NeuronParameters:
@@ -212,8 +222,7 @@ class Chip:
 
     @property
     def router(self) -> Router:
-        self._refresh()
-        return self._router
+        return self._fresh_router()
 
     def _settle(self) -> None:
         """Configuration access takes far longer than any neuron time constant: after a
@@ -306,31 +315,33 @@ class Chip:
     def _segment(self, tick: np.ndarray, label: np.ndarray, t_end: int, engine: str,
                  record: np.ndarray, substeps: int) -> RunResult:
         """Run the network for t_end chip ticks with FPGA events at `tick` (relative)."""
-        tables, in_tick, in_source, source_l2, keys = self._tables(tick, label, t_end)
         result = RunResult(events=None, spikes=None, engine=engine)  # type: ignore[arg-type]
         # spikes of an earlier run (or segment) still travelling to their synapses arrive now
         carry_tick, carry_neuron = self._take_in_flight(t_end)
+        quiet = not carry_tick.size and not tick.size
+        tables, in_tick, in_source, source_l2, keys, stale = self._tables(tick, label, t_end,
+                                                                          stale_ok=quiet)
         arr_tick, arr_source = in_tick, in_source
         if carry_tick.size:
             arr_tick = np.concatenate([carry_tick, in_tick])
             arr_source = np.concatenate([carry_neuron, in_source]).astype(np.int32)
             order = np.argsort(arr_tick, kind="stable")
             arr_tick, arr_source = arr_tick[order], arr_source[order]
-        if engine == "event":
-            ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, arr_tick,
-                                                arr_source, t_end)
-        elif engine == "reference":
-            ticks, neurons = reference.event_run(tables, self.state, arr_tick, arr_source, t_end)
-        else:
-            active = self._active(tables, record)
-            ticks, neurons, trace = c_engine.stepped_run(
-                c_engine.CNetwork(tables), self.state, arr_tick, arr_source, t_end, substeps,
-                active, record, MADC_SAMPLE_INTERVAL_TICKS)
-            if record.size:
-                result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
-                                      0, 2**MADC_BITS - 1).astype(np.uint16)
-                result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
-                result.madc_neurons = record
+        before = _copy_state(self.state) if stale else None
+        ticks, neurons, trace = self._engine(engine, tables, arr_tick, arr_source, t_end, record,
+                                             substeps)
+        if stale and ticks.size:
+            # a neuron fired while the fan-outs were those of an earlier configuration (e.g.
+            # between PPU weight writes): run again with the current ones
+            self.state = before
+            tables, in_tick, in_source, source_l2, keys, _ = self._tables(tick, label, t_end)
+            ticks, neurons, trace = self._engine(engine, tables, in_tick, in_source, t_end,
+                                                 record, substeps)
+        if engine == "stepped" and record.size:
+            result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
+                                  0, 2**MADC_BITS - 1).astype(np.uint16)
+            result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
+            result.madc_neurons = record
         late = ticks + ROUTING_LATENCY_TICKS >= t_end
         if late.any():
             self._in_flight = (np.concatenate([self._in_flight[0],
@@ -349,6 +360,21 @@ class Chip:
         self.time += t_end
         return result
 
+    def _engine(self, engine: str, tables: NetworkTables, arr_tick: np.ndarray,
+                arr_source: np.ndarray, t_end: int, record: np.ndarray, substeps: int):
+        """Advance the neuron state by t_end ticks with one engine: (spike ticks, neurons,
+        membrane trace or None)."""
+        if engine == "event":
+            ticks, neurons = c_engine.event_run(c_engine.CNetwork(tables), self.state, arr_tick,
+                                                arr_source, t_end)
+            return ticks, neurons, None
+        if engine == "reference":
+            ticks, neurons = reference.event_run(tables, self.state, arr_tick, arr_source, t_end)
+            return ticks, neurons, None
+        active = self._active(tables, record)
+        return c_engine.stepped_run(c_engine.CNetwork(tables), self.state, arr_tick, arr_source,
+                                    t_end, substeps, active, record, MADC_SAMPLE_INTERVAL_TICKS)
+
     def _correlate(self, keys, in_tick, in_source, ticks, neurons) -> None:
         """Feed one segment's synapse arrivals and neuron spikes to the correlation sensors."""
         pre = []
@@ -359,7 +385,7 @@ class Chip:
                 key = keys[src]
                 if key is None:
                     continue
-                for rs in self._router.row_sets(key):
+                for rs in self._fresh_router().row_sets(key):
                     pre.append((self.time + t, rs.hemisphere, rs.rows, rs.match))
         self.correlation.record(self.config, pre, self.time + ticks, neurons)
 
@@ -372,10 +398,12 @@ class Chip:
             raise ChipError(f"record must list neuron indices 0..{ob.NEURONS - 1}, got {record!r}")
         return rec.astype(np.int32)
 
-    def _tables(self, tick: np.ndarray, label: np.ndarray, t_end: int):
+    def _tables(self, tick: np.ndarray, label: np.ndarray, t_end: int, stale_ok: bool = False):
         """Engine tables for a run: neurons first, then one source per distinct external
         (crossbar input, label); arrivals in chip ticks, FPGA events before background ones.
-        Also returns the routing key of every source."""
+        Also returns the routing key of every source, and whether the fan-outs are stale:
+        with `stale_ok` and no external source, the fan-outs of an earlier configuration are
+        returned instead of rebuilt (valid only if no neuron spikes; see `_segment`)."""
         self._refresh()
         p = self._params
         fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
@@ -388,14 +416,29 @@ class Chip:
                 return_inverse=True)
         ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
-        keys = self._neuron_keys + ext_keys
-        # runs split by PPU accesses often see the same configuration and sources again
-        cache_key = (self._registers.generation, tuple(ext_keys))
-        if self._fan_cache is None or self._fan_cache[0] != cache_key:
-            self._fan_cache = (cache_key, self._router.tables(keys))
-        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = self._fan_cache[1]
-        fpga_src = ob.NEURONS + fpga_inverse.reshape(-1)
-        bg_srcs = ob.NEURONS + fpga_labels.size + bg_inverse.reshape(-1)
+        # runs split by PPU accesses see the same configuration again with varying subsets of
+        # the sources: one table per configuration generation holds every source seen so far
+        generation = self._registers.generation
+        cached = self._fan_cache
+        stale = False
+        if cached is not None and cached[0] == generation and all(k in cached[2]
+                                                                  for k in ext_keys):
+            pass
+        elif stale_ok and not ext_keys and cached is not None:
+            stale = True  # neuron sources come first in any cached table
+        else:
+            known = cached[1] if cached is not None and cached[0] == generation else []
+            seen = set(known)
+            key_list = known + [k for k in ext_keys if k not in seen]
+            index = {k: i for i, k in enumerate(key_list)}
+            tables = self._fresh_router().tables(self._neuron_keys + key_list)
+            self._fan_cache = (generation, key_list, index, tables)
+        _, key_list, index, fan = self._fan_cache
+        keys = self._neuron_keys + key_list
+        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = fan
+        ext_index = np.array([index[k] for k in ext_keys], np.int64)
+        fpga_src = ob.NEURONS + ext_index[fpga_inverse.reshape(-1)]
+        bg_srcs = ob.NEURONS + ext_index[fpga_labels.size + bg_inverse.reshape(-1)]
         in_tick = np.concatenate([tick, bg_tick - self.time])
         in_source = np.concatenate([fpga_src, bg_srcs]).astype(np.int32)
         order = np.argsort(in_tick, kind="stable")
@@ -410,7 +453,7 @@ class Chip:
             latency_ticks=ROUTING_LATENCY_TICKS,
             threshold_noise=self.threshold_noise, jitter=self.jitter / CHIP_TICK_S,
             noise_seed=(self.seed * 0x9E3779B1 + _NOISE_SALT) & 0xFFFFFFFFFFFFFFFF)
-        return tables, in_tick[order], in_source[order], source_l2, keys
+        return tables, in_tick[order], in_source[order], source_l2, keys, stale
 
     def _active(self, tables: NetworkTables, record: np.ndarray) -> np.ndarray:
         """Neurons the stepped engine must integrate; all others sit exactly at rest."""
@@ -437,6 +480,11 @@ class Chip:
         out["label"] = lab[order]
         return out
 
+
+
+def _copy_state(state: NeuronState) -> NeuronState:
+    """An independent copy of the neuron state (engines update it in place)."""
+    return NeuronState(**{f.name: getattr(state, f.name).copy() for f in fields(state)})
 
 
 def _concatenate(parts: list[tuple[int, RunResult]], engine: str) -> RunResult:

@@ -5,16 +5,19 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bss2emu.host.chip.neurons import NeuronSettings
-from bss2emu.host.learning.backend import ForwardBackend, SoftwareBackend
 from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from bss2emu.host.learning.config import TrainConfig, default_config
 from bss2emu.host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
 from bss2emu.host.learning.errors import LearningInputError
-from bss2emu.host.learning.trainer import Trainer
 from bss2emu.tools.cli import UserError
 from tqdm import tqdm
+
+if TYPE_CHECKING:  # the gradient code is imported only by the modes that use it
+    from bss2emu.host.learning.backend import ForwardBackend
+    from bss2emu.host.learning.trainer import Trainer
 
 HELP = "train a first-spike-time network (Yin-Yang, digits or MNIST) with exact gradients"
 MODES = ("software", "chip", "onchip")
@@ -27,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", metavar="{" + ",".join(DATASETS) + "}",
                         help="data set (default yinyang)")
     parser.add_argument("--mode", choices=MODES, default="software",
-                        help="where the forward pass runs (default software)")
+                        help="software: all on the host; chip: forward pass on a chip, "
+                             "gradients on the host; onchip: the chip's PPU computes every "
+                             "update, the host streams samples (default software)")
     parser.add_argument("--epochs", type=int, help="total epochs (default: the paper's)")
     parser.add_argument("--seed", type=int,
                         help="seed of initialisation, batch order and noise (default 0)")
@@ -62,27 +67,33 @@ def add_calibration_argument(parser: argparse.ArgumentParser) -> None:
                              "uncalibrated")
 
 
-def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[], None]]:
-    """The forward backend of a training mode and how to release it."""
-    if args.mode == "software":
-        return SoftwareBackend(), lambda: None
-    if args.mode == "chip":
-        from bss2emu.host.chip.backend import ChipBackend
-        from bss2emu.host.chip.device import ProtocolDevice
-        from bss2emu.host.connection import HostError, connect
+def open_chip(args: argparse.Namespace):
+    """A connection to the chip (--device or an embedded emulator) and its neuron settings."""
+    from bss2emu.host.connection import HostError, connect
 
-        try:
-            connection = connect(args.device, seed=args.chip_seed)
-        except (HostError, OSError) as err:
-            where = args.device or "the embedded emulator"
-            raise UserError(f"cannot reach {where}: {err}") from None
-        try:
-            settings = chip_settings(args, connection)
-        except BaseException:
-            connection.close()
-            raise
-        return ChipBackend(ProtocolDevice(connection), settings), connection.close
-    raise UserError(f"mode '{args.mode}' is not available yet")
+    try:
+        connection = connect(args.device, seed=args.chip_seed)
+    except (HostError, OSError) as err:
+        where = args.device or "the embedded emulator"
+        raise UserError(f"cannot reach {where}: {err}") from None
+    try:
+        return connection, chip_settings(args, connection)
+    except BaseException:
+        connection.close()
+        raise
+
+
+def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[], None]]:
+    """The forward backend of a host-gradient mode (software, chip) and how to release it."""
+    if args.mode == "software":
+        from bss2emu.host.learning.backend import SoftwareBackend
+
+        return SoftwareBackend(), lambda: None
+    from bss2emu.host.chip.backend import ChipBackend
+    from bss2emu.host.chip.device import ProtocolDevice
+
+    connection, settings = open_chip(args)
+    return ChipBackend(ProtocolDevice(connection), settings), connection.close
 
 
 def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None:
@@ -114,7 +125,7 @@ def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
-        if args.mode == "chip" or args.chip_network:
+        if args.mode in ("chip", "onchip") or args.chip_network:
             from bss2emu.host.chip.training import chip_config
 
             config = chip_config(args.dataset or "yinyang", args.tau_ratio or 1)
@@ -163,11 +174,36 @@ def run(args: argparse.Namespace) -> int:
         data = load_training_data(config)
     except LearningInputError as err:
         raise UserError(str(err)) from None
+    if args.mode == "onchip":
+        return train_onchip(args, config, state, data)
     backend, release = make_backend(args)
     try:
-        return train(args, config, state, data, backend)
+        from bss2emu.host.learning.trainer import Trainer
+
+        try:
+            trainer = Trainer(config, data, backend, state)
+        except LearningInputError as err:
+            raise UserError(str(err)) from None
+        return train(args, trainer, data, backend)
     finally:
         release()
+
+
+def train_onchip(args: argparse.Namespace, config: TrainConfig, state: TrainState | None,
+                 data: Dataset) -> int:
+    """--mode onchip: the PPU learns; the host maps, loads, streams and reads results."""
+    from bss2emu.host.onchip.layout import OnChipLayoutError
+    from bss2emu.host.onchip.trainer import OnChipTrainer
+
+    connection, settings = open_chip(args)
+    try:
+        try:
+            trainer = OnChipTrainer(config, data, connection, settings, state)
+        except (LearningInputError, OnChipLayoutError) as err:
+            raise UserError(str(err)) from None
+        return train(args, trainer, data, None)
+    finally:
+        connection.close()
 
 
 def load_training_data(config: TrainConfig) -> Dataset:
@@ -176,13 +212,10 @@ def load_training_data(config: TrainConfig) -> Dataset:
     return replicate_inputs(data, config.input_replicas)
 
 
-def train(args: argparse.Namespace, config: TrainConfig, state: TrainState | None,
-          data: Dataset, backend: ForwardBackend) -> int:
-    """The training loop of `run`, with its outputs."""
-    try:
-        trainer = Trainer(config, data, backend, state)
-    except LearningInputError as err:
-        raise UserError(str(err)) from None
+def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
+          backend: ForwardBackend | None) -> int:
+    """The training loop of `run` (any trainer with Trainer's interface), with its outputs."""
+    config = trainer.config
     if trainer.epoch > config.epochs:
         raise UserError(f"the checkpoint already has {trainer.epoch} epochs (> --epochs)")
     out = Path(args.out)
@@ -209,8 +242,9 @@ def train(args: argparse.Namespace, config: TrainConfig, state: TrainState | Non
         from bss2emu.host.learning import plots
 
         plots.plot_learning_curves(trainer.history, out / "learning_curves.png")
-        plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")
-        if config.dataset == "yinyang":
+        if test_times is not None:
+            plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")
+        if config.dataset == "yinyang" and backend is not None:
             plots.plot_yinyang_class_map(trainer.network, backend, data.test,
                                          out / "class_map.png",
                                          replicas=config.input_replicas)

@@ -113,9 +113,10 @@ class OnChipLayout:
     n_quads: int
 
     @classmethod
-    def plan(cls, n_in: int, replicas: int, n_hidden: int, n_out: int, n_quads: int
-             ) -> OnChipLayout:
-        """Place every array (16-byte aligned, the row scratch 128-byte aligned)."""
+    def plan(cls, n_in: int, replicas: int, n_hidden: int, n_out: int, n_quads: int,
+             start: int = 0) -> OnChipLayout:
+        """Place every array after the first `start` bytes (the program's own extmem
+        sections), 16-byte aligned, the row scratch 128-byte aligned."""
         groups = -(-n_in // replicas)
         sizes = {
             "control": 4 * onchip_constants()["WORDS"],
@@ -128,7 +129,7 @@ class OnChipLayout:
             "hw1": n_in * n_hidden, "rows": 512, "quads": 12 * n_quads,
             "slots": 4 * n_hidden * n_out, "perm": 64,
         }
-        regions, at = {}, 0
+        regions, at = {}, start
         for name, size in sizes.items():
             align = 128 if name == "rows" else 16
             at = -(-at // align) * align

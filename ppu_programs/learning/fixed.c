@@ -121,7 +121,7 @@ static uint32_t divlu(uint32_t u1, uint32_t u0, uint32_t v)
     return q1 * b + q0;
 }
 
-FS_COLD int64_t fs_log_q30(uint64_t x, int frac)
+FS_EXT int64_t fs_log_q30(uint64_t x, int frac)
 {
     int n = bit_length(x) - 1;
     uint32_t m = (uint32_t)(n > 30 ? x >> (n - 30) : x << (30 - n)); /* [1, 2) in Q.30 */

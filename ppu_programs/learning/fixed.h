@@ -16,6 +16,12 @@
 
 #include <stdint.h>
 
+#include "ppu.h"
+
+/* Rarely run code (fallback paths, once-per-sample and once-per-batch helpers) lives in the
+ * FPGA external memory: PPU code and data share 12 KiB of SRAM. */
+#define FS_EXT PPU_EXT_TEXT __attribute__((minsize))
+
 #define FS_Q30_ONE (INT64_C(1) << 30)
 #define FS_Q30_LIMIT (INT64_C(1) << 62) /* saturation bound of Q.30 results */
 

@@ -51,7 +51,7 @@ static inline int64_t mul30(int64_t a, int64_t b)
 }
 
 /* 1 + W0 near the branch point from p = sqrt(2 (1 + e z)): p - p^2/3 + 11 p^3/72 - 43 p^4/540 */
-FS_COLD static int64_t branch_series(int64_t p)
+FS_EXT static int64_t branch_series(int64_t p)
 {
     int64_t s = -85501664;                 /* -43/540 */
     s = 164043890 + mul30(s, p);           /* 11/72 */
@@ -61,7 +61,7 @@ FS_COLD static int64_t branch_series(int64_t p)
 }
 
 /* -W0(-y) for small y: y + y^2 + 3/2 y^3 + 8/3 y^4 */
-FS_COLD static int64_t small_series(int64_t y)
+FS_EXT static int64_t small_series(int64_t y)
 {
     int64_t s = 2863311531;                /* 8/3 */
     s = 1610612736 + mul30(s, y);          /* 3/2 */
@@ -72,7 +72,7 @@ FS_COLD static int64_t small_series(int64_t y)
 
 /* 1 + W0(z) in Q.30 for z = -kappa_e / e with kappa_e = e |z| in [0, 1] (Q.30); `guess` is the
  * measured-time estimate of -W0. Returns 0 at the branch point (or if Newton fails). */
-FS_COLD static int64_t one_plus_w(int64_t kappa_e, int64_t guess)
+FS_EXT static int64_t one_plus_w(int64_t kappa_e, int64_t guess)
 {
     int64_t gap = ONE - kappa_e;
     if (gap <= 0)
@@ -226,7 +226,7 @@ FS_COLD static fs_real halley(int64_t s0, int64_t x, int32_t lag_ref, int32_t c_
 /* General path (x0 outside (0, 1), far from the crossing or near the branch point):
  * log_mz + 1 = log(c / S0) + L - x0 + 1, then one_plus_w. Returns R as halley (m = 0: no
  * valid crossing). */
-FS_COLD static fs_real general(int64_t s0, int64_t x, int32_t lag_ref, int32_t c_q16,
+FS_EXT static fs_real general(int64_t s0, int64_t x, int32_t lag_ref, int32_t c_q16,
                                int32_t err)
 {
     fs_real none = {0, 0};
@@ -338,7 +338,7 @@ FS_COLD int fs_layer_backward(const int32_t *t_in, int n_in, const int32_t *t_ou
     return drops;
 }
 
-FS_COLD int32_t fs_loss(const int32_t *t, int n, int label, int32_t xi_q16, int32_t alpha_q16,
+FS_EXT int32_t fs_loss(const int32_t *t, int n, int label, int32_t xi_q16, int32_t alpha_q16,
                 int32_t beta_q16, int32_t *err)
 {
     for (int j = 0; j < n; j++)
@@ -374,7 +374,7 @@ FS_COLD int32_t fs_loss(const int32_t *t, int n, int label, int32_t xi_q16, int3
     return fs_shift_sat(loss, -14);
 }
 
-FS_COLD int fs_prediction(const int32_t *t, int n)
+FS_EXT int fs_prediction(const int32_t *t, int n)
 {
     int best = -1;
     for (int j = 0; j < n; j++)

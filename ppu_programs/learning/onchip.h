@@ -5,7 +5,8 @@
  * agree on. The host parses the ONCHIP_* defines (keep them plain `#define NAME value` lines).
  *
  * Control block (32-bit big-endian words in extmem, index = word):
- *   host writes:  LEARNING_RATE (Q0.32 unsigned), BATCH (samples of the coming batch)
+ *   host writes:  LEARNING_RATE (Q0.32 unsigned), BATCH (samples of the coming batch),
+ *                 PERIOD (FPGA ticks from one sample marker to the next)
  *   PPU writes:   every other word (counters since the host last zeroed them, state)
  *
  * Label table: 512 slots of (key << 15 | value), empty slots 0xFFFFFFFF, open addressing with
@@ -41,6 +42,7 @@
 #define ONCHIP_ADAM_STEPS 21      /* Adam's step counter (bias correction), host-restorable */
 #define ONCHIP_BUMP_LAYER 22      /* layer of the last bump + 1, 0 = none (host-restorable) */
 #define ONCHIP_BUMP_VALUE 23      /* current bump value, Q8.24 (host-restorable) */
+#define ONCHIP_PERIOD 24           /* host: FPGA ticks between sample markers */
 #define ONCHIP_WORDS 32
 
 #define ONCHIP_KIND_INPUT 1

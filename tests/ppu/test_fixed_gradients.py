@@ -27,6 +27,7 @@ from bss2emu.host.learning.gradients import layer_backward
 from bss2emu.host.learning.loss import SpikeTimeLoss, predictions
 from bss2emu.host.learning.neuron import NeuronParams
 from bss2emu.host.learning.spiketime import first_spike_times
+from bss2emu.host.onchip.program import extmem_used
 from bss2emu.host.ppu.elf import read_program
 from bss2emu.host.ppu.toolchain import build
 from bss2emu.ppu_programs import ROOT
@@ -102,10 +103,13 @@ class LossCase:
 
 
 def run_cases(elf: Path, cases: list) -> None:
-    """Run the cases on our PPU core in as few batches as the external memory allows."""
-    image = read_program(elf).sram_image()
+    """Run the cases on our PPU core in as few batches as the external memory allows (after
+    the program's own code there)."""
+    program = read_program(elf)
+    at = extmem_used(program)
+    program = program.with_symbol_value("cases_at", EXTMEM_BASE + at)
     core = PpuCore(extmem=True, halt_on_exception=True)
-    limit_words = EXTMEM_BYTES // 4 - 1
+    limit_words = (EXTMEM_BYTES - at) // 4 - 1
     start = 0
     while start < len(cases):
         batch, words = [], []
@@ -114,18 +118,20 @@ def run_cases(elf: Path, cases: list) -> None:
             words += cases[start].words()
             start += 1
         blob = struct.pack(f">{len(words) + 1}I", len(batch), *(w & 0xFFFFFFFF for w in words))
-        core.write_memory(0, bytes(image))
+        core.write_memory(0, bytes(program.sram_image()))
         core.extmem[:] = 0
-        core.write_memory(EXTMEM_BASE, blob)
+        for segment in program.segments_in("extmem"):
+            core.write_memory(EXTMEM_BASE + segment.offset, segment.data)
+        core.write_memory(EXTMEM_BASE + at, blob)
         core.reset()
         assert core.run(MAX_CYCLES) == Status.SLEEPING, core.fault
-        back = np.frombuffer(core.read_memory(EXTMEM_BASE + 4, 4 * len(words)), ">i4")
+        back = np.frombuffer(core.read_memory(EXTMEM_BASE + at + 4, 4 * len(words)), ">i4")
         back = back.astype(np.int64)
-        at = 0
+        offset = 0
         for case in batch:
             size = len(case.words())
-            case.read(back[at:at + size])
-            at += size
+            case.read(back[offset:offset + size])
+            offset += size
 
 
 def chip_like_layer(rng: np.random.Generator, shape: str) -> LayerCase:

@@ -1,7 +1,8 @@
 /* Test driver for ppu_programs/learning/fsgrad.c: runs the cases the host laid out in external
  * memory and writes each result and its cycle count back next to it.
  *
- * Extmem (big-endian words from PPU_EXTMEM_BASE): the number of records, then the records.
+ * Extmem (big-endian words from `cases_at`, after the program's own extmem code): the number of
+ * records, then the records.
  *   layer: 0, n_in, n_out, c_q16, max_dw_q24, flags, [returned drops], [cycles],
  *          t_in[n_in], t_out[n_out], w[n_in][n_out], err_out[n_out],
  *          grad[n_in][n_out] (added to in place), err_in[n_in] (overwritten)
@@ -39,9 +40,11 @@ static int32_t *run_loss(int32_t *r)
     return err + n;
 }
 
+PPU_PARAMETER uint32_t cases_at = PPU_EXTMEM_BASE;
+
 int start(void)
 {
-    int32_t *words = (int32_t *)PPU_EXTMEM_BASE;
+    int32_t *words = (int32_t *)cases_at;
     int count = words[0];
     int32_t *r = words + 1;
     for (int i = 0; i < count; i++)
