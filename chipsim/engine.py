@@ -60,11 +60,31 @@ class _CState:
 
     def __init__(self, state: NeuronState) -> None:
         self.struct = ffi.new("bss2_state *")
+        self.arrays = []
         for name, dtype in _STATE.items():
             arr = np.ascontiguousarray(getattr(state, name), dtype=dtype)
             setattr(state, name, arr)
+            self.arrays.append(arr)
             setattr(self.struct, name, ffi.cast(ffi.typeof(getattr(self.struct, name)),
                                                 ffi.from_buffer(arr)))
+
+    @classmethod
+    def of(cls, state: NeuronState) -> _CState:
+        """The view of `state`, reused while its arrays are the same objects (runs split into
+        many short segments call the engines thousands of times with one state). A view keeps
+        its arrays alive, so an array identity check cannot be fooled by a reused id."""
+        view = _VIEWS.get(id(state))
+        if view is None or any(getattr(state, name) is not arr
+                               for name, arr in zip(_STATE, view.arrays, strict=True)):
+            view = cls(state)
+            _VIEWS[id(state)] = view
+            while len(_VIEWS) > _MAX_VIEWS:
+                _VIEWS.pop(next(iter(_VIEWS)))
+        return view
+
+
+_VIEWS: dict[int, _CState] = {}  # id(NeuronState) -> view, the most recent last
+_MAX_VIEWS = 8
 
 
 def _collect(status: int, spikes) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +107,7 @@ def event_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source:
     in_tick = np.ascontiguousarray(in_tick, np.int64)
     in_source = np.ascontiguousarray(in_source, np.int32)
     spikes = ffi.new("bss2_spikes *")
-    status = lib.bss2_event_run(net.struct, _CState(state).struct, _ptr("int64_t *", in_tick),
+    status = lib.bss2_event_run(net.struct, _CState.of(state).struct, _ptr("int64_t *", in_tick),
                                 _ptr("int32_t *", in_source), in_tick.size, int(t_end), spikes)
     return _collect(status, spikes)
 
@@ -105,7 +125,7 @@ def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_sourc
     n_trace = ffi.new("int64_t *")
     spikes = ffi.new("bss2_spikes *")
     status = lib.bss2_stepped_run(
-        net.struct, _CState(state).struct, _ptr("int64_t *", in_tick),
+        net.struct, _CState.of(state).struct, _ptr("int64_t *", in_tick),
         _ptr("int32_t *", in_source), in_tick.size, int(t_end), int(substeps),
         _ptr("int32_t *", active), active.size, _ptr("int32_t *", trace_neurons),
         trace_neurons.size, float(trace_interval), _ptr("double *", trace), n_samples, n_trace,

@@ -46,7 +46,7 @@ POLL_US = 50.0            # emulated time between two looks at the program's pro
 HEMISPHERE = 0            # the PPU next to the input layer's synapses
 EVAL_CHUNK = 250          # samples per evaluation program
 FIRST_PERIOD_US = 2000.0  # sample period until the PPU's time per sample has been measured
-PERIOD_MARGIN = 1.25      # sample period / the PPU's measured time per sample
+PERIOD_MARGIN = 1.1       # sample period / the PPU's measured time per sample
 PPU_CYCLES_PER_US = 250
 
 
@@ -222,7 +222,9 @@ class OnChipTrainer:
         """One playback program: a marker and the inputs per sample, then the END marker; the
         program waits until the PPU has handled the END marker (the batch's update)."""
         c = onchip_constants()
-        n, period = len(times), round(self.period_us * FPGA_TICKS_PER_US)
+        # evaluation costs the PPU little (loss and prediction): one window per sample
+        period_us = self.window_us if evaluate else self.period_us
+        n, period = len(times), round(period_us * FPGA_TICKS_PER_US)
         channels = np.concatenate([times, np.broadcast_to(self.bias, (n, self.bias.size))], 1)
         start = OFFSET_US * FPGA_TICKS_PER_US + np.arange(n) * period
         ticks = np.round(start[:, None] + channels * TAU_US * FPGA_TICKS_PER_US)
