@@ -81,6 +81,10 @@ class Chip:
         self.event_ring = EventRing(self.extmem)
         self.reset()
 
+    def __getstate__(self) -> dict:
+        """Copies and pickles leave out the cached engine network (a C object, rebuilt)."""
+        return {**self.__dict__, "_quiet_net": None}
+
     # -- configuration --------------------------------------------------------------------
     def reset(self) -> None:
         """Chip reset: registers to their reset values, neurons at rest, time and counters 0."""
