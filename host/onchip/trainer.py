@@ -333,6 +333,7 @@ class OnChipTrainer:
             "seconds": time.perf_counter() - wall,
             "ppu_cycles_per_sample": counters["SAMPLE_CYCLES"] / samples,
             "ppu_cycles_per_update": counters["UPDATE_CYCLES"] / steps,
+            "sample_period_us": self.period_us,
             "silent_hidden": counters["SILENT_HIDDEN"],
             "silent_labels": counters["SILENT_LABEL"],
             "guard_drops": counters["GUARD_DROPS"],
