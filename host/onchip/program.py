@@ -12,6 +12,9 @@ from bss2emu.ppu_programs import ROOT as PROGRAMS_ROOT
 
 LEARNING_DIR = PROGRAMS_ROOT / "learning"
 SOURCES = ("onchip.c", "fsgrad.c", "fixed.c")
+#: stack the program needs below the mailbox (fs_layer_backward: 128 words of buffer plus the
+#: frames of the call chain; measured peak ~1 KiB): the linker alone guarantees 256 bytes
+STACK_BYTES = 1536
 
 
 def cache_dir() -> Path:
@@ -39,8 +42,24 @@ def onchip_program() -> PpuProgram:
         partial = output.with_suffix(f".{os.getpid()}.tmp")
         build([LEARNING_DIR / s for s in SOURCES], partial, opt="-O2",
               include_dirs=[LEARNING_DIR])
+        _check_stack(partial)
         partial.replace(output)
     return read_program(output)
+
+
+def _check_stack(path: Path) -> None:
+    """Refuse a build whose SRAM code and data leave less than STACK_BYTES of stack: an
+    overflowing stack would silently corrupt code on the PPU."""
+    from bss2emu.host.ppu.toolchain import ToolchainError, mailbox_layout
+    from elftools.elf.elffile import ELFFile
+
+    with open(path, "rb") as handle:
+        end = max((s["sh_addr"] + s["sh_size"] for s in ELFFile(handle).iter_sections()
+                   if s["sh_flags"] & 2 and s["sh_addr"] < mailbox_layout()["BASE"]), default=0)
+    free = mailbox_layout()["BASE"] - 16 - end
+    if free < STACK_BYTES:
+        raise ToolchainError(f"the on-chip learning program leaves {free} bytes of PPU stack, "
+                             f"it needs {STACK_BYTES}: move cold code to external memory")
 
 
 def extmem_used(program: PpuProgram) -> int:

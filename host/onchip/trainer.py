@@ -209,7 +209,8 @@ class OnChipTrainer:
         names = [n for n in ("TRAIN_SAMPLES", "TRAIN_CORRECT", "TRAIN_LOSS_HI", "TRAIN_LOSS_LO",
                              "EVAL_SAMPLES", "EVAL_CORRECT", "EVAL_LOSS_HI", "EVAL_LOSS_LO",
                              "SILENT_HIDDEN", "SILENT_LABEL", "GUARD_DROPS", "UPDATES", "BUMPS",
-                             "SAMPLE_CYCLES", "UPDATE_CYCLES", "UNKNOWN_EVENTS", "LATE_EVENTS")
+                             "SAMPLE_CYCLES", "UPDATE_CYCLES", "UNKNOWN_EVENTS", "LATE_EVENTS",
+                             "GRADIENT_CYCLES", "OPTIMISER_CYCLES", "WRITE_CYCLES")
                  if n not in keep]
         words = self.layout.regions["control"].omnibus_words()
         builder = PlaybackProgramBuilder(timer_setup=False)
@@ -333,6 +334,9 @@ class OnChipTrainer:
             "seconds": time.perf_counter() - wall,
             "ppu_cycles_per_sample": counters["SAMPLE_CYCLES"] / samples,
             "ppu_cycles_per_update": counters["UPDATE_CYCLES"] / steps,
+            "ppu_gradient_cycles_per_sample": counters["GRADIENT_CYCLES"] / samples,
+            "ppu_optimiser_cycles_per_update": counters["OPTIMISER_CYCLES"] / steps,
+            "ppu_write_cycles_per_update": counters["WRITE_CYCLES"] / steps,
             "sample_period_us": self.period_us,
             "silent_hidden": counters["SILENT_HIDDEN"],
             "silent_labels": counters["SILENT_LABEL"],

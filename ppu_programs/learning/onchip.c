@@ -113,7 +113,7 @@ SMALL static void add64(uint32_t hi_word, int32_t value)
     CONTROL(hi_word + 1) = (uint32_t)sum;
 }
 
-COLD static void sum_replicas(void)
+SMALL static void sum_replicas(void)
 {
     const volatile int32_t *w1 = AT(int32_t, w1_at);
     volatile int32_t *w1_group = AT(int32_t, w1g_at);
@@ -181,6 +181,7 @@ COLD static void finish_sample(void)
         if (i % replicas == 0 || t_in[i] < t_group[g])
             t_group[g] = t_in[i];
     }
+    uint64_t backward = ppu_time_base();
     int drops = fs_layer_backward(t_hidden, (int)n_hidden, t_out, (int)n_out,
                                   (const int32_t *)w2_at, (int)n_out, err_out, c_q16,
                                   max_dw_q24, (int32_t *)g2_at, (int)n_out, err_hidden);
@@ -189,25 +190,21 @@ COLD static void finish_sample(void)
                                (int)n_hidden, err_hidden, c_q16, max_dw_q24,
                                (int32_t *)g1_at, (int)n_hidden, 0);
     CONTROL(ONCHIP_GUARD_DROPS) += (uint32_t)drops;
+    CONTROL(ONCHIP_GRADIENT_CYCLES) += (uint32_t)(ppu_time_base() - backward);
     CONTROL(ONCHIP_SAMPLE_CYCLES) += (uint32_t)(ppu_time_base() - begin);
 }
 
 /* --- the batch's update ---------------------------------------------------------------------- */
-SMALL static int32_t clamp_weight(int64_t w)
+static inline int32_t clamp_weight(int64_t w)
 {
-    if (w > w_limit_q24)
-        return w_limit_q24;
-    if (w < -w_limit_q24)
-        return -w_limit_q24;
-    return (int32_t)w;
+    return w > w_limit_q24 ? w_limit_q24 : (w < -w_limit_q24 ? -w_limit_q24 : (int32_t)w);
 }
 
-SMALL static int32_t hardware_weight(int32_t w)
+static inline int32_t hardware_weight(int32_t w)
 {
-    /* round(scale * w) to nearest, halves away from zero, then clip to +-63 */
-    int64_t x = (int64_t)w * scale;
-    int64_t r = x >= 0 ? (x + (1 << 23)) >> 24 : -((-x + (1 << 23)) >> 24);
-    return r > 63 ? 63 : (r < -63 ? -63 : (int32_t)r);
+    /* round(scale * w) (halves up), clipped to +-63; |w| <= w_limit keeps scale * w in 32 bits */
+    int32_t r = (w * scale + (1 << 23)) >> 24;
+    return r > 63 ? 63 : (r < -63 ? -63 : r);
 }
 
 /* Q32 power b^n by repeated squaring. */
@@ -221,6 +218,28 @@ COLD static uint32_t pow_q32(uint32_t b, uint32_t n)
         n >>= 1;
     }
     return (uint32_t)result;
+}
+
+/* m / sqrt(v) for m in Q8.24 and v in Q16.48 (v > 0), as Q.30, from 32-bit hardware
+ * divisions: sqrt of v's leading 32 bits by two Newton steps from a linear guess (~2e-5), then
+ * a 32 / 16-bit quotient of the normalised operands (~3e-5). Adam's epsilon (1e-8 against
+ * sqrt(v) of typically 1e-3) is below this precision and left out. */
+static int64_t ratio_m_sqrt_v(int32_t m, uint64_t v)
+{
+    uint32_t am = (uint32_t)(m < 0 ? -m : m);
+    if (am == 0)
+        return 0;
+    int shift = __builtin_clzll(v) & ~1;  /* even, so that the root shifts by shift / 2 */
+    uint32_t top = (uint32_t)((v << shift) >> 32); /* [2^30, 2^32) */
+    uint32_t y = (uint32_t)(((uint64_t)top * 43691u) >> 32) + 21845u; /* chord: within 3 % */
+    y = (y + top / y) >> 1;
+    y = (y + top / y) >> 1;                        /* sqrt(v) = y 2^(16 - shift/2), y < 2^16 */
+    int lead = __builtin_clz(am);
+    uint32_t q = (am << lead) / y;                 /* m 2^lead / y */
+    /* m / sqrt(v) = q 2^-lead 2^(shift/2 - 16); as Q.30: */
+    int up = 30 - lead + shift / 2 - 16;
+    int64_t ratio = up >= 0 ? (up > 32 ? INT64_MAX : (int64_t)q << up) : (int64_t)(q >> -up);
+    return m < 0 ? -ratio : ratio;
 }
 
 /* Adam on one parameter: the step (Q8.24) for gradient g; k = lr sqrt(1 - b2^t) / (1 - b1^t)
@@ -238,8 +257,9 @@ SMALL static int32_t adam_step(int32_t g, volatile int32_t *m, volatile uint64_t
     uint64_t vv = *v;
     vv = vv - ((vv >> 16) * one_minus_b2 >> 16) + ((g2 >> 16) * one_minus_b2 >> 16);
     *v = vv;
-    /* m / (sqrt(v) + eps), eps one LSB of Q8.24 */
-    int64_t ratio = fs_div_q30(mm, (int64_t)fs_isqrt64(vv) + 1);
+    if (vv == 0)
+        return 0;
+    int64_t ratio = ratio_m_sqrt_v((int32_t)mm, vv);
     ratio = ratio > ratio_max ? ratio_max : (ratio < -ratio_max ? -ratio_max : ratio);
     return (int32_t)((k * ratio) >> 36);
 }
@@ -274,7 +294,7 @@ SMALL static void adam_update(void)
     }
 }
 
-COLD static void clear_gradients(void)
+SMALL static void clear_gradients(void)
 {
     volatile int32_t *g1 = AT(int32_t, g1_at), *g2 = AT(int32_t, g2_at);
     for (uint32_t at = 0; at < groups() * n_hidden; at++)
@@ -306,33 +326,35 @@ COLD static void bump(uint32_t layer)
     }
 }
 
-/* Input layer: changed rows of this hemisphere with vector stores (exc row 2i, inh 2i + 1). */
-COLD static void write_input_layer(void)
+/* Input layer: changed half rows of this hemisphere with vector stores (exc row 2i, inh 2i+1).
+ * Each vector store brings the emulated network up to the PPU's time, so unchanged half rows
+ * are skipped. */
+SMALL static void write_input_layer(void)
 {
     const volatile int32_t *w1 = AT(int32_t, w1_at);
     volatile int8_t *hw1 = AT(int8_t, hw1_at);
+    volatile uint32_t *words = AT(uint32_t, rows_at);
     volatile uint8_t *row = AT(uint8_t, rows_at); /* [exc even | exc odd | inh even | inh odd] */
     for (uint32_t i = 0; i < n_in; i++) {
-        int changed = 0;
+        uint32_t changed = 0; /* bit part: that half row changed */
+        for (uint32_t b = 0; b < 4 * FXV_BYTES / 4; b++)
+            words[b] = 0;
         for (uint32_t k = 0; k < n_hidden; k++) {
             int32_t hw = hardware_weight(w1[i * n_hidden + k]);
-            changed |= hw != hw1[i * n_hidden + k];
+            int32_t old = hw1[i * n_hidden + k];
+            uint32_t half = k & 1, lane = half * FXV_BYTES + k / 2;
+            if (hw != old)
+                changed |= (uint32_t)((hw > 0 || old > 0) << half | (hw < 0 || old < 0) << (2 + half));
             hw1[i * n_hidden + k] = (int8_t)hw;
-        }
-        if (!changed)
-            continue;
-        for (uint32_t b = 0; b < 512; b++)
-            row[b] = 0;
-        for (uint32_t k = 0; k < n_hidden; k++) {
-            int32_t hw = hw1[i * n_hidden + k];
-            uint32_t lane = (k & 1) * FXV_BYTES + k / 2;
             row[lane] = (uint8_t)(hw > 0 ? hw : 0);
             row[2 * FXV_BYTES + lane] = (uint8_t)(hw < 0 ? -hw : 0);
         }
-        for (uint32_t part = 0; part < 4; part++) {
-            FXV_LAX(0, rows_at + part * FXV_BYTES);
-            FXV_OUTX(0, PPU_VIO_WEIGHTS + fxv_half_row(2 * i + part / 2, part & 1), FXV_ALWAYS);
-        }
+        for (uint32_t part = 0; part < 4; part++)
+            if (changed >> part & 1) {
+                FXV_LAX(0, rows_at + part * FXV_BYTES);
+                FXV_OUTX(0, PPU_VIO_WEIGHTS + fxv_half_row(2 * i + part / 2, part & 1),
+                         FXV_ALWAYS);
+            }
     }
     ppu_sync();
 }
@@ -381,8 +403,11 @@ COLD static void end_batch(void)
             CONTROL(ONCHIP_UPDATES) += 1;
         }
         sum_replicas();
+        uint64_t written = ppu_time_base();
+        CONTROL(ONCHIP_OPTIMISER_CYCLES) += (uint32_t)(written - begin);
         write_input_layer();
         write_label_layer();
+        CONTROL(ONCHIP_WRITE_CYCLES) += (uint32_t)(ppu_time_base() - written);
     }
     batch_seen = 0;
     silent_batch[0] = silent_batch[1] = 0;

@@ -43,6 +43,9 @@
 #define ONCHIP_BUMP_LAYER 22      /* layer of the last bump + 1, 0 = none (host-restorable) */
 #define ONCHIP_BUMP_VALUE 23      /* current bump value, Q8.24 (host-restorable) */
 #define ONCHIP_PERIOD 24           /* host: FPGA ticks between sample markers */
+#define ONCHIP_GRADIENT_CYCLES 25 /* of SAMPLE_CYCLES: in the two spike-time backward passes */
+#define ONCHIP_OPTIMISER_CYCLES 26 /* of UPDATE_CYCLES: Adam or bump, replica sums */
+#define ONCHIP_WRITE_CYCLES 27    /* of UPDATE_CYCLES: hardware weights to the synapses */
 #define ONCHIP_WORDS 32
 
 #define ONCHIP_KIND_INPUT 1
