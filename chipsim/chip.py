@@ -456,7 +456,7 @@ class Chip:
         elif stale_ok and not ext_keys and cached is not None:
             stale = True  # neuron sources come first in any cached table
         else:
-            known = cached[1] if cached is not None and cached[0] == generation else []
+            known = cached[1] if cached is not None else []  # sources seen before return
             seen = set(known)
             key_list = known + [k for k in ext_keys if k not in seen]
             index = {k: i for i, k in enumerate(key_list)}
