@@ -9,7 +9,7 @@
  *                    float for quantities whose range is not known in advance (1 / (a1 (1 + W)))
  *
  * Accuracy (absolute, in Q.30 units unless noted): fs_exp_neg <= 2, fs_log_q30 <= 4,
- * fs_real_div / fs_real_mul relative 2^-29. Costs on the PPU are in fsgrad.c's header.
+ * fs_real_div / fs_real_mul / fs_recip relative 2^-29. Costs on the PPU are in fsgrad.c's header.
  */
 #ifndef FS_FIXED_H
 #define FS_FIXED_H
@@ -46,22 +46,58 @@ static inline int32_t fs_add_sat(int32_t a, int32_t b)
     return s;
 }
 
-/* High words of 32 x 32-bit products (one mulhw / mulhwu). */
+/* High words of 32 x 32-bit products: one mulhw / mulhwu (as instructions: from the C
+ * expression clang may widen to a 64 x 64-bit product when it knows more about an operand). */
 static inline int32_t fs_mulhw(int32_t a, int32_t b)
 {
-    return (int32_t)(((int64_t)a * b) >> 32);
+    int32_t r;
+    __asm__("mulhw %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
 }
 
 static inline uint32_t fs_mulhwu(uint32_t a, uint32_t b)
 {
-    return (uint32_t)(((uint64_t)a * b) >> 32);
+    uint32_t r;
+    __asm__("mulhwu %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
 }
+
+/* Leading zeros of a nonzero 64-bit value (two cntlzw). */
+static inline int fs_clz64(uint64_t v)
+{
+    return __builtin_clzll(v);
+}
+
+/* About 2^62 / u for u in [2^31, 2^32), i.e. 1 / U in Q.30 for U = u 2^-32 in [1/2, 1) (relative
+ * error below 2^-29; at most INT32_MAX). */
+uint32_t fs_recip(uint32_t u);
 
 /* v * 2^sh rounded to nearest and saturated to int32 (any sh). */
 int32_t fs_shift_sat(int64_t v, int sh);
 
 /* e^-a for a >= 0 in Q.30, result in Q.30 (0 for a >= 22, where e^-a < 2^-31). */
 uint32_t fs_exp_neg(uint64_t a);
+
+/* e^-(j/16), j = 0..15, in Q.31 */
+extern const uint32_t fs_exp_sixteenth[16];
+
+/* e^-r for r below 1/16 in Q.32, result Q.31: Taylor polynomial of degree 5 (error below
+ * r^6/720 < 1e-10), in 32-bit high-word products. */
+static inline uint32_t fs_exp_neg_small(uint32_t r)
+{
+    uint32_t q = 17895697;                  /* 1/120 */
+    q = 89478485 - fs_mulhwu(r, q);         /* 1/24 */
+    q = 357913941 - fs_mulhwu(r, q);        /* 1/6 */
+    q = (1u << 30) - fs_mulhwu(r, q);       /* 1/2 */
+    q = (1u << 31) - fs_mulhwu(r, q);
+    return (1u << 31) - fs_mulhwu(r, q);
+}
+
+/* e^-a for a below 1 (Q.30), result Q.30 within 2 units: fs_exp_neg's arithmetic inline. */
+static inline uint32_t fs_exp_neg_unit(uint32_t a)
+{
+    return fs_mulhwu(fs_exp_sixteenth[a >> 26], fs_exp_neg_small((a & ((1u << 26) - 1)) << 2));
+}
 
 /* e^x for x in Q.30, result Q.30; x is clamped at FS_EXP_ARG_MAX (e^20 ~ 4.9e8). */
 #define FS_EXP_ARG_MAX (20 * FS_Q30_ONE)

@@ -6,48 +6,74 @@
  * Q = sum w_i l_i e^-l_i (the membrane at T): log_mz = log(c / P) - Q / P, x = -W0(z) solves
  * x e^-x = (c / P) e^(-Q / P), and
  *   dT/dw_i = -e^-l_i l_i / (P (1 + W)),   dT/dt_i = -w_i e^-l_i (l_i - 1) / (P (1 + W)).
- * Exponentials are factorised: E_i = e^-(t_ref - t_i) once per input (t_ref: the latest input
- * that is causal for some output neuron), so e^-l_i = E_i e^-L with L = T - t_ref, and
- *   P = S0 e^-L, Q = X e^-L,  S0 = sum w_i E_i,  X = sum w_i E_i l_i,
- *   dL/dw_ik = -E_i l_i R,   dL/dt_i += -w_ik E_i (l_i - 1) R,   R = err_k / (S0 (1 + W)).
- * Per output neuron that leaves one exponential (e^L, for y0 = c / P) and one division: the
- * measured-time guess x0 = Q / P is exact when T is the model's crossing, and one Halley step
- * from it needs no exponential (see halley). Neurons it does not settle take the general path
- * (logarithm, series starts and Newton, as before), and a neuron whose causal inputs all lie
- * more than 3.4 tau_s before t_ref (E_i too coarse) gets E refilled relative to its own
- * latest causal input.
+ * Exponentials are factorised: E_i = e^-d_i, d_i = t_ref - t_i, once per input (t_ref: the
+ * latest input that is causal for some output neuron), so with L = T - t_ref, l_i = L + d_i,
+ *   P = S0 e^-L,  Q / P = x0 = L + D / S0,  S0 = sum w_i E_i,  D = sum w_i E_i d_i,
+ *   dL/dw_ik = -(E_i L + E_i d_i) R,  dL/dt_i += -w_ik E_i (l_i - 1) R,  R = err_k / (S0 (1 + W)).
+ * Per output neuron: two 64-bit sums, one exponential (e^L, for y0 = c / P), a Halley step from
+ * the measured-time guess x0 (exact when T is the model's crossing, no exponential: see solve),
+ * one Newton reciprocal, then 32-bit multipliers -L R, -R, R for the gradient loop. Neurons the
+ * step does not settle take the general path (logarithm, series starts and Newton); a neuron
+ * whose causal inputs all lie more than 3.4 tau_s before t_ref (E_i too coarse) gets E refilled
+ * relative to its own latest causal input; |R| >= 16 (gradients of that size) takes software
+ * floats. E_i and E_i d_i live in extmem scratch (data accesses cost as in SRAM), not the stack.
  *
- * Measured on the emulated PPU (tests/ppu/test_fixed_gradients.py, driver built with -O2; the
- * functions outside the per-synapse loops are compiled for size, FS_COLD):
- *   fs_layer_backward 5 x 120 (chip input layer): median 202 k cycles (was 563 k), max 241 k
- *   fs_layer_backward 120 x 3 (label layer):      median  37 k cycles (was  98 k), max  60 k
- *   fs_loss, 3 labels:                            median   4 k cycles
- * Per firing output neuron ~1.1 k cycles (halley ~250 with its 5 saturating shifts ~240, one
- * division ~150, e^L ~100, call and setup), per causal synapse ~45 cycles in causal_sums and
- * ~110 in the gradient loop (5 x 120 profile). Code ~10 KiB at -O2 (the general path, ~2.3 KiB,
- * is cold); stack: FS_MAX_IN words + ~250 bytes.
- * Accuracy over 1050 random layers: worst |dL/dw| error 1.4e-3 (ill-conditioned neurons close
- * to 1 + W = 0), worst relative error 2.0e-4 for entries above 1e-3; loss within 1.6e-4.
+ * Measured on the emulated PPU (tests/ppu/test_fixed_gradients.py, 60 chip-like cases each,
+ * driver built with -O2), median cycles (the previous version in brackets):
+ *   fs_layer_backward 5 x 120 (chip input layer), with err_in: 117 k (200 k), max 153 k
+ *                                      err_in NULL (as on chip): 100 k (176 k)
+ *   fs_layer_backward 120 x 3 (label layer), with err_in:         33 k ( 41 k), max  44 k
+ *   fs_loss, 3 labels:                                           8 k
+ * Per firing output neuron of 5 x 120 ~950 cycles without err_in: ~330 per-neuron arithmetic
+ * (normalisation, e^L ~35, Halley, reciprocal ~50, multipliers), ~60 guard, ~100 call and
+ * register saves, ~40 per causal synapse in the sums and ~45 in the gradient loop (+~50 for
+ * err_in). SRAM code: column() ~2.7 KiB, fs_layer_backward ~0.6 KiB; cold paths in extmem.
+ * Accuracy over 1050 random layers: worst |dL/dw| error 6.5e-4 (ill-conditioned neurons close
+ * to 1 + W = 0), worst relative error 1.2e-4 for entries above 1e-3; loss within 1.6e-4.
  */
 #include "fsgrad.h"
 
-/* code size matters more than speed outside the per-synapse loops (16 KiB SRAM in all) */
+/* code size matters more than speed outside the per-synapse loops (12 KiB SRAM in all) */
 #define FS_COLD __attribute__((minsize, noinline))
+/* per-input scratch in the external memory: data accesses there cost the same as in SRAM */
+#define FS_SCRATCH __attribute__((section(".ext.bss")))
 
 #define ONE FS_Q30_ONE
-#define LAG_MAX ((64 << 16) - 1)          /* lags saturate just below 64 tau_s */
 #define INV_E_Q30 INT64_C(395007542)      /* 1 / e */
 #define GAP_SERIES INT64_C(263066746)     /* 1 - e|z| below 0.245 (p < 0.7): branch series */
 #define P_EXACT INT64_C(21474836)         /* p below 0.02: the series alone is exact */
 #define NEWTON_MAX 12
 #define NEWTON_DONE 1024                  /* stop after a step below 1e-6 (Q.30) */
-#define E_FAST (1u << 25)                 /* causal E_i all below 1/32: refill E */
-#define HALLEY_OK 32                      /* settled once |h| <= (1 + W) / 32 */
+#define E_FAST (1u << 25)                 /* causal E_i all below 1/32 (Q.30): refill E */
 #define HALLEY_STEPS 3                    /* exponential steps before the general path */
+#define LAG_FAST (32 << 16)               /* fast path for L below 32 (e^L c / S0 < 1 needs it) */
+#define INV_LN2_Q30 1549082005            /* 1 / ln 2 */
+#define LN2_Q30 744261118                 /* ln 2 */
+
+/* One layer's constants for the per-neuron code. he: headroom bits of the scratch values,
+ * so that sums of n_in products with Q8.24 weights cannot overflow 64 bits. */
+typedef struct {
+    const int32_t *t_in;
+    int n_in, w_stride, g_stride, he, zc;
+    uint32_t c_n;                         /* c_q16 << zc, in [2^31, 2^32) */
+    int32_t c_q16, max_dw;
+    int32_t *err_in;
+} fs_layer;
+
+static int32_t scratch_e[FS_MAX_IN] FS_SCRATCH;  /* E_i = e^-(ref - t_i), Q.(30 - he) */
+static int32_t scratch_ed[FS_MAX_IN] FS_SCRATCH; /* E_i (ref - t_i), Q.(31 - he), below 1/e */
 
 static inline int64_t mul30(int64_t a, int64_t b)
 {
     return (a * b + (ONE >> 1)) >> 30;
+}
+
+/* v * 2^-sh rounded to nearest, sh >= 0 */
+static inline int32_t round_shift(int32_t v, int sh)
+{
+    if (sh == 0)
+        return v;
+    return sh > 31 ? 0 : ((v >> (sh - 1)) + 1) >> 1;
 }
 
 /* 1 + W0 near the branch point from p = sqrt(2 (1 + e z)): p - p^2/3 + 11 p^3/72 - 43 p^4/540 */
@@ -110,136 +136,22 @@ FS_EXT static int64_t one_plus_w(int64_t kappa_e, int64_t guess)
     return ONE - x;
 }
 
-/* E[i] = e^-(ref - t_i) (Q.30) for inputs at or before ref, else 0 (also below e^-22) */
-FS_COLD static void fill_exp(int32_t *e, const int32_t *t_in, int n_in, int32_t ref)
+/* E_i and E_i d_i (d_i = ref - t_i) of the inputs at or before ref, else 0 */
+FS_COLD static void fill_exp(const fs_layer *ly, int32_t ref)
 {
-    for (int i = 0; i < n_in; i++) {
-        int32_t t = t_in[i];
-        e[i] = t <= ref ? (int32_t)fs_exp_neg((uint64_t)((uint32_t)ref - (uint32_t)t) << 14) : 0;
-    }
-}
-
-/* E_i l_i in Q.25 for l_i = T - t_i (t_i <= T, saturated at LAG_MAX) */
-static inline uint32_t lag_weight(uint32_t e, int32_t big_t, int32_t t)
-{
-    uint32_t l = (uint32_t)big_t - (uint32_t)t;
-    if (l > LAG_MAX)
-        l = LAG_MAX;
-    return fs_mulhwu(e << 1, l << 10);
-}
-
-/* v * 2^sh rounded and saturated, for |v| < 2^30 */
-static inline int32_t scale32(int32_t v, int sh)
-{
-    if (sh < 0)
-        return sh < -31 ? 0 : (v + (int32_t)(1u << (-sh - 1))) >> -sh;
-    if (sh > 30 || v > (INT32_MAX >> sh) || v < (INT32_MIN >> sh))
-        return v == 0 ? 0 : v > 0 ? INT32_MAX : INT32_MIN;
-    return v << sh;
-}
-
-/* v * 2^sh rounded and saturated to int32 (the common right shifts inline) */
-static inline int32_t scale64(int64_t v, int sh)
-{
-    if (sh < 0 && sh > -63)
-        return fs_sat32((v + ((int64_t)1 << (-sh - 1))) >> -sh);
-    return fs_shift_sat(v, sh);
-}
-
-/* The causal sums of one output neuron over the inputs t_i <= T: s0 = sum w_i E_i (Q.48),
- * x = sum w_i E_i l_i (Q.42), the OR of the causal E_i (its top bit is the largest one's) and
- * the largest E_i l_i (Q.25). Shifts keep 128 inputs of any Q8.24 weight from overflowing. */
-typedef struct {
-    int64_t s0, x;
-    uint32_t e_or, el_max;
-} fs_sums;
-
-__attribute__((noinline)) static fs_sums causal_sums(const int32_t *t_in, const int32_t *e, int n_in, const int32_t *w,
-                           int w_stride, int32_t big_t)
-{
-    fs_sums s = {0, 0, 0, 0};
-    for (int i = 0; i < n_in; i++, w += w_stride) {
-        int32_t t = t_in[i];
-        if (t > big_t)
-            continue;
-        uint32_t ei = (uint32_t)e[i], el = lag_weight(ei, big_t, t);
-        s.s0 += ((int64_t)*w * (int32_t)ei) >> 6;
-        s.x += ((int64_t)*w * (int32_t)el) >> 7;
-        s.e_or |= ei;
-        if (el > s.el_max)
-            s.el_max = el;
-    }
-    return s;
-}
-
-/* Fast path, no logarithm. With S = S0, X = x0 S0, Y = y0 S0 normalised so that S lies in
- * [2^28, 2^29), x = -W solves phi(x) = x - y0 e^(x - x0) = 0, y0 = c / P (= kappa e^x0).
- * At x0 every derivative of phi is known without an exponential (phi' = 1 - y0, higher ones
- * -y0), so the Halley step h = -2 g s' / (2 s'^2 + g y0) (g = x0 - y0, s' = 1 - y0) is
- * rational: exact when T is the model's crossing (g = 0), and its error, ~h^3 / (4 (1 + W)^3)
- * relative to 1 + W, is below 1e-5 once |h| <= (1 - x) / HALLEY_OK. Otherwise the step is
- * taken (x += h, y *= e^h) and repeated. Returns R = err / (S0 (1 + W)) (m = 0: not settled,
- * take the general path). */
-FS_COLD static fs_real halley(int64_t s0, int64_t x, int32_t lag_ref, int32_t c_q16, int32_t err)
-{
-    fs_real none = {0, 0};
-    if (x <= 0 || x >= (s0 >> 6)) /* x0 = X / S0 outside (0, 1) */
-        return none;
-    int k = 64 - __builtin_clzll((uint64_t)s0) - 29;
-    int32_t s = fs_shift_sat(s0, -k), big_x = fs_shift_sat(x, 6 - k);
-    /* Y = c e^L 2^(48 - k) in S's units (S0 is Q.48), with e^L = m 2^j */
-    int j;
-    int64_t cm = (int64_t)c_q16 * fs_exp_split((int64_t)lag_ref << 14, &j);
-    int32_t y = fs_shift_sat(cm, 2 + j - k);
-    if (big_x >= s || y >= s)
-        return none;
-    int32_t big_y = y;
-    for (int it = 0;; it++) {
-        int32_t g = big_x - big_y, slope = s - big_y; /* S g, S s' */
-        int64_t d = 2 * (int64_t)slope * slope + (int64_t)g * big_y;
-        if (d <= 0)
-            return none;
-        /* h = -nn / dn, both scaled so that dn lies in [2^29, 2^30) (keeps small h exact) */
-        int sh = 34 - __builtin_clzll((uint64_t)d);
-        int32_t dn = fs_shift_sat(d, -sh), nn = fs_shift_sat(2 * (int64_t)g * slope, -sh);
-        if (nn == INT32_MAX || nn == INT32_MIN)
-            return none;
-        int64_t a = (int64_t)(s - big_x) * dn, b = (int64_t)nn * s;
-        if (HALLEY_OK * (b < 0 ? -b : b) <= a) {
-            /* S (1 + W) = (a + b) / dn and S0 = S 2^(k - 48) */
-            fs_real r = fs_real_div(fs_real_from((int64_t)err * dn, 0), fs_real_from(a + b, 0));
-            r.e += 24 - k;
-            return r;
+    int he = ly->he;
+    for (int i = 0; i < ly->n_in; i++) {
+        int32_t t = ly->t_in[i];
+        uint32_t e = 0, ed = 0;
+        if (t <= ref) {
+            uint32_t d = (uint32_t)ref - (uint32_t)t;             /* Q16.16 */
+            e = fs_exp_neg((uint64_t)d << 14);                   /* Q.30, 0 from d = 22 on */
+            ed = (uint32_t)(((uint64_t)e * d) >> (15 + he));
+            e = (e + ((1u << he) >> 1)) >> he;
         }
-        if (it == HALLEY_STEPS)
-            return none;
-        int64_t h = fs_div_q30(-nn, dn);
-        if (h <= -ONE / 2 || h >= ONE / 2)
-            return none;
-        big_x += (int32_t)((h * s) >> 30);
-        big_y = (int32_t)(((int64_t)big_y * fs_exp_q30(h)) >> 30);
-        if (big_x <= 0 || big_x >= s || big_y >= s)
-            return none;
+        scratch_e[i] = (int32_t)e;
+        scratch_ed[i] = (int32_t)ed;
     }
-}
-
-/* General path (x0 outside (0, 1), far from the crossing or near the branch point):
- * log_mz + 1 = log(c / S0) + L - x0 + 1, then one_plus_w. Returns R as halley (m = 0: no
- * valid crossing). */
-FS_EXT static fs_real general(int64_t s0, int64_t x, int32_t lag_ref, int32_t c_q16,
-                               int32_t err)
-{
-    fs_real none = {0, 0};
-    int64_t m = fs_real_to_fixed(fs_real_div(fs_real_from(x, 42), fs_real_from(s0, 48)), 30);
-    int64_t log_mz_plus_1 = fs_log_q30((uint64_t)c_q16, 16) - fs_log_q30((uint64_t)s0, 48)
-                            + ((int64_t)lag_ref << 14) - m + ONE;
-    if (log_mz_plus_1 > 0)
-        return none;
-    int64_t s = one_plus_w(fs_exp_neg((uint64_t)-log_mz_plus_1), m);
-    if (s <= 0)
-        return none;
-    return fs_real_div(fs_real_from(err, 24),
-                       fs_real_mul(fs_real_from(s0, 48), fs_real_from(s, 30)));
 }
 
 /* Latest input at or before T (INT32_MIN if none) */
@@ -252,89 +164,277 @@ FS_COLD static int32_t latest_before(const int32_t *t_in, int n_in, int32_t big_
     return latest;
 }
 
-/* One output neuron (column w, grad: its first entry; grad may be NULL): R, the guard, then
- * the gradient column and the input errors. Returns 1 if the guard dropped the column. */
-__attribute__((noinline)) static int neuron_backward(const int32_t *t_in, const int32_t *e, int n_in, const int32_t *w,
-                           int w_stride, int32_t big_t, int32_t ref, const fs_sums *s,
-                           int32_t err, int32_t c_q16, int32_t max_dw_q24, int32_t *grad,
-                           int g_stride, int32_t *err_in)
+/* General path (x0 outside (0, 1), far from the crossing or near the branch point):
+ * log_mz + 1 = log(c / S0) - D / S0 + 1 (x0 = L + D / S0, so L cancels), then one_plus_w.
+ * s0, dsum: the causal sums in Q.(54 - he), Q.(55 - he). Returns R (m = 0: no crossing). */
+FS_EXT static fs_real general(const fs_layer *ly, int64_t s0, int64_t dsum, int32_t lag,
+                               int32_t err)
 {
-    if (s->s0 <= 0)
+    fs_real none = {0, 0};
+    int f0 = 54 - ly->he;
+    int64_t mean_d = fs_real_to_fixed(fs_real_div(fs_real_from(dsum, f0 + 1),
+                                                  fs_real_from(s0, f0)), 30);
+    int64_t log_mz_plus_1 = fs_log_q30((uint64_t)ly->c_q16, 16) - fs_log_q30((uint64_t)s0, f0)
+                            - mean_d + ONE;
+    if (log_mz_plus_1 > 0)
+        return none;
+    int64_t s = one_plus_w(fs_exp_neg((uint64_t)-log_mz_plus_1), mean_d + ((int64_t)lag << 14));
+    if (s <= 0)
+        return none;
+    return fs_real_div(fs_real_from(err, 24),
+                       fs_real_mul(fs_real_from(s0, f0), fs_real_from(s, 30)));
+}
+
+/* e^lag = m 2^(n - 30) for lag (Q16.16) below LAG_FAST, m (Q.30) about in (1/2, 1] */
+static inline uint32_t exp_lag(int32_t lag, int *n)
+{
+    int j = (fs_mulhw(lag << 9, INV_LN2_Q30) >> 23) + 1;   /* floor(L / ln 2) + 1, or one less */
+    int32_t r = (int32_t)((uint32_t)j * LN2_Q30 - ((uint32_t)lag << 14)); /* j ln 2 - L */
+    if (r < 0) {
+        j++;
+        r += LN2_Q30;
+    }
+    *n = j;
+    return fs_exp_neg_unit((uint32_t)r); /* r < 1 */
+}
+
+/* R = err / (S0 (1 + W)) from the settled Halley step: S (1 + W) = n / d (n = N, > 0) in units
+ * where S = S0 2^(54 - he - k); one reciprocal, err and d normalised to keep 30 bits. */
+static inline fs_real settled_r(int32_t err, int32_t d, int64_t n, int k, int he)
+{
+    uint32_t ue = err < 0 ? -(uint32_t)err : (uint32_t)err;
+    int ze = __builtin_clz(ue), zd = __builtin_clz((uint32_t)d), zn = fs_clz64((uint64_t)n);
+    uint32_t nn = (uint32_t)(((uint64_t)n << zn) >> 32);
+    uint32_t m = fs_mulhwu(fs_mulhwu(ue << ze, (uint32_t)d << zd), fs_recip(nn));
+    int zm = __builtin_clz(m) - 1;
+    fs_real r = {(int32_t)(m << zm), zn - k - he - ze - zd - zm};
+    if (err < 0)
+        r.m = -r.m;
+    return r;
+}
+
+/* Fast path, no logarithm, in 32-bit "S units": S = S0 2^(54 - he - k) in [2^29, 2^30),
+ * X = x0 S with x0 = L + D / S0, Y = y0 S with y0 = c e^L / S0. x = -W solves
+ * phi(x) = x - y0 e^(x - x0) = 0; at x0 every derivative of phi is known without an
+ * exponential (phi' = 1 - y0, higher ones -y0), so the Halley step h = -2 g s' / (2 s'^2 + g y0)
+ * (g = x0 - y0, s' = 1 - y0) is rational: exact when T is the model's crossing (g = 0), and its
+ * error, ~h^3 / (4 (1 + W)^3) relative to 1 + W, is below 1e-5 once |h| <= (1 - x) / 32.
+ * Otherwise the step is taken (x += h, y *= e^h) and repeated. d and 2 g s' need only ~1e-6:
+ * they enter 1 + W = (1 - x) - h through h alone. Falls back to `general`. */
+__attribute__((always_inline)) static inline fs_real solve(const fs_layer *ly, int64_t s0,
+                                                           int64_t dsum, int32_t lag,
+                                                           int32_t err)
+{
+    fs_real none = {0, 0};
+    if (s0 <= 0)
+        return none;
+    int k = 34 - fs_clz64((uint64_t)s0);
+    if (k < 0 || lag >= LAG_FAST)
+        return general(ly, s0, dsum, lag, err);
+    int32_t s = (int32_t)(s0 >> k);
+    int64_t x64 = (((int64_t)lag * s) >> 16) + (dsum >> (k + 1));
+    if (x64 <= 0 || x64 >= s)
+        return general(ly, s0, dsum, lag, err);
+    int32_t x = (int32_t)x64;
+    /* Y = c e^L 2^(54 - he - k) = (c_n em 2^-31) 2^(n + 39 - zc - he - k) */
+    int n;
+    uint32_t pm = fs_mulhwu(ly->c_n, exp_lag(lag, &n) << 1);
+    int sy = k + ly->he + ly->zc - n - 39;
+    if (sy < 0 || (sy == 0 && pm >= (uint32_t)s)) /* Y >= S: y0 >= 1 */
+        return general(ly, s0, dsum, lag, err);
+    int32_t y = sy == 0 ? (int32_t)pm : round_shift((int32_t)(pm >> 1), sy - 1);
+    if (y >= s)
+        return general(ly, s0, dsum, lag, err);
+    for (int it = 0;; it++) {
+        int32_t g = x - y, s1 = s - y;
+        /* 2 s'^2 + g y0 and 2 g s' in units of S^2 2^-30 */
+        int32_t d = (fs_mulhw(2 * s1, 2 * s1) << 1) + fs_mulhw(2 * g, 2 * y);
+        int32_t num = fs_mulhw(2 * g, 2 * s1) << 1;
+        if (d <= 0)
+            break;
+        /* S (1 + W) = (S - X) + S num / d = (a + b) / d */
+        int64_t a = (int64_t)(s - x) * d, b = (int64_t)s * num;
+        if ((b < 0 ? -b : b) <= a >> 5)
+            return settled_r(err, d, a + b, k, ly->he);
+        if (it == HALLEY_STEPS)
+            break;
+        int64_t h = fs_div_q30(-(int64_t)num, d);
+        if (h <= -ONE / 2 || h >= ONE / 2)
+            break;
+        x += (int32_t)((h * s) >> 30);
+        y = (int32_t)(((int64_t)y * fs_exp_q30(h)) >> 30);
+        if (x <= 0 || x >= s || y >= s)
+            break;
+    }
+    return general(ly, s0, dsum, lag, err);
+}
+
+/* Gradient column and input errors when R is too large for the fixed-point multipliers
+ * (|R| >= 16 or |L R| >= 16, gradients of that size): software floats per synapse. */
+FS_EXT static int column_wide(const fs_layer *ly, const int32_t *w, int32_t *grad,
+                              int32_t big_t, fs_real r)
+{
+    int64_t largest = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int write = pass == 1 && grad && !(ly->max_dw > 0 && largest > ly->max_dw);
+        if (pass == 1 && !write && !ly->err_in)
+            break;
+        for (int i = 0; i < ly->n_in; i++) {
+            int32_t t = ly->t_in[i];
+            if (t > big_t)
+                continue;
+            fs_real e = fs_real_from((int64_t)scratch_e[i] << ly->he, 30);
+            int64_t l = (int64_t)big_t - t;
+            fs_real er = fs_real_mul(e, r);
+            int32_t v = fs_sat32(-fs_real_to_fixed(fs_real_mul(er, fs_real_from(l, 16)), 24));
+            if (pass == 0) {
+                int64_t mag = v < 0 ? -(int64_t)v : v;
+                largest = mag > largest ? mag : largest;
+                continue;
+            }
+            if (write)
+                grad[i * ly->g_stride] = fs_add_sat(grad[i * ly->g_stride], v);
+            if (ly->err_in) {
+                fs_real u = fs_real_mul(er, fs_real_from(l - 65536, 16));
+                int64_t dt = -fs_real_to_fixed(fs_real_mul(u, fs_real_from(w[i * ly->w_stride],
+                                                                           24)), 24);
+                ly->err_in[i] = fs_add_sat(ly->err_in[i], fs_sat32(dt));
+            }
+        }
+    }
+    return ly->max_dw > 0 && largest > ly->max_dw;
+}
+
+static int column(const fs_layer *ly, const int32_t *w, int32_t *grad, int32_t big_t,
+                  int32_t ref, int32_t err);
+
+/* A neuron whose causal E_i are all below 1/32 (too coarse): E relative to its own latest
+ * causal input, and back afterwards. */
+FS_EXT static int column_refilled(const fs_layer *ly, const int32_t *w, int32_t *grad,
+                                  int32_t big_t, int32_t ref, int32_t err)
+{
+    int32_t own = latest_before(ly->t_in, ly->n_in, big_t);
+    if (own == INT32_MIN)
         return 0;
-    int64_t lag = (int64_t)big_t - ref; /* L, >= -3.5 (E_FAST) */
-    int32_t lag_ref = lag > LAG_MAX ? LAG_MAX : (int32_t)lag;
-    fs_real r = halley(s->s0, s->x, lag_ref, c_q16, err);
-    if (r.m == 0)
-        r = general(s->s0, s->x, lag_ref, c_q16, err);
-    if (r.m == 0)
-        return 0;
-    /* dL/dw = -E l R: v = (E l 2^es) R.m 2^-32 (Q.25 + es), scaled by 2^sh_w to Q8.24 */
-    int es = __builtin_clz(s->el_max | 1) - 1;
-    int sh_w = r.e + 31 - es;
-    int32_t largest = scale32(fs_mulhw((int32_t)(s->el_max << es), r.m), sh_w);
-    int dropped = max_dw_q24 > 0 && (largest < 0 ? -(int64_t)largest : largest) > max_dw_q24;
-    int write_grad = grad && !dropped;
-    for (int i = 0; i < n_in; i++, w += w_stride, grad += g_stride) {
-        int32_t t = t_in[i];
-        uint32_t ei = (uint32_t)e[i];
-        if (t > big_t || ei == 0)
+    fill_exp(ly, own);
+    int dropped = column(ly, w, grad, big_t, own, err);
+    fill_exp(ly, ref);
+    return dropped;
+}
+
+/* One output neuron firing at T (column w, grad: its first entry, may be NULL): the causal sums
+ * S0 = sum w_i E_i and D = sum w_i E_i d_i, R, the guard, then per causal input
+ *   dL/dw_i = v_i = -E_i l_i R = E_i a + E_i d_i b        (a = -L R, b = -R, scaled)
+ *   dL/dt_i += -w_i E_i (l_i - 1) R = w_i (v_i + E_i R)
+ * with 32-bit multipliers (errors below 3 LSB of Q8.24). Returns 1 if the guard dropped it. */
+__attribute__((noinline)) static int column(const fs_layer *ly, const int32_t *w,
+                                            int32_t *grad, int32_t big_t, int32_t ref,
+                                            int32_t err)
+{
+    const int32_t *t_in = ly->t_in;
+    int n_in = ly->n_in, he = ly->he;
+    int64_t s0 = 0, dsum = 0;
+    uint32_t e_or = 0;
+    const int32_t *wp = w;
+#pragma clang loop unroll(disable)
+    for (int i = 0; i < n_in; i++, wp += ly->w_stride) {
+        if (t_in[i] > big_t)
             continue;
-        uint32_t el = lag_weight(ei, big_t, t);
-        if (write_grad)
-            *grad = fs_add_sat(*grad, -scale32(fs_mulhw((int32_t)(el << es), r.m), sh_w));
+        int32_t wi = *wp, e = scratch_e[i];
+        s0 += (int64_t)wi * e;
+        dsum += (int64_t)wi * scratch_ed[i];
+        e_or |= (uint32_t)e;
+    }
+    if (e_or < (E_FAST >> he))
+        return column_refilled(ly, w, grad, big_t, ref, err);
+    int64_t lag64 = (int64_t)big_t - ref; /* L, >= -3.5 (E_FAST) */
+    int32_t lag = lag64 > LAG_FAST ? LAG_FAST : (int32_t)lag64;
+    fs_real r = solve(ly, s0, dsum, lag, err);
+    if (r.m == 0)
+        return 0;
+    /* b = -R 2^25, c = R 2^26, a = -L R 2^26 (multipliers of Q.31 E d, Q.30 E) */
+    int sh = -(r.e + 25);
+    int64_t a64 = sh > 47 ? 0 : -(((int64_t)lag * r.m) >> (sh + 15));
+    if (sh < 2 || a64 >= (1 << 30) || a64 <= -(1 << 30))
+        return column_wide(ly, w, grad, big_t, r);
+    int32_t a = (int32_t)a64, b = -round_shift(r.m, sh), c = round_shift(r.m, sh - 1);
+    int dropped = 0;
+    if (ly->max_dw > 0) {
+        /* E l <= max(L, 1), so |v| <= max(L, 1) |b| 2^-25 (+ rounding): check exactly only
+         * when this bound exceeds the guard */
+        int32_t l_max = lag > 65536 ? lag : 65536;
+        uint32_t ub = b < 0 ? -(uint32_t)b : (uint32_t)b;
+        if ((int64_t)(((uint64_t)ub * (uint32_t)l_max) >> 17) + 4 > ly->max_dw) {
+            int32_t largest = 0;
+            for (int i = 0; i < n_in; i++) {
+                if (t_in[i] > big_t)
+                    continue;
+                int32_t v = fs_mulhw(scratch_e[i] << he, a) + fs_mulhw(scratch_ed[i] << he, b);
+                v = v < 0 ? -v : v;
+                largest = v > largest ? v : largest;
+            }
+            dropped = largest > ly->max_dw;
+        }
+    }
+    int32_t *err_in = ly->err_in, unused;
+    int write = grad && !dropped, w_stride = ly->w_stride, g_stride = ly->g_stride;
+    if (!write && !err_in)
+        return dropped;
+    if (!write) { /* no arithmetic on a NULL grad */
+        grad = &unused;
+        g_stride = 0;
+    }
+#pragma clang loop unroll(disable)
+    for (int i = 0; i < n_in; i++, w += w_stride, grad += g_stride) {
+        if (t_in[i] > big_t)
+            continue;
+        int32_t e = scratch_e[i] << he;
+        int32_t v = fs_mulhw(e, a) + fs_mulhw(scratch_ed[i] << he, b);
+        if (write)
+            *grad = fs_add_sat(*grad, v);
         if (err_in) {
-            /* dL/dt_i: -w (E l - E) R with (w R.m) 2^-32 (E l - E) (Q.25) scaled by 2^(r.e + 7) */
-            int32_t u = (int32_t)el - (int32_t)(ei >> 5);
-            int32_t dt = scale64(-(int64_t)fs_mulhw(*w, r.m) * u, r.e + 7);
+            /* w (v + E R) in Q.48, rounded to Q8.24; saturated unless bits 55..63 agree */
+            int64_t p = (int64_t)*w * (v + fs_mulhw(e, c)) + (1 << 23);
+            int32_t hi = (int32_t)(p >> 32), dt = (int32_t)(p >> 24);
+            if (hi >> 23 != dt >> 31)
+                dt = hi < 0 ? INT32_MIN : INT32_MAX;
             err_in[i] = fs_add_sat(err_in[i], dt);
         }
     }
     return dropped;
 }
 
-FS_COLD int fs_layer_backward(const int32_t *t_in, int n_in, const int32_t *t_out, int n_out,
-                              const int32_t *w, int w_stride, const int32_t *err_out,
-                              int32_t c_q16, int32_t max_dw_q24,
-                              int32_t *grad, int g_stride, int32_t *err_in)
+/* Compiled for speed (the per-neuron loop); the loops over the inputs stay rolled. */
+int fs_layer_backward(const int32_t *t_in, int n_in, const int32_t *t_out, int n_out,
+                      const int32_t *w, int w_stride, const int32_t *err_out, int32_t c_q16,
+                      int32_t max_dw_q24, int32_t *grad, int g_stride, int32_t *err_in)
 {
-    int32_t e[FS_MAX_IN]; /* E_i = e^-(ref - t_i) (Q.30), 0 after ref */
     if (n_in > FS_MAX_IN)
         return -1;
     if (err_in)
+#pragma clang loop unroll(disable)
         for (int i = 0; i < n_in; i++)
             err_in[i] = 0;
     if (c_q16 <= 0) /* log(c / a1) undefined: no valid crossing anywhere */
         return 0;
     /* the reference: the latest input that is causal for some output neuron we need */
     int32_t t_last = INT32_MIN;
+#pragma clang loop unroll(disable)
     for (int k = 0; k < n_out; k++)
         if (t_out[k] != FS_NEVER && err_out[k] != 0 && t_out[k] > t_last)
             t_last = t_out[k];
     int32_t t_ref = latest_before(t_in, n_in, t_last);
     if (t_ref == INT32_MIN)
         return 0;
-    fill_exp(e, t_in, n_in, t_ref);
+    int zc = __builtin_clz((uint32_t)c_q16);
+    fs_layer ly = {t_in, n_in, w_stride, g_stride, n_in <= 4 ? 0 : 30 - __builtin_clz(n_in - 1),
+                   zc, (uint32_t)c_q16 << zc, c_q16, max_dw_q24, err_in};
+    fill_exp(&ly, t_ref);
     int drops = 0;
-    for (int k = 0; k < n_out; k++) {
-        int32_t big_t = t_out[k];
-        if (big_t == FS_NEVER || err_out[k] == 0)
-            continue;
-        int32_t ref = t_ref;
-        fs_sums s = causal_sums(t_in, e, n_in, w + k, w_stride, big_t);
-        if (s.e_or < E_FAST) {
-            /* every causal E_i below 1/32 (or none): refill relative to this neuron's latest
-             * causal input, and back afterwards */
-            ref = latest_before(t_in, n_in, big_t);
-            if (ref == INT32_MIN)
-                continue;
-            fill_exp(e, t_in, n_in, ref);
-            s = causal_sums(t_in, e, n_in, w + k, w_stride, big_t);
-        }
-        drops += neuron_backward(t_in, e, n_in, w + k, w_stride, big_t, ref, &s, err_out[k],
-                                 c_q16, max_dw_q24, grad ? grad + k : grad, g_stride, err_in);
-        if (ref != t_ref)
-            fill_exp(e, t_in, n_in, t_ref);
-    }
+#pragma clang loop unroll(disable)
+    for (int k = 0; k < n_out; k++)
+        if (t_out[k] != FS_NEVER && err_out[k] != 0)
+            drops += column(&ly, w + k, grad ? grad + k : grad, t_out[k], t_ref, err_out[k]);
     return drops;
 }
 
