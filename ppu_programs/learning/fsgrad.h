@@ -25,7 +25,8 @@
  * c_q16: threshold c in Q16.16; max_dw_q24: per-sample guard (<= 0 disables);
  * grad (may be NULL): grad[i * g_stride + k] += dL/dw_ik (Q8.24, saturating);
  * err_in (may be NULL): err_in[i] = sum_k dT_k/dt_i * err_out[k] (Q8.24, overwritten).
- * Lags T_k - t_i saturate just below 64 tau_s. n_in must not exceed FS_MAX_IN (else -1).
+ * Lags T_k - t_i are exact (32 tau_s and more take the general path). n_in must not exceed
+ * FS_MAX_IN (else -1).
  * Returns the number of output neurons whose column the guard dropped. */
 int fs_layer_backward(const int32_t *t_in, int n_in, const int32_t *t_out, int n_out,
                       const int32_t *w, int w_stride, const int32_t *err_out,
