@@ -231,6 +231,8 @@ def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
             f"  train {100 * m['train_accuracy']:.2f} %"
             f"  validation {100 * m['validation_accuracy']:.2f} %  bumps {m['bumped_batches']}"
             f"  {m['seconds']:.2f} s"
+            + (f"  PPU {m['ppu_cycles_per_sample'] / 1e3:.0f}k cycles/sample"
+               if "ppu_cycles_per_sample" in m else "")
         )
 
     trainer.train(config.epochs, progress=progress, on_epoch=after_epoch)
