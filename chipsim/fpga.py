@@ -223,6 +223,7 @@ class Executor:
         self.jtag_scaler = 0
         self.madc = Madc()
         self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)  # event ring (address -> word)
+        self.event_recording = _RECORDING_ON  # EventRecordingConfig word
         self.out = ResponseStream()
         self.programs_done: list[str] = []
         self.totals: Counter = Counter()
@@ -258,11 +259,13 @@ class Executor:
             fr.MADC_CONTROL: lambda: self.madc.control,
             **{a: (lambda c=c: self.madc.source[c]) for c, a in enumerate(fr.MADC_SOURCE)},
             **{a: (lambda a=a: self.ring_registers[a]) for a in _RING_REGISTERS},
+            fr.EVENT_RECORDING_CONFIG: lambda: self.event_recording,
         }
         self._local_writes: dict[int, Callable[[int], None]] = {
             fr.MADC_CONTROL: self._madc_control,
             **{a: (lambda w, c=c: self._madc_source(c, w)) for c, a in enumerate(fr.MADC_SOURCE)},
             **{a: (lambda w, a=a: self._ring_register(a, w)) for a in _RING_REGISTERS},
+            fr.EVENT_RECORDING_CONFIG: self._event_recording_config,
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -364,6 +367,7 @@ class Executor:
         if _fields(ToFPGA.SYSTEM_RESET, word)["value"]:
             self._pending_time, self._pending_label = [], []
             self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)
+            self.event_recording = _RECORDING_ON
             self.chip.configure_event_ring(False)
             self.chip.reset()
             self.chip_synced = self.systime
@@ -444,7 +448,7 @@ class Executor:
         base_chip = base * CHIP_TICKS_PER_FPGA_TICK
         chunks = []  # (packs, t_first, t_last)
         ev = result.events
-        if ev.size:
+        if ev.size and self.event_recording & 1:
             chunks.append(_event_chunk("spike", base + ev["time"], base_chip + ev["chip_time"],
                                        {"label": ev["label"]}))
             self._stats.counts["spike_out"] += ev.size
@@ -581,6 +585,13 @@ class Executor:
                                fr.MADC_SOURCE[channel])
         self.madc.source[channel] = word
 
+    def _event_recording_config(self, word: int) -> None:
+        layout = fr.EVENT_RECORDING_CONFIG_WORD
+        if word != layout.build(**layout.parse(word)):
+            raise OmnibusError(f"{layout.name} word {word:#010x} sets reserved bits",
+                               fr.EVENT_RECORDING_CONFIG)
+        self.event_recording = word
+
     # -- event ring (bss2emu extension) ------------------------------------------------------------
     def _ring_register(self, address: int, word: int) -> None:
         """Base and capacity are kept until control enables the ring, which latches them and
@@ -597,6 +608,9 @@ class Executor:
                 er.CAPACITY_WORD.parse(regs[er.CAPACITY])["entries"])
         self.ring_registers[address] = word
 
+
+#: EventRecordingConfig after reset: streaming to the host on (bss2emu's choice)
+_RECORDING_ON = fr.EVENT_RECORDING_CONFIG_WORD.build(enable_event_recording=1)
 
 #: the event ring's executor registers and their layouts
 _RING_REGISTERS = {er.CONTROL: er.CONTROL_WORD, er.BASE: er.BASE_WORD,

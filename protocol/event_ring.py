@@ -5,7 +5,8 @@ While enabled, the FPGA appends one entry per recorded event -- every spike it i
 playback spike pack and every chip spike routed to it (the events it streams to the host) -- to
 a ring buffer in extmem. A real FPGA could do the same: extmem is FPGA memory.
 
-* Three executor registers (read/write, after SYSTIME_HIGH): control (bit 0 enable), base
+* Three executor registers (read/write, at 0x8800_0100..2, away from the real executor
+  registers such as EventRecordingConfig at 0x8800_0005): control (bit 0 enable), base
   (extmem byte offset of the ring header, 16-byte aligned) and capacity (entries, >= 1). Base
   and capacity are latched when control is written with enable = 1, which also (re)writes the
   header; an enable with a ring that does not fit extmem is rejected like any bad register
@@ -27,10 +28,10 @@ import numpy as np
 from . import fpga_registers as fr
 from .bitfields import register
 
-#: executor registers (bss2emu extension, next free addresses after SYSTIME_HIGH)
-CONTROL = fr.EXECUTOR_BASE + 3
-BASE = fr.EXECUTOR_BASE + 4
-CAPACITY = fr.EXECUTOR_BASE + 5
+#: executor registers (bss2emu extension; offsets chosen clear of the real FPGA's registers)
+CONTROL = fr.EXECUTOR_BASE + 0x100
+BASE = fr.EXECUTOR_BASE + 0x101
+CAPACITY = fr.EXECUTOR_BASE + 0x102
 
 CONTROL_WORD = register("event_ring_control", ("enable", 1))
 """Bit 0: the FPGA records events into the ring; writing 1 (re)initialises the header."""

@@ -6,7 +6,11 @@ the omnibus (word address bit 31 set, bss2-facts §8) and the MADC recording con
   word). The host reads the systime right after a TIMER_SETUP to turn the absolute event times
   of the response stream into times relative to that setup (no time passes between two
   instructions in emulation, so both reads see the same systime).
-* Event ring registers at 0x8800_0003..5 (bss2emu extension): see protocol.event_ring.
+* EventRecordingConfig at 0x8800_0005 (haldls' address and bit): bit 0 enables the streaming
+  of chip events routed to the FPGA back to the host. haldls' init writes it off and a run
+  turns it on; the emulated FPGA starts with it on (bss2emu's choice, so that programs that do
+  not know the register receive their events).
+* Event ring registers at 0x8800_0100..2 (bss2emu extension): see protocol.event_ring.
 * External memory at 0x8000_0000 (bss2-facts §4.2, §8): 128 KiB of FPGA memory that both PPUs
   reach at their data address 0x4000_0000; one 32-bit word per omnibus address, bytes in
   big-endian order (the PPU's byte address 0x4000_0000 + 4i is bits 31..24 of word i).
@@ -25,6 +29,9 @@ TIMER = EXECUTOR_BASE + 0
 SYSTIME_LOW = EXECUTOR_BASE + 1
 SYSTIME_HIGH = EXECUTOR_BASE + 2
 SYSTIME_HIGH_BITS = 11  # 43-bit systime = high[10:0] << 32 | low
+EVENT_RECORDING_CONFIG = EXECUTOR_BASE + 5
+EVENT_RECORDING_CONFIG_WORD = register("event_recording_config", ("enable_event_recording", 1))
+"""Bit 0: chip events routed to the FPGA are sent to the host (reset value 1 in bss2emu)."""
 
 #: FPGA external memory (PPU data window 0x4000_0000)
 EXTMEM_BASE = 0x8000_0000

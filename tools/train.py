@@ -201,7 +201,8 @@ def train_onchip(args: argparse.Namespace, config: TrainConfig, state: TrainStat
             trainer = OnChipTrainer(config, data, connection, settings, state)
         except (LearningInputError, OnChipLayoutError) as err:
             raise UserError(str(err)) from None
-        return train(args, trainer, data, None)
+        with trainer:
+            return train(args, trainer, data, None)
     finally:
         connection.close()
 

@@ -30,7 +30,7 @@ from bss2emu.host.learning.checkpoint import TrainState
 from bss2emu.host.learning.config import TrainConfig
 from bss2emu.host.learning.dataset import Dataset, Split
 from bss2emu.host.learning.errors import LearningInputError
-from bss2emu.host.ppu.runner import load_writes, start_write
+from bss2emu.host.ppu.runner import load_writes, start_write, stop_write
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import builders as b
 from bss2emu.protocol import event_ring as er
@@ -176,6 +176,9 @@ class OnChipTrainer:
         for addresses, words in extmem:
             builder.write_many(addresses, words)
         builder.write_many(*er.config_writes(r["ring"].offset, ring_capacity(r["ring"].size)))
+        # the host needs none of the chip's events: only the PPU's ring records them
+        builder.write(fr.EVENT_RECORDING_CONFIG,
+                      fr.EVENT_RECORDING_CONFIG_WORD.build(enable_event_recording=0))
         builder.write(*start_write(HEMISPHERE))
         self._run(builder)
         self.batches_sent = 0
@@ -183,6 +186,22 @@ class OnChipTrainer:
         #: more time per sample (it works on a sample while the next one runs)
         self.period_us = max(self.window_us, FIRST_PERIOD_US)
         self.update_us = 0.0  # the PPU's measured time per update
+
+    def close(self) -> None:
+        """Leave the chip as other clients expect it: the PPU held in reset, the event ring off,
+        chip events streamed to the host again (the weights stay)."""
+        builder = PlaybackProgramBuilder(timer_setup=False)
+        builder.write(*stop_write(HEMISPHERE))
+        builder.write_many(*er.disable_writes())
+        builder.write(fr.EVENT_RECORDING_CONFIG,
+                      fr.EVENT_RECORDING_CONFIG_WORD.build(enable_event_recording=1))
+        self._run(builder)
+
+    def __enter__(self) -> OnChipTrainer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- device access ------------------------------------------------------------------------
     def _run(self, builder: PlaybackProgramBuilder):

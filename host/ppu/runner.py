@@ -74,9 +74,10 @@ def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.nd
     (unused ones and the mailbox zero), extmem words of the program's extmem segments."""
     _check_hemisphere(hemisphere)
     image = np.frombuffer(program.sram_image(), ">u4").astype(np.uint32)
-    addresses = [np.array([ob.ppu_control_address(hemisphere)], np.uint32),
+    stop_address, stop_word = stop_write(hemisphere)
+    addresses = [np.array([stop_address], np.uint32),
                  ob.PPU_MEMORY_BASE[hemisphere] + np.arange(image.size, dtype=np.uint32)]
-    words = [np.array([ob.PPU_CONTROL.build(inhibit_reset=0)], np.uint32), image]
+    words = [np.array([stop_word], np.uint32), image]
     for seg in program.segments_in("extmem"):
         offset = seg.offset  # code (.ext.text) and data share the memory
         first, last = offset // 4, (offset + len(seg.data) + 3) // 4
@@ -85,6 +86,12 @@ def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.nd
         addresses.append(fr.EXTMEM_BASE + np.arange(first, last, dtype=np.uint32))
         words.append(np.frombuffer(bytes(chunk), ">u4").astype(np.uint32))
     return np.concatenate(addresses), np.concatenate(words)
+
+
+def stop_write(hemisphere: int) -> tuple[int, int]:
+    """(address, word) holding the PPU in reset: it stops at once."""
+    _check_hemisphere(hemisphere)
+    return ob.ppu_control_address(hemisphere), ob.PPU_CONTROL.build(inhibit_reset=0)
 
 
 def start_write(hemisphere: int) -> tuple[int, int]:

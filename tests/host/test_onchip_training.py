@@ -38,8 +38,8 @@ def small_config(epochs: int = 2):
 
 
 def train(url: str | None, epochs: int = 2) -> tuple[list[np.ndarray], list[dict]]:
-    with connect(url, seed=SEED) as conn:
-        trainer = OnChipTrainer(small_config(epochs), small_yinyang(), conn)
+    with connect(url, seed=SEED) as conn, \
+            OnChipTrainer(small_config(epochs), small_yinyang(), conn) as trainer:
         trainer.train(epochs)
         return trainer.weights(), trainer.history
 
@@ -136,3 +136,29 @@ def test_checkpoint_evaluates_on_the_chip_as_the_ppu_measured(tmp_path, capsys):
                  "--calibration", "none", "--window-us", "180", "--chip-seed", str(SEED)]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith(f"test accuracy {100 * accuracy:.2f} %"), (line, accuracy)
+
+
+def test_close_leaves_the_chip_to_other_clients():
+    """After on-chip training the PPU is held in reset, the ring is off and chip-mode runs
+    receive their events again."""
+    from bss2emu.host.chip.device import ProtocolDevice
+    from bss2emu.host.chip.runner import BatchRunner
+    from bss2emu.host.program import PlaybackProgramBuilder
+    from bss2emu.protocol import event_ring as er
+    from bss2emu.protocol import fpga_registers as fr
+    from bss2emu.protocol import omnibus as ob
+
+    data = small_yinyang()
+    with connect(None, seed=SEED) as conn:
+        with OnChipTrainer(small_config(1), data, conn) as trainer:
+            placement = trainer.placement
+        builder = PlaybackProgramBuilder(timer_setup=False)
+        recording = builder.read(fr.EVENT_RECORDING_CONFIG)
+        ring = builder.read(er.CONTROL)
+        control = builder.read(ob.ppu_control_address(0))
+        conn.run(builder.done())
+        assert recording.value == 1 and ring.value == 0
+        assert ob.PPU_CONTROL.parse(control.value)["inhibit_reset"] == 0
+        inputs = np.concatenate([data.test.times[:5], np.full((5, 5), 0.9)], axis=1)  # + bias
+        hidden, labels = BatchRunner(ProtocolDevice(conn), placement).run(inputs)
+        assert np.isfinite(hidden).any() and np.isfinite(labels).any()
