@@ -24,6 +24,7 @@ from bss2emu.host.chip.mapping import (
     weight_writes,
 )
 from bss2emu.host.chip.neurons import TAU_US, WEIGHT_SCALE, NeuronSettings
+from bss2emu.host.chip.runner import FPGA_TICKS_PER_US
 from bss2emu.host.connection import Connection
 from bss2emu.host.learning.adam import step_learning_rate
 from bss2emu.host.learning.checkpoint import TrainState
@@ -40,7 +41,6 @@ from tqdm import tqdm
 from .layout import OnChipLayout, label_quads, label_table, onchip_constants
 from .program import extmem_used, onchip_program, with_parameters
 
-FPGA_TICKS_PER_US = 125
 OFFSET_US = 20.0          # from a program's start to its first sample
 POLL_US = 50.0            # emulated time between two looks at the program's progress
 HEMISPHERE = 0            # the PPU next to the input layer's synapses
@@ -222,15 +222,12 @@ class OnChipTrainer:
         return Counters(np.asarray(ticket.value, np.uint32))
 
     def _zero_counters(self) -> None:
-        keep = {"LEARNING_RATE", "BATCH", "ADAM_STEPS", "BUMP_LAYER", "BUMP_VALUE", "STATE",
-                "BATCHES_DONE"}
         c = onchip_constants()
-        names = [n for n in ("TRAIN_SAMPLES", "TRAIN_CORRECT", "TRAIN_LOSS_HI", "TRAIN_LOSS_LO",
-                             "EVAL_SAMPLES", "EVAL_CORRECT", "EVAL_LOSS_HI", "EVAL_LOSS_LO",
-                             "SILENT_HIDDEN", "SILENT_LABEL", "GUARD_DROPS", "UPDATES", "BUMPS",
-                             "SAMPLE_CYCLES", "UPDATE_CYCLES", "UNKNOWN_EVENTS", "LATE_EVENTS",
-                             "GRADIENT_CYCLES", "OPTIMISER_CYCLES", "WRITE_CYCLES")
-                 if n not in keep]
+        names = ["TRAIN_SAMPLES", "TRAIN_CORRECT", "TRAIN_LOSS_HI", "TRAIN_LOSS_LO",
+                 "EVAL_SAMPLES", "EVAL_CORRECT", "EVAL_LOSS_HI", "EVAL_LOSS_LO",
+                 "SILENT_HIDDEN", "SILENT_LABEL", "GUARD_DROPS", "UPDATES", "BUMPS",
+                 "SAMPLE_CYCLES", "UPDATE_CYCLES", "UNKNOWN_EVENTS", "LATE_EVENTS",
+                 "GRADIENT_CYCLES", "OPTIMISER_CYCLES", "WRITE_CYCLES"]
         words = self.layout.regions["control"].omnibus_words()
         builder = PlaybackProgramBuilder(timer_setup=False)
         builder.write_many(words[[c[n] for n in names]], np.zeros(len(names), np.uint32))
