@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from bss2emu.protocol import event_label as el
 
 from .config import ChipConfig
 
@@ -37,15 +38,17 @@ def lfsr_states(seed: int, steps: np.ndarray) -> np.ndarray:
     return states[(position[start] + np.asarray(steps, np.int64)) % LFSR_PERIOD]
 
 
-def generate(config: ChipConfig, enabled_at: np.ndarray, t_start: int, t_end: int
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Events of all enabled sources in chip ticks [t_start, t_end) (absolute chip time).
+def generate(config: ChipConfig, enabled_at: np.ndarray, seeds: np.ndarray, t_start: int,
+             t_end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events of all enabled sources in chip ticks [t_start, t_end) (absolute chip time);
+    `enabled_at` and `seeds` are each source's enable time and the seed it loaded then.
 
     Returns (absolute tick, source index, 14-bit label), sorted by time then source.
     """
+    bg = config.background
     ticks, sources, labels = [], [], []
-    for i in np.flatnonzero(config.bg_enable):
-        period = int(config.bg_period[i])
+    for i in np.flatnonzero(bg.enable):
+        period = int(bg.period[i])
         if period == 0:
             continue
         first = max(1, -(-(t_start - int(enabled_at[i])) // period))
@@ -53,11 +56,10 @@ def generate(config: ChipConfig, enabled_at: np.ndarray, t_start: int, t_end: in
         if last < first:
             continue
         k = np.arange(first, last + 1, dtype=np.int64)
-        state = lfsr_states(int(config.bg_seed[i]), k)
-        keep = ((state & 0xFF) < config.bg_rate[i]) if config.bg_enable_random[i] else \
-            np.ones(k.size, bool)
-        mask = int(config.bg_mask[i])
-        label = (int(config.bg_neuron_label[i]) & ~mask & 0x3FFF) | ((state >> 8) & mask)
+        state = lfsr_states(int(seeds[i]), k)
+        keep = ((state & 0xFF) < bg.rate[i]) if bg.enable_random[i] else np.ones(k.size, bool)
+        mask = int(bg.mask[i])
+        label = (int(bg.neuron_label[i]) & ~mask & el.NEURON_LABEL_MASK) | ((state >> 8) & mask)
         ticks.append(int(enabled_at[i]) + k[keep] * period)
         sources.append(np.full(int(keep.sum()), i, np.int64))
         labels.append(label[keep].astype(np.int64))

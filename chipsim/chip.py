@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
+from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.synapse import QUAD_COLUMNS
 
 from . import background, parameters, reference
 from . import engine as c_engine
@@ -32,9 +34,12 @@ from .ppu import bus as ppu_bus
 from .ppu.core import EXTMEM_BYTES
 from .ppu.unit import PpuUnit
 from .registers import RegisterFile
-from .routing import Router, neuron_label
+from .routing import PADI_TRIGGER_INPUT_BASE, Router, neuron_label
 
 ENGINES = ("auto", "event", "stepped", "reference")
+_MADC_LINES = {"neuron_top_even": (0, 0), "neuron_top_odd": (0, 1),
+               "neuron_bottom_even": (1, 0), "neuron_bottom_odd": (1, 1)}
+"""Readout source selection line -> (hemisphere, column parity) of the neurons on it."""
 MADC_FULL_SCALE_V = 1.2
 _NOISE_SALT = 0x5EED_B552
 
@@ -91,15 +96,18 @@ class Chip:
         self.config = ChipConfig()
         self.ppus = [PpuUnit(h, self.extmem) for h in range(ob.HEMISPHERES)]
         self._watch_event_ring()
-        self._registers = RegisterFile(
-            self.config,
-            actions={"neuron_reset": self._neuron_reset,
-                     "spike_counter_reset": self._spike_counter_reset},
-            read_counter=self._read_counter,
-            devices=self._ppu_devices())
+        self._registers = RegisterFile(self.config, self._handlers(),
+                                       {"background_spike_source": self._background_changed})
         self.time = 0  # chip ticks since reset
         self.spike_count = np.zeros(ob.NEURONS, np.int64)
+        self.crossbar_drops = np.zeros(ob.CROSSBAR_INPUTS, np.int64)
+        self.crossbar_events = np.zeros(ob.CROSSBAR_OUTPUTS, np.int64)
+        self.madc_recording = False
+        #: PADIEvent triggers not yet delivered: (pseudo input, label14), arriving when the
+        #: next run starts (the write's time)
+        self._pending_padi: list[tuple[int, int]] = []
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
+        self._bg_seed = np.zeros(ob.BACKGROUND_SOURCES, np.int64)  # loaded on enable
         self._cache_generation = -1
         #: (generation, external source keys, key -> index, fan-out tables of all sources)
         self._fan_cache: tuple | None = None
@@ -119,9 +127,7 @@ class Chip:
     def write(self, address: int, word: int, *, from_ppu: bool = False) -> None:
         """Write a 32-bit word to an omnibus address (OmnibusError names bad addresses/fields).
         A write by a running PPU changes the network in flight: neurons keep their state."""
-        before = self.config.bg_enable.copy()
         self._registers.write(address, word)
-        self._bg_enabled_at[~before & self.config.bg_enable] = self.time
         if from_ppu:
             self._settled_generation = self._registers.generation
 
@@ -137,9 +143,18 @@ class Chip:
     def write_many(self, addresses, words) -> None:
         """Write many words in order (same result as repeated write(), vectorised for the
         synapse arrays)."""
-        before = self.config.bg_enable.copy()
         self._registers.write_many(addresses, words)
-        self._bg_enabled_at[~before & self.config.bg_enable] = self.time
+
+    def fields(self, kind: str, entry: int) -> dict[str, int]:
+        """Logical field values the chip holds for a configuration container entry, e.g.
+        fields("neuron_backend", 151) (entry numbers as halco enumerates them)."""
+        return self._registers.fields(kind, entry)
+
+    def _background_changed(self, entry: int, old: dict, new: dict) -> None:
+        """Enabling a source loads its seed and starts its period counter (haldls)."""
+        if new["enable"] and not old["enable"]:
+            self._bg_enabled_at[entry] = self.time
+            self._bg_seed[entry] = new["seed"]
 
     def configure_event_ring(self, enable: bool, base: int = 0, capacity: int = 0) -> None:
         """Enable (and reinitialise) or disable the FPGA's event ring in extmem (see
@@ -164,20 +179,118 @@ class Chip:
         self.state.v[neuron] = self.parameters.v_reset[neuron]
         self.state.mode[neuron] = Mode.FREE
 
-    def _ppu_devices(self) -> dict:
-        """Omnibus handlers of the PPU blocks: SRAM words, control, status, debug."""
+    def _handlers(self) -> dict:
+        """Omnibus handlers of what is not configuration: triggers (any data word acts, as
+        haldls sends 0), counters, CADC samples, and the PPU blocks."""
         ppus = self.ppus
 
-        def control_write(unit, index, values):
-            ppus[unit[0]].write_control(values, self.time)
+        def neuron(block, index) -> int:
+            return int(ob.BACKEND_TO_NEURON[block.first + index])
 
+        def control_write(block, index, values):
+            ppus[block.unit[0]].write_control(values, self.time)
+
+        def counter_read(block, index):
+            count = int(self.spike_count[neuron(block, index)])
+            return {"count": count & 0xFF, "overflow": int(count > 0xFF)}
+
+        def reset_quad(block, index, values):
+            self._settle()
+            for col in QUAD_COLUMNS[index].tolist():
+                self.reset_neuron(block.unit[0] * ob.COLUMNS + int(col))
+
+        def correlation_reset(block, index, values):
+            row, quad = divmod(index, ob.QUADS_PER_ROW)
+            for which in (0, 1):
+                self.correlation.reset(which, block.unit[0], row, QUAD_COLUMNS[quad])
+
+        def cadc_read(block, index):
+            h, which, buffered = block.unit
+            row, quad = divmod(index, ob.QUADS_PER_ROW)
+            cols = QUAD_COLUMNS[quad]
+            if buffered:
+                codes = self.cadc.buffer[which, h, row, cols]
+            else:
+                switch = (self.config.cadc_neuron_causal, self.config.cadc_neuron_acausal)[which]
+                codes = self.cadc.convert(which, h, row, cols,
+                                          self.correlation.accumulator[which, h, row, cols],
+                                          self.state.v[h * ob.COLUMNS + cols], switch[h, cols])
+            return {f"sample_{e}": int(c) for e, c in enumerate(codes)}
+
+        def padi_event(block, index, values):
+            self._settle()
+            h = block.unit[0]
+            spl1 = int(self.config.padi.enable_spl1[h])
+            label14 = el.pack(el.PADI_LABEL, row_select=values["row_select_address"],
+                              synapse_label=values["event_address"])
+            for bus in range(ob.PADI_BUSES):
+                if values["fire_bus"] >> bus & 1 and not spl1 >> bus & 1:
+                    self._pending_padi.append((PADI_TRIGGER_INPUT_BASE
+                                               + h * ob.PADI_BUSES + bus, label14))
+
+        def counter(array):
+            def read(block, index):
+                width = block.container.fields["value"]
+                return {"value": int(array()[index]) & ((1 << width) - 1)}
+            return read
+
+        no_effect = (None, lambda block, index, values: None)
         return {
-            "ppu_memory": (lambda u, i: {"value": ppus[u[0]].read_word(i)},
-                           lambda u, i, v: ppus[u[0]].write_word(i, v["value"])),
-            "ppu_control": (lambda u, i: dict(ppus[u[0]].control), control_write),
-            "ppu_status": (lambda u, i: {"sleep": int(ppus[u[0]].sleeping)}, None),
-            "ppu_debug": (lambda u, i: {"value": ppus[u[0]].debug_word(i)}, None),
+            "neuron_reset": (None, lambda b, i, v: self._neuron_reset(neuron(b, i))),
+            "spike_counter_reset": (None, lambda b, i, v: self._spike_counter_reset(neuron(b, i))),
+            "spike_counter_read": (counter_read, None),
+            "neuron_reset_quad": (None, reset_quad),
+            "correlation_reset": (None, correlation_reset),
+            "cadc_sample_quad": (cadc_read, None),
+            "crossbar_input_drop_counter": (counter(lambda: self.crossbar_drops), None),
+            "crossbar_output_event_counter": (counter(lambda: self.crossbar_events), None),
+            "block_post_pulse": no_effect,
+            "padi_event": (None, padi_event),
+            "madc_control": (None, lambda b, i, v: self.madc_control(v)),
+            "ppu_memory": (lambda b, i: {"value": ppus[b.unit[0]].read_word(i)},
+                           lambda b, i, v: ppus[b.unit[0]].write_word(i, v["value"])),
+            "ppu_control": (lambda b, i: dict(ppus[b.unit[0]].control), control_write),
+            "ppu_status": (lambda b, i: {"sleep": int(ppus[b.unit[0]].sleeping)}, None),
+            "ppu_debug": (lambda b, i: {"value": ppus[b.unit[0]].debug_word(i)}, None),
         }
+
+    def madc_control(self, values: dict[str, int]) -> None:
+        """MADCControl strobes: start_recording starts sampling, stop_recording ends it (the
+        other bits have no effect in the emulator)."""
+        if values["start_recording"]:
+            self.madc_recording = True
+        if values["stop_recording"]:
+            self.madc_recording = False
+        #: PADIEvent triggers not yet delivered: (pseudo input, label14), arriving when the
+        #: next run starts (the write's time)
+        self._pending_padi: list[tuple[int, int]] = []
+
+    def _madc_lines(self) -> list[tuple[int, int]]:
+        """(channel, neuron) the MADC samples: channel m is readout multiplexer m; of the neuron
+        lines it selects, the first with a neuron whose readout is on gives the neuron (the
+        lowest-numbered one if several drive the line: bss2emu's choice)."""
+        if not self.madc_recording:
+            return []
+        select = self.config.fields["readout_source_selection"]
+        readout = np.flatnonzero(self.config.neuron.enable_readout)
+        out = []
+        for m in range(2):
+            for line, (h, parity) in _MADC_LINES.items():
+                if not select[f"mux_{m}_{line}"][0]:
+                    continue
+                on = readout[(readout // ob.COLUMNS == h) & (readout % 2 == parity)]
+                if on.size:
+                    out.append((m, int(on[0])))
+                    break
+        return out
+
+    def madc_neurons(self) -> list[int]:
+        """Neurons the MADC samples now, in channel order (empty when not recording)."""
+        return [n for _, n in self._madc_lines()]
+
+    def madc_channels(self) -> list[int]:
+        """Channel of each neuron of `madc_neurons()`."""
+        return [m for m, _ in self._madc_lines()]
 
     @property
     def parallel_rng(self) -> ParallelRng:
@@ -188,10 +301,6 @@ class Chip:
 
     def _spike_counter_reset(self, neuron: int) -> None:
         self.spike_count[neuron] = 0
-
-    def _read_counter(self, neuron: int) -> tuple[int, int]:
-        count = int(self.spike_count[neuron])
-        return min(count, 255), int(count > 255)
 
     # -- derived state ----------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -204,7 +313,7 @@ class Chip:
                                   self.fpn.synapse)
             self._structure_generation = regs.structure_generation
             self._weights_stale = False
-            enabled = self.config.enable_spike_out
+            enabled = self.config.backend.enable_spike_out[ob.NEURON_TO_BACKEND]
             labels = neuron_label(self.config, np.arange(ob.NEURONS))
             self._neuron_keys = [(int(n % ob.COLUMNS) // 32, int(labels[n]))
                                  if enabled[n] else None for n in range(ob.NEURONS)]
@@ -321,7 +430,8 @@ class Chip:
     def _segment(self, tick: np.ndarray, label: np.ndarray, t_end: int, engine: str,
                  record: np.ndarray, substeps: int) -> RunResult:
         """Run the network for t_end chip ticks with FPGA events at `tick` (relative)."""
-        if engine == "event" and not tick.size and not self._in_flight[0].size:
+        if (engine == "event" and not tick.size and not self._in_flight[0].size
+                and not self._pending_padi):
             quiet = self._quiet_segment(t_end)
             if quiet is not None:
                 return quiet
@@ -367,8 +477,36 @@ class Chip:
         if self.config.corr_internal_causal.any() or self.config.corr_internal_acausal.any():
             self._correlate(keys, in_tick, in_source, ticks, neurons)
         np.add.at(self.spike_count, neurons, 1)
+        self._pending_padi = []
+        if self._crossbar_counters_on():
+            sources = np.concatenate([neurons, in_source]).astype(np.int64)
+            self._count_crossbar(keys, np.bincount(sources, minlength=len(keys)))
         self.time += t_end
         return result
+
+    def _crossbar_counters_on(self) -> bool:
+        return bool(self.config.crossbar.enable_drop_counter.any()
+                    or self.config.fields["crossbar_output_config"]["enable_event_counter"][0])
+
+    def _count_crossbar(self, keys: list, counts: np.ndarray) -> None:
+        """Crossbar counters for `counts[i]` events of source key i: an output's event counter
+        counts what passes its node (when enabled in CrossbarOutputConfig), an input's drop
+        counter what its drop-counting nodes filter out (bss2emu's reading of "drop")."""
+        node = self.config.crossbar
+        enabled = self.config.fields["crossbar_output_config"]["enable_event_counter"][0]
+        for key, count in zip(keys, counts.tolist(), strict=True):
+            if key is None or not count:
+                continue
+            x, label14 = key
+            if x >= ob.CROSSBAR_INPUTS:  # a PADI trigger event: never crosses the crossbar
+                continue
+            nodes = ob.NODES_OF_INPUT[x]
+            passes = (label14 & node.mask[nodes]) == node.target[nodes]
+            for o in ob.CROSSBAR_NODES[nodes[passes], 1].tolist():
+                if int(enabled) >> o & 1:
+                    self.crossbar_events[o] += count
+            self.crossbar_drops[x] += count * int(np.sum(~passes & (
+                node.enable_drop_counter[nodes] != 0)))
 
     def _quiet_segment(self, t_end: int) -> RunResult | None:
         """A segment without arrivals (no FPGA event, no spike in flight, no background
@@ -377,7 +515,8 @@ class Chip:
         short segments between PPU accesses. None when it does not apply."""
         self._refresh()
         net = self._quiet_net
-        if net is None or net[0] != self._structure_generation or self.config.bg_enable.any():
+        if (net is None or net[0] != self._structure_generation
+                or self.config.background.enable.any()):
             return None
         before = _copy_state(self.state)
         ticks, _ = c_engine.event_run(net[1], self.state, _NO_TICKS, _NO_SOURCES, t_end)
@@ -437,14 +576,17 @@ class Chip:
         p = self._params
         fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
         bg_tick, bg_src, bg_label = background.generate(
-            self.config, self._bg_enabled_at, self.time, self.time + t_end)
+            self.config, self._bg_enabled_at, self._bg_seed, self.time, self.time + t_end)
         bg_keys, bg_inverse = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
         if bg_src.size:
             bg_keys, bg_inverse = np.unique(
                 np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
                 return_inverse=True)
-        ext_keys = [(L2_INPUT_BASE + (int(lab) >> 14), int(lab) & 0x3FFF) for lab in fpga_labels]
+        ext_keys = [(L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, int(lab), "spl1_address"),
+                     el.unpack(el.SPIKE_LABEL, int(lab), "neuron_label")) for lab in fpga_labels]
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
+        padi_keys = list(dict.fromkeys(self._pending_padi))
+        ext_keys += padi_keys
         # runs split by PPU accesses see the same configuration again with varying subsets of
         # the sources: one table per configuration generation holds every source seen so far
         generation = self._registers.generation
@@ -468,8 +610,12 @@ class Chip:
         ext_index = np.array([index[k] for k in ext_keys], np.int64)
         fpga_src = ob.NEURONS + ext_index[fpga_inverse.reshape(-1)]
         bg_srcs = ob.NEURONS + ext_index[fpga_labels.size + bg_inverse.reshape(-1)]
-        in_tick = np.concatenate([tick, bg_tick - self.time])
-        in_source = np.concatenate([fpga_src, bg_srcs]).astype(np.int32)
+        padi_first = fpga_labels.size + len(bg_keys)
+        padi_srcs = ob.NEURONS + ext_index[[padi_first + padi_keys.index(k)
+                                            for k in self._pending_padi]]
+        in_tick = np.concatenate([tick, bg_tick - self.time,
+                                  np.zeros(len(self._pending_padi), np.int64)])
+        in_source = np.concatenate([fpga_src, bg_srcs, padi_srcs]).astype(np.int32)
         order = np.argsort(in_tick, kind="stable")
         tables = NetworkTables(
             e_leak=p.e_leak, v_reset=p.v_reset, v_threshold=p.v_threshold, tau_mem=p.tau_mem,

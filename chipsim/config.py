@@ -1,81 +1,113 @@
-"""The chip's digital configuration state: every value the omnibus registers hold, as arrays."""
+"""The chip's digital configuration state: every value the omnibus registers hold, as arrays.
+
+The synapse array, CapMem and the per-column switches are kept in the shapes the model uses;
+every other container kind keeps one array per logical field, indexed by the entry's number
+across the kind (`Block.first + index`, halco's enumeration), starting at haldls' defaults.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from bss2emu.protocol.omnibus import (
-    BACKGROUND_SOURCES,
-    CAPMEM_BLOCKS,
-    CAPMEM_COLUMNS,
-    CAPMEM_ROWS,
-    COLUMNS,
-    CROSSBAR_INPUTS,
-    CROSSBAR_OUTPUTS,
-    HEMISPHERES,
-    NEURONS,
-    PADI_BUSES,
-    SYNAPSE_DRIVERS,
-    SYNAPSE_ROWS,
-)
+from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.layouts.crossbar import DROP_ALL
 
-SYNRAM = (HEMISPHERES, SYNAPSE_ROWS, COLUMNS)
-DRIVERS = (HEMISPHERES, SYNAPSE_DRIVERS)
-CROSSBAR = (CROSSBAR_INPUTS, CROSSBAR_OUTPUTS)
+SYNRAM = (ob.HEMISPHERES, ob.SYNAPSE_ROWS, ob.COLUMNS)
+COLUMN_SWITCHES = (ob.HEMISPHERES, ob.COLUMNS)
 
-CROSSBAR_DROP_ALL_TARGET = 1
-"""Reset value of a crossbar node: mask 0, target 1 -- matches no label."""
+ARRAY_KINDS = frozenset({
+    "synapse_weight_quad", "synapse_label_quad", "synapse_time_calib_quad",
+    "synapse_amp_calib_quad", "synapse_quad", "column_correlation_quad", "column_current_quad",
+})
+"""Views onto the synapse array and column switches: served from the arrays below."""
+
+STATELESS_KINDS = frozenset({
+    "neuron_reset", "spike_counter_reset", "block_post_pulse", "correlation_reset",
+    "neuron_reset_quad", "padi_event", "madc_control", "spike_counter_read",
+    "crossbar_input_drop_counter", "crossbar_output_event_counter", "cadc_sample_quad",
+    "ppu_memory", "ppu_control", "ppu_status", "ppu_debug",
+})
+"""Triggers, counters and devices: no configuration state of their own."""
 
 
-def _zeros(shape, dtype=np.uint32):
+RESET_CHOICES: dict[str, dict[str, int]] = {"crossbar_node": dict(DROP_ALL)}
+"""Reset values where bss2emu departs from haldls' software defaults because the chip's
+power-on state is not public: crossbar nodes drop everything until configured (haldls'
+default-constructed node, word 0, passes everything)."""
+
+
+class Fields(dict):
+    """Logical field arrays of one container kind, by field name (also as attributes)."""
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _field_tables() -> dict[str, Fields]:
+    out: dict[str, Fields] = {}
+    for kind, blocks in ob.KINDS.items():
+        if kind in ARRAY_KINDS or kind in STATELESS_KINDS or kind == "capmem_cell":
+            continue
+        n = max(b.first + b.count for b in blocks)
+        defaults = {**blocks[0].container.default_values(), **RESET_CHOICES.get(kind, {})}
+        out[kind] = Fields({name: np.full(n, defaults[name], np.uint32) for name in defaults})
+    return out
+
+
+def _zeros(shape, dtype=np.uint8):
     return field(default_factory=lambda: np.zeros(shape, dtype))
 
 
 @dataclass
 class ChipConfig:
-    """Register-level state; all zero after reset except where noted."""
+    """Register-level state after reset (haldls' defaults; docs/chip.md lists the choices)."""
 
-    weight: np.ndarray = _zeros(SYNRAM, np.uint8)
-    time_calib: np.ndarray = _zeros(SYNRAM, np.uint8)
-    label: np.ndarray = _zeros(SYNRAM, np.uint8)
-    amp_calib: np.ndarray = _zeros(SYNRAM, np.uint8)
-    padi_enable_spl1: np.ndarray = _zeros((HEMISPHERES, PADI_BUSES), bool)
-    driver_row_mode_top: np.ndarray = _zeros(DRIVERS, np.uint8)
-    driver_row_mode_bottom: np.ndarray = _zeros(DRIVERS, np.uint8)
-    driver_compare_mask: np.ndarray = _zeros(DRIVERS, np.uint8)
-    driver_enable_address_out: np.ndarray = _zeros(DRIVERS, bool)
-    crossbar_mask: np.ndarray = _zeros(CROSSBAR)
-    crossbar_target: np.ndarray = field(
-        default_factory=lambda: np.full(CROSSBAR, CROSSBAR_DROP_ALL_TARGET, np.uint32))
-    crossbar_drop_counter: np.ndarray = _zeros(CROSSBAR, bool)
-    bg_period: np.ndarray = _zeros(BACKGROUND_SOURCES)
-    bg_rate: np.ndarray = _zeros(BACKGROUND_SOURCES)
-    bg_mask: np.ndarray = _zeros(BACKGROUND_SOURCES)
-    bg_seed: np.ndarray = _zeros(BACKGROUND_SOURCES)
-    bg_enable: np.ndarray = _zeros(BACKGROUND_SOURCES, bool)
-    bg_enable_random: np.ndarray = _zeros(BACKGROUND_SOURCES, bool)
-    bg_neuron_label: np.ndarray = _zeros(BACKGROUND_SOURCES)
-    capmem: np.ndarray = _zeros((CAPMEM_BLOCKS, CAPMEM_COLUMNS, CAPMEM_ROWS), np.uint16)
-    # neuron config (per global neuron = hemisphere * 256 + column)
-    membrane_capacitance: np.ndarray = _zeros(NEURONS, np.uint8)
-    enable_threshold_comparator: np.ndarray = _zeros(NEURONS, bool)
-    enable_synaptic_input_exc: np.ndarray = _zeros(NEURONS, bool)
-    enable_synaptic_input_inh: np.ndarray = _zeros(NEURONS, bool)
-    enable_adaptation: np.ndarray = _zeros(NEURONS, bool)
-    enable_exponential: np.ndarray = _zeros(NEURONS, bool)
-    enable_offset_current: np.ndarray = _zeros(NEURONS, bool)
-    enable_readout: np.ndarray = _zeros(NEURONS, bool)
-    readout_source: np.ndarray = _zeros(NEURONS, np.uint8)
-    # neuron backend
-    address_out: np.ndarray = _zeros(NEURONS)
-    refractory_time: np.ndarray = _zeros(NEURONS)
-    reset_holdoff: np.ndarray = _zeros(NEURONS)
-    select_input_clock: np.ndarray = _zeros(NEURONS, np.uint8)
-    enable_spike_out: np.ndarray = _zeros(NEURONS, bool)
-    clock_scale_slow: np.ndarray = _zeros(2)
-    clock_scale_fast: np.ndarray = _zeros(2)
-    # column correlation switches (per hemisphere, column)
-    corr_internal_causal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
-    corr_internal_acausal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
-    cadc_neuron_causal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
-    cadc_neuron_acausal: np.ndarray = _zeros((HEMISPHERES, COLUMNS), bool)
+    weight: np.ndarray = _zeros(SYNRAM)
+    time_calib: np.ndarray = _zeros(SYNRAM)
+    label: np.ndarray = _zeros(SYNRAM)
+    amp_calib: np.ndarray = _zeros(SYNRAM)
+    capmem: np.ndarray = _zeros((ob.CAPMEM_BLOCKS, ob.CAPMEM_COLUMNS, ob.CAPMEM_ROWS), np.uint16)
+    # per-column switches (hemisphere, column)
+    corr_internal_causal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    corr_internal_acausal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    corr_debug_causal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    corr_debug_acausal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    cadc_neuron_causal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    cadc_neuron_acausal: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    current_exc: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    current_inh: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    current_debug_exc: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    current_debug_inh: np.ndarray = _zeros(COLUMN_SWITCHES, bool)
+    fields: dict[str, Fields] = field(default_factory=_field_tables)
+
+    @property
+    def neuron(self) -> Fields:
+        """NeuronConfig fields per global neuron (hemisphere * 256 + column)."""
+        return self.fields["neuron_config"]
+
+    @property
+    def backend(self) -> Fields:
+        """NeuronBackendConfig fields per backend entry (see ob.NEURON_TO_BACKEND)."""
+        return self.fields["neuron_backend"]
+
+    @property
+    def driver(self) -> Fields:
+        """SynapseDriverConfig fields per driver (hemisphere * 128 + d)."""
+        return self.fields["synapse_driver"]
+
+    @property
+    def crossbar(self) -> Fields:
+        """CrossbarNode fields per node number (ob.CROSSBAR_NODES)."""
+        return self.fields["crossbar_node"]
+
+    @property
+    def background(self) -> Fields:
+        return self.fields["background_spike_source"]
+
+    @property
+    def padi(self) -> Fields:
+        """CommonPADIBusConfig per hemisphere."""
+        return self.fields["common_padi_bus_config"]

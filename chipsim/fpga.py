@@ -41,7 +41,7 @@ from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
 from bss2emu.protocol.ut.constants import FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
-from bss2emu.protocol.ut.fields import Wide
+from bss2emu.protocol.ut.fields import Wide, single_word, word_fields
 
 from .chip import Chip
 from .errors import ChipError, OmnibusError
@@ -66,29 +66,10 @@ _WRITE_ALL = 0xF << (_ADDRESS_FIELDS["byte_enables"][0] - 32)
 assert _ADDRESS_FIELDS["is_read"] == (36, 1) and _ADDRESS_FIELDS["byte_enables"] == (32, 4)
 
 
-#: (name, shift, mask) of every payload field of every to-FPGA instruction
-_TO_FPGA_FIELDS = {instr: tuple((name, shift, (1 << width) - 1)
-                                for name, (shift, width) in spec(instr).fields.items())
-                   for instr in ToFPGA}
-
-
-def _fields(instruction: ToFPGA, word: int) -> dict[str, int]:
-    """Payload fields of one to-FPGA word."""
-    return {name: (word >> shift) & mask for name, shift, mask in _TO_FPGA_FIELDS[instruction]}
-
-
-def _word(instruction: FromFPGA, **values: int) -> int:
-    """One 64-bit from-FPGA message as an integer (all single messages the FPGA sends are
-    64 bits wide)."""
-    row = spec(instruction)
-    out = row.header << (WORD_BITS - HEADER_BITS)
-    for name, (shift, width) in row.fields.items():
-        out |= (int(values.get(name, 0)) & ((1 << width) - 1)) << shift
-    return out
 
 
 #: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)
-DECODE_ERROR_WORD = _word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
+DECODE_ERROR_WORD = single_word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
 
 
 class ResponseStream:
@@ -129,11 +110,11 @@ class ResponseStream:
             if not last <= nxt <= first + _WINDOW - 1:
                 delta = last - now - 2
                 if 0 <= delta <= _SYSDELTA_MAX:
-                    timing.append(_word(FromFPGA.SYSDELTA, value=delta))
+                    timing.append(single_word(FromFPGA.SYSDELTA, value=delta))
                     now += 1 + delta
                 else:
                     start = max(last - 1, 0)
-                    timing.append(_word(FromFPGA.SYSTIME, value=start & FPGA_TIME_MASK))
+                    timing.append(single_word(FromFPGA.SYSTIME, value=start & FPGA_TIME_MASK))
                     now = start
                 order.append(-len(timing))
                 nxt = now + 1
@@ -187,30 +168,6 @@ class ProgramStats:
                 f"{(time.perf_counter() - self.wall_start) * 1e3:.1f} ms wall")
 
 
-@dataclass
-class Madc:
-    """The MADC recording control kept by the FPGA (see protocol.fpga_registers)."""
-
-    control: int = 0
-    source: list[int] = field(default_factory=lambda: [0] * fr.MADC_CHANNELS)
-
-    def neurons(self) -> list[int]:
-        """Neurons to record, channel order; empty when sampling is off."""
-        if not fr.MADC_CONTROL_WORD.parse(self.control)["enable"]:
-            return []
-        out = []
-        for word in self.source:
-            src = fr.MADC_SOURCE_WORD.parse(word)
-            if src["enable"]:
-                out.append(src["neuron"])
-        return out
-
-    def channels(self) -> list[int]:
-        """Channel number of each recorded neuron, in the order of `neurons()`."""
-        return [c for c, word in enumerate(self.source)
-                if fr.MADC_SOURCE_WORD.parse(word)["enable"]]
-
-
 class Executor:
     """The emulated FPGA with its chip. Feed it to-FPGA words with `execute`."""
 
@@ -221,7 +178,6 @@ class Executor:
         self.chip_synced = 0      # systime up to which the chip has run
         self.jtag_ir = JtagIR.IDCODE
         self.jtag_scaler = 0
-        self.madc = Madc()
         self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)  # event ring (address -> word)
         self.event_recording = _RECORDING_ON  # EventRecordingConfig word
         self.out = ResponseStream()
@@ -256,14 +212,10 @@ class Executor:
             fr.TIMER: lambda: (self.systime - self.timer_base) & _WORD32,
             fr.SYSTIME_LOW: lambda: self.systime & _WORD32,
             fr.SYSTIME_HIGH: lambda: (self.systime >> 32) & ((1 << fr.SYSTIME_HIGH_BITS) - 1),
-            fr.MADC_CONTROL: lambda: self.madc.control,
-            **{a: (lambda c=c: self.madc.source[c]) for c, a in enumerate(fr.MADC_SOURCE)},
             **{a: (lambda a=a: self.ring_registers[a]) for a in _RING_REGISTERS},
             fr.EVENT_RECORDING_CONFIG: lambda: self.event_recording,
         }
         self._local_writes: dict[int, Callable[[int], None]] = {
-            fr.MADC_CONTROL: self._madc_control,
-            **{a: (lambda w, c=c: self._madc_source(c, w)) for c, a in enumerate(fr.MADC_SOURCE)},
             **{a: (lambda w, a=a: self._ring_register(a, w)) for a in _RING_REGISTERS},
             fr.EVENT_RECORDING_CONFIG: self._event_recording_config,
         }
@@ -358,27 +310,26 @@ class Executor:
         self.timer_base = self.systime
 
     def _wait_until(self, word: int) -> None:
-        target = self.timer_base + _fields(ToFPGA.WAIT_UNTIL, word)["value"]
+        target = self.timer_base + word_fields(ToFPGA.WAIT_UNTIL, word)["value"]
         self.systime = max(self.systime, target)
 
     def _system_reset(self, word: int) -> None:
-        """Reset asserted: the chip (and the MADC block it holds) returns to reset state;
+        """Reset asserted: the chip (with its MADC) returns to reset state;
         spikes not yet delivered are lost. Release is a no-op."""
-        if _fields(ToFPGA.SYSTEM_RESET, word)["value"]:
+        if word_fields(ToFPGA.SYSTEM_RESET, word)["value"]:
             self._pending_time, self._pending_label = [], []
             self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)
             self.event_recording = _RECORDING_ON
             self.chip.configure_event_ring(False)
             self.chip.reset()
             self.chip_synced = self.systime
-            self.madc = Madc()
             self.jtag_ir = JtagIR.IDCODE
 
     def _loopback(self, word: int) -> None:
-        kind = _fields(ToFPGA.LOOPBACK, word)["value"]
+        kind = word_fields(ToFPGA.LOOPBACK, word)["value"]
         if kind == LoopbackKind.HALT:
             self._sync()
-        self.out.single(_word(FromFPGA.LOOPBACK, value=kind))
+        self.out.single(single_word(FromFPGA.LOOPBACK, value=kind))
         if kind == LoopbackKind.HALT:
             self._stats.counts["halt"] += 1
             self.totals.update(self._stats.counts)
@@ -392,20 +343,20 @@ class Executor:
         self.jtag_ir = JtagIR.IDCODE  # TAP reset loads IDCODE
 
     def _jtag_scaler(self, word: int) -> None:
-        self.jtag_scaler = _fields(ToFPGA.JTAG_SCALER, word)["value"]
+        self.jtag_scaler = word_fields(ToFPGA.JTAG_SCALER, word)["value"]
 
     def _jtag_ins(self, word: int) -> None:
-        self.jtag_ir = _fields(ToFPGA.JTAG_INS, word)["value"]
+        self.jtag_ir = word_fields(ToFPGA.JTAG_INS, word)["value"]
 
     def _jtag_data(self, word: int) -> None:
         """Shift num_bits through the selected data register: IDCODE shifts out the chip ID,
         BYPASS delays the input by one bit; other registers are not modelled and read 0."""
-        f = _fields(ToFPGA.JTAG_DATA, word)
+        f = word_fields(ToFPGA.JTAG_DATA, word)
         mask = (1 << f["num_bits"]) - 1
         shifted = {JtagIR.IDCODE: self.chip.jtag_id,
                    JtagIR.BYPASS: f["payload"] << 1}.get(self.jtag_ir, 0) & mask
         if f["keep_response"]:
-            self.out.single(_word(FromFPGA.JTAG_DATA, value=shifted))
+            self.out.single(single_word(FromFPGA.JTAG_DATA, value=shifted))
 
     # -- spikes ----------------------------------------------------------------------------------
     def _spikes(self, word: int) -> None:
@@ -421,7 +372,7 @@ class Executor:
         pieces of at most MADC_MAX_RUN_TICKS (the samples of one piece are held in memory)."""
         while self.chip_synced < self.systime:
             step = self.systime - self.chip_synced
-            neurons = self.madc.neurons()
+            neurons = self.chip.madc_neurons()
             if neurons:
                 step = min(step, MADC_MAX_RUN_TICKS)
             self._run_chip(self.chip_synced + step, neurons)
@@ -455,7 +406,7 @@ class Executor:
         if neurons and result.madc is not None and result.madc.size:
             samples, k = result.madc.shape
             chip_t = np.repeat(np.floor(result.madc_time).astype(np.int64), k)
-            channel = np.tile(np.array(self.madc.channels(), np.int64), samples)
+            channel = np.tile(np.array(self.chip.madc_channels(), np.int64), samples)
             chunks.append(_event_chunk(
                 "madc", base + chip_t // CHIP_TICKS_PER_FPGA_TICK, base_chip + chip_t,
                 {"channel": channel, "value": result.madc.reshape(-1)}))
@@ -471,7 +422,7 @@ class Executor:
 
     # -- omnibus ---------------------------------------------------------------------------------
     def _omnibus_address(self, word: int) -> None:
-        f = _fields(ToFPGA.OMNIBUS_ADDRESS, word)
+        f = word_fields(ToFPGA.OMNIBUS_ADDRESS, word)
         if f["is_read"]:
             self._read(f["address"])
         else:
@@ -483,12 +434,12 @@ class Executor:
             return
         address, enables = self._write_address
         self._write_address = None
-        self._write(address, _fields(ToFPGA.OMNIBUS_DATA, word)["value"], enables)
+        self._write(address, word_fields(ToFPGA.OMNIBUS_DATA, word)["value"], enables)
 
     def _timeout(self, address: int, why: str) -> None:
         self._stats.counts["timeout"] += 1
         log.debug("omnibus timeout at %#010x: %s", address, why)
-        self.out.single(_word(FromFPGA.TIMEOUT_NOTIFICATION, value=address))
+        self.out.single(single_word(FromFPGA.TIMEOUT_NOTIFICATION, value=address))
 
     def _read(self, address: int) -> None:
         self._stats.counts["read"] += 1
@@ -499,7 +450,7 @@ class Executor:
         except OmnibusError as err:
             self._timeout(address, str(err))
             return
-        self.out.single(_word(FromFPGA.OMNIBUS_DATA, value=value))
+        self.out.single(single_word(FromFPGA.OMNIBUS_DATA, value=value))
 
     def _chip_read(self, address: int) -> int:
         if _is_extmem(address):
@@ -553,8 +504,7 @@ class Executor:
         values = np.concatenate([v for _, v in self._queued])
         self._queued, self._queued_count = [], 0
         self._sync()
-        local = ((addresses >> 31) != 0) | ((addresses >= fr.MADC_BASE)
-                                            & (addresses <= fr.MADC_SOURCE[-1]))
+        local = (addresses >> 31) != 0
         if not local.any():
             try:
                 self.chip.write_many(addresses, values)
@@ -569,21 +519,6 @@ class Executor:
         """The 4 bytes of an external memory word (a view into the chip-held memory)."""
         offset = 4 * (address - fr.EXTMEM_BASE)
         return self.chip.extmem[offset:offset + 4]
-
-    # -- MADC ------------------------------------------------------------------------------------
-    def _madc_control(self, word: int) -> None:
-        fr.MADC_CONTROL_WORD.parse(word)
-        if word != fr.MADC_CONTROL_WORD.build(**fr.MADC_CONTROL_WORD.parse(word)):
-            raise OmnibusError(f"madc_control word {word:#010x} sets reserved bits",
-                               fr.MADC_CONTROL)
-        self.madc.control = word
-
-    def _madc_source(self, channel: int, word: int) -> None:
-        layout = fr.MADC_SOURCE_WORD
-        if word != layout.build(**layout.parse(word)) or layout.parse(word)["neuron"] >= 512:
-            raise OmnibusError(f"madc_source word {word:#010x} is invalid",
-                               fr.MADC_SOURCE[channel])
-        self.madc.source[channel] = word
 
     def _event_recording_config(self, word: int) -> None:
         layout = fr.EVENT_RECORDING_CONFIG_WORD

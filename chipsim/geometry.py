@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 import numpy as np
+from bss2emu.protocol.clocks import (  # noqa: F401  (re-exported for the chip model)
+    CHIP_CLOCK_HZ,
+    CHIP_TICK_S,
+    CHIP_TICKS_PER_FPGA_TICK,
+    FPGA_CLOCK_HZ,
+    MADC_SAMPLE_INTERVAL_TICKS,
+)
 from bss2emu.protocol.omnibus import (
-    BACKGROUND_SOURCES,
     COLUMNS,
     CROSSBAR_INPUTS,
+    CROSSBAR_NODES,
     CROSSBAR_OUTPUTS,
     PADI_BUSES,
     SYNAPSE_DRIVERS,
 )
 
-CHIP_CLOCK_HZ = 250e6
-FPGA_CLOCK_HZ = 125e6
-CHIP_TICK_S = 1.0 / CHIP_CLOCK_HZ  # 4 ns, the resolution of spike times
-CHIP_TICKS_PER_FPGA_TICK = 2
 ROUTING_LATENCY_TICKS = 8
 """On-chip latency of a neuron spike to the synapses it reaches (model constant, 32 ns)."""
-MADC_SAMPLE_INTERVAL_TICKS = 8.5  # 500 MHz / 17 = 29.4 MSa/s, in 4 ns chip ticks
 MADC_BITS = 10
 
 # crossbar inputs and outputs
@@ -28,21 +30,8 @@ PADI_OUTPUT_BASE = (0, 4)  # crossbar outputs 0..3 top PADI buses, 4..7 bottom
 L2_OUTPUT_BASE = 8  # crossbar outputs 8..11 to the FPGA
 
 
-def _populated() -> np.ndarray:
-    nodes = np.zeros((CROSSBAR_INPUTS, CROSSBAR_OUTPUTS), bool)
-    for k in range(NEURON_EVENT_OUTPUTS):
-        j = k % 4
-        nodes[k, [PADI_OUTPUT_BASE[0] + j, PADI_OUTPUT_BASE[1] + j, L2_OUTPUT_BASE + j]] = True
-    for j in range(4):
-        nodes[L2_INPUT_BASE + j, 0:8] = True
-        nodes[L2_INPUT_BASE + j, L2_OUTPUT_BASE + j] = True
-    for i in range(BACKGROUND_SOURCES):
-        half, j = divmod(i, 4)
-        nodes[BACKGROUND_INPUT_BASE + i, [PADI_OUTPUT_BASE[half] + j, L2_OUTPUT_BASE + j]] = True
-    return nodes
-
-
-CROSSBAR_POPULATED = _populated()
+CROSSBAR_POPULATED = np.zeros((CROSSBAR_INPUTS, CROSSBAR_OUTPUTS), bool)
+CROSSBAR_POPULATED[CROSSBAR_NODES[:, 0], CROSSBAR_NODES[:, 1]] = True
 """CROSSBAR_POPULATED[input, output]: the 76 nodes that exist on the chip."""
 
 

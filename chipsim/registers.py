@@ -1,5 +1,12 @@
 """The omnibus register file: word-level reads and writes on the address map of
-protocol.omnibus, decoded with its construct layouts into ChipConfig arrays."""
+protocol.omnibus, decoded with its container layouts into ChipConfig state.
+
+Configuration containers keep logical field values (ChipConfig.fields); a word is encoded from
+them on read and decoded into them on write, so a container split over several words, with
+inverted or bit-reversed fields, behaves as on the chip. The synapse array views and column
+switches decode into the model's arrays; triggers, counters and devices go to the chip's
+handlers.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,90 +18,100 @@ from bss2emu.protocol.synapse import QUAD_COLUMNS, STORED_TO_WEIGHT, WEIGHT_TO_S
 
 from ._core import ffi, lib
 from .config import ChipConfig
+from .effects import changes_network
 from .errors import OmnibusError
-from .geometry import CROSSBAR_POPULATED
 
-_ADDRESS_INDEX: dict[int, tuple[ob.Block, int]] = {}
 _QUAD_COLUMNS_I16 = np.ascontiguousarray(QUAD_COLUMNS, np.int16)
+_IDENTITY = np.arange(256, dtype=np.uint8)
+_TO_WEIGHT = STORED_TO_WEIGHT.astype(np.uint8)
 
 
-def _index() -> dict[int, tuple[ob.Block, int]]:
-    if not _ADDRESS_INDEX:
-        for block in ob.BLOCKS:
-            for i in range(block.count):
-                _ADDRESS_INDEX[block.base + i * block.stride] = (block, i)
-    return _ADDRESS_INDEX
-
-
-def lookup(address: int) -> tuple[ob.Block, int]:
-    """(block, entry index) of a word address; OmnibusError for unknown addresses."""
+def lookup(address: int) -> tuple[ob.Block, int, int]:
+    """(block, entry, word) of a word address; OmnibusError for unknown addresses."""
     if not isinstance(address, (int, np.integer)) or not 0 <= address < 1 << 32:
         raise OmnibusError(f"omnibus address {address!r} is not a 32-bit word address", None)
-    hit = _index().get(int(address))
+    hit = ob.locate(int(address))
     if hit is None:
         raise OmnibusError(f"no register at omnibus address {int(address):#010x}", int(address))
     return hit
 
 
-def _neuron(side_or_quadrant: str, unit: int, index: int) -> int:
-    """Global neuron index from a backend side + index or a quadrant + column."""
-    if side_or_quadrant == "side":
-        hemisphere, col = divmod(index, 128)
-        return hemisphere * 256 + unit * 128 + col
-    hemisphere, half = divmod(unit, 2)
-    return hemisphere * 256 + half * 128 + index
+Reader = Callable[[ob.Block, int], dict]
+Writer = Callable[[ob.Block, int, dict], None]
 
+# synapse array views: kind -> per word: ((field prefix, ChipConfig array, weight-permuted), ...)
+_SYNAPSE_VIEWS: dict[str, tuple[tuple[tuple[str, str, bool], ...], ...]] = {
+    "synapse_weight_quad": ((("weight", "weight", True),),),
+    "synapse_label_quad": ((("label", "label", False),),),
+    "synapse_time_calib_quad": ((("time_calib", "time_calib", False),),),
+    "synapse_amp_calib_quad": ((("amp_calib", "amp_calib", False),),),
+    "synapse_quad": ((("weight", "weight", True), ("time_calib", "time_calib", False)),
+                     (("label", "label", False), ("amp_calib", "amp_calib", False))),
+}
+_WEIGHT_ONLY = frozenset({"weight", "time_calib"})
+"""Arrays whose change leaves the routing structure alone (amplitudes only)."""
 
-Device = tuple[Callable[[tuple, int], dict], Callable[[tuple, int, dict], None]]
-"""(reader, writer) of a block that is a device (e.g. a PPU), not configuration."""
+# per-column switch quads: kind -> field -> ChipConfig (hemisphere, column) array
+_COLUMN_SWITCHES: dict[str, dict[str, str]] = {
+    "column_correlation_quad": {
+        "enable_internal_causal": "corr_internal_causal",
+        "enable_internal_acausal": "corr_internal_acausal",
+        "enable_debug_causal": "corr_debug_causal", "enable_debug_acausal": "corr_debug_acausal",
+        "enable_cadc_neuron_readout_causal": "cadc_neuron_causal",
+        "enable_cadc_neuron_readout_acausal": "cadc_neuron_acausal"},
+    "column_current_quad": {
+        "enable_synaptic_current_excitatory": "current_exc",
+        "enable_synaptic_current_inhibitory": "current_inh",
+        "enable_debug_excitatory": "current_debug_exc",
+        "enable_debug_inhibitory": "current_debug_inh"},
+}
 
 
 class RegisterFile:
     """Reads and writes 32-bit words; configuration changes bump the generation counters.
-    `devices` serve blocks whose words are device state (PPU memory, control), by kind."""
+    `handlers` serve the kinds that are not configuration (triggers, counters, devices) with
+    (reader, writer) pairs; `on_change` hooks see a configuration entry's old and new values."""
 
-    def __init__(self, config: ChipConfig, actions: dict[str, Callable[[int], None]],
-                 read_counter: Callable[[int], tuple[int, int]],
-                 devices: dict[str, Device] | None = None) -> None:
+    def __init__(self, config: ChipConfig,
+                 handlers: dict[str, tuple[Reader | None, Writer | None]],
+                 on_change: dict[str, Callable[[int, dict, dict], None]] | None = None) -> None:
         self.config = config
-        self._actions = actions
-        self._read_counter = read_counter
-        self._devices = devices or {}
+        self._handlers = handlers
+        self._on_change = on_change or {}
         self.generation = 0  # bumped on every configuration change
         self.weight_generation = 0  # bumped on synapse weight changes
         self.structure_generation = 0  # bumped on every other configuration change
 
     # -- public ---------------------------------------------------------------------------
     def write(self, address: int, word: int) -> None:
-        block, index = lookup(address)
+        block, index, k = lookup(address)
         if not block.writable:
             raise OmnibusError(f"{block.name} at {int(address):#010x} is read-only", int(address))
         if not isinstance(word, (int, np.integer)) or not 0 <= word < 1 << 32:
             raise OmnibusError(f"data word {word!r} for {block.name} at {int(address):#010x} "
                                "is not a 32-bit value", int(address))
         try:
-            values = block.layout.parse(int(word))
-        except FieldRangeError as err:
-            raise OmnibusError(str(err), int(address)) from None
-        if int(word) != block.layout.build(**values):
-            raise OmnibusError(
-                f"{block.name} at {int(address):#010x}: word {int(word):#010x} sets reserved bits "
-                f"of layout {block.layout.name}", int(address))
-        device = self._devices.get(block.kind)
-        if device is not None:
-            device[1](block.unit, index, values)
-            return
-        try:
-            _WRITERS[block.kind](self, block.unit, index, values)
+            self._write(block, index, k, int(word))
         except FieldRangeError as err:
             raise OmnibusError(f"{block.name} at {int(address):#010x}: {err}",
                                int(address)) from None
-        if block.kind not in _STROBES:
-            self.changed(block.kind == "synapse_weight")
+
+    def read(self, address: int) -> int:
+        block, index, k = lookup(address)
+        if not block.readable:
+            raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only", int(address))
+        return block.container.encode_word(self._values(block, index), k)
+
+    def fields(self, kind: str, entry: int) -> dict[str, int]:
+        """Logical field values of a configuration entry (entry = halco enumeration)."""
+        for block in ob.KINDS[kind]:
+            if block.first <= entry < block.first + block.count:
+                return self._values(block, entry - block.first)
+        raise KeyError(f"{kind} has no entry {entry}")
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
-        """Ordered writes; synapse-array words take a vectorised path (the bulk of any
-        configuration), everything else goes through write()."""
+        """Ordered writes; weight- and label-plane words take a vectorised path (the bulk of
+        any configuration), everything else goes through write()."""
         addresses = np.asarray(addresses, np.int64)
         words = np.asarray(words, np.int64)
         if addresses.shape != words.shape or addresses.ndim != 1:
@@ -104,20 +121,21 @@ class RegisterFile:
             raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x} is "
                                "not a 32-bit value", int(addresses[bad]))
         handled = np.zeros(addresses.size, bool)
-        label_plane = False
+        structure = False
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
         for h in range(ob.HEMISPHERES):
-            for plane, offset in ((0, 0), (1, ob.SYNRAM_LABEL_OFFSET)):
-                rel = addresses - (ob.SYNRAM_BASE[h] + offset)
+            for kind in ("synapse_weight_quad", "synapse_label_quad"):
+                block = ob.block(kind, h)
+                rel = addresses - block.base
                 sel = (rel >= 0) & (rel < span)
                 if sel.any():
-                    self._synapse_bulk(h, plane, rel[sel], words[sel].astype(np.uint32))
+                    self._synapse_bulk(block, rel[sel], words[sel].astype(np.uint32))
                     handled |= sel
-                    label_plane |= plane == 1
+                    structure |= kind == "synapse_label_quad"
         for a, w in zip(addresses[~handled].tolist(), words[~handled].tolist(), strict=True):
             self.write(a, w)
         if handled.any():
-            self.changed(weights_only=not label_plane)
+            self.changed(weights_only=not structure)
 
     def changed(self, weights_only: bool) -> None:
         """Note a configuration change (weights only, or anything else)."""
@@ -127,208 +145,107 @@ class RegisterFile:
         else:
             self.structure_generation += 1
 
-    def _synapse_bulk(self, h: int, plane: int, index: np.ndarray, words: np.ndarray) -> None:
-        """Decode quad words in C, in order (a later word to the same quad wins)."""
-        kind = ("synapse_weight", "synapse_label")[plane]
-        layout = ob.SYNAPSE_WEIGHT_QUAD if plane == 0 else ob.SYNAPSE_LABEL_QUAD
-        value_name, calib_name, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[kind]
-        shifts = [np.array([layout.fields[f"{name}_{e}"][0] for e in range(4)], np.int32)
-                  for name in (value_name, calib_name)]
-        value_width = layout.fields[f"{value_name}_0"][1]
-        calib_width = layout.fields[f"{calib_name}_0"][1]
-        table = (STORED_TO_WEIGHT if permuted else np.arange(1 << value_width)).astype(np.uint8)
+    # -- dispatch ---------------------------------------------------------------------------
+    def _write(self, block: ob.Block, index: int, k: int, word: int) -> None:
+        kind, container = block.kind, block.container
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            if handler[1] is None:
+                raise OmnibusError(f"{block.name} ignores writes", block.address(index, k))
+            handler[1](block, index, container.decode_word(container.default_values(), k, word))
+            return
+        old = self._values(block, index)
+        new = container.decode_word(old, k, word)
+        if kind in _SYNAPSE_VIEWS:
+            self._synapse_quad(block, index, k, new)
+            self.changed(weights_only=all(arr in _WEIGHT_ONLY
+                                          for _, arr, _ in _SYNAPSE_VIEWS[kind][k]))
+            return
+        if kind in _COLUMN_SWITCHES:
+            self._column_switches(block, index, new)
+        elif kind == "capmem_cell":
+            self.config.capmem.reshape(-1)[block.first + index] = new["value"]
+        else:
+            table = self.config.fields[kind]
+            for name, value in new.items():
+                table[name][block.first + index] = value
+        hook = self._on_change.get(kind)
+        if hook is not None:
+            hook(block.first + index, old, new)
+        if changes_network(kind, {name for name, v in new.items() if old[name] != v}):
+            self.changed(weights_only=False)
+
+    def _values(self, block: ob.Block, index: int) -> dict[str, int]:
+        kind = block.kind
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            if handler[0] is None:
+                return block.container.default_values()
+            return handler[0](block, index)
+        if kind in _SYNAPSE_VIEWS:
+            return self._synapse_quad(block, index)
+        if kind in _COLUMN_SWITCHES:
+            return self._column_switches(block, index)
+        if kind == "capmem_cell":
+            return {"value": int(self.config.capmem.reshape(-1)[block.first + index])}
+        entry = block.first + index
+        return {name: int(arr[entry]) for name, arr in self.config.fields[kind].items()}
+
+    # -- synapse array and column switches --------------------------------------------------
+    def _synapse_quad(self, block: ob.Block, index: int, k: int | None = None,
+                      values: dict | None = None) -> dict | None:
+        """Read all words' fields (k None) or store word k's fields of one quad."""
+        h, (row, quad) = block.unit[0], divmod(index, ob.QUADS_PER_ROW)
+        words = _SYNAPSE_VIEWS[block.kind]
+        out = {}
+        for word, fields in enumerate(words):
+            if k is not None and word != k:
+                continue
+            for prefix, attr, permuted in fields:
+                arr = getattr(self.config, attr)
+                for e, col in enumerate(QUAD_COLUMNS[quad]):
+                    name = f"{prefix}_{e}"
+                    if values is None:
+                        v = int(arr[h, row, col])
+                        out[name] = int(WEIGHT_TO_STORED[v]) if permuted else v
+                    else:
+                        v = values[name]
+                        arr[h, row, col] = STORED_TO_WEIGHT[v] if permuted else v
+        return out if values is None else None
+
+    def _synapse_bulk(self, block: ob.Block, index: np.ndarray, words: np.ndarray) -> None:
+        """Decode weight- or label-plane words in C, in order (a later word wins)."""
+        container = block.container
+        unused = words & np.uint32(~container.masks[0] & 0xFFFF_FFFF)
+        if unused.any():
+            bad = int(np.flatnonzero(unused)[0])
+            raise OmnibusError(
+                f"{block.name} at {block.address(int(index[bad])):#010x}: word "
+                f"{int(words[bad]):#010x} sets unused bits (defined: {container.masks[0]:#010x})",
+                block.address(int(index[bad])))
+        ((prefix, attr, permuted),) = _SYNAPSE_VIEWS[block.kind][0]
+        layout = container.words[0]
+        shifts = np.array([layout.fields[f"{prefix}_{e}"][0] for e in range(4)], np.int32)
+        width = layout.fields[f"{prefix}_0"][1]
+        table = _TO_WEIGHT if permuted else _IDENTITY
         index = np.ascontiguousarray(index, np.int64)
         words = np.ascontiguousarray(words, np.uint32)
-        values = getattr(self.config, value_attr)
-        calib = getattr(self.config, calib_attr)
         lib.bss2_synapse_scatter(
             ffi.from_buffer("uint32_t[]", words), ffi.from_buffer("int64_t[]", index),
-            index.size, h, ffi.from_buffer("int32_t[]", shifts[0]),
-            ffi.from_buffer("int32_t[]", shifts[1]), (1 << value_width) - 1,
-            (1 << calib_width) - 1, ffi.from_buffer("uint8_t[]", table),
-            ffi.from_buffer("int16_t[]", _QUAD_COLUMNS_I16),
-            ffi.from_buffer("uint8_t[]", values, require_writable=True),
-            ffi.from_buffer("uint8_t[]", calib, require_writable=True))
+            index.size, block.unit[0], ffi.from_buffer("int32_t[]", shifts), (1 << width) - 1,
+            ffi.from_buffer("uint8_t[]", table), ffi.from_buffer("int16_t[]", _QUAD_COLUMNS_I16),
+            ffi.from_buffer("uint8_t[]", getattr(self.config, attr), require_writable=True))
 
-    def read(self, address: int) -> int:
-        block, index = lookup(address)
-        if not block.readable:
-            raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only", int(address))
-        device = self._devices.get(block.kind)
-        if device is not None:
-            return block.layout.build(**device[0](block.unit, index))
-        return block.layout.build(**_READERS[block.kind](self, block.unit, index))
-
-    # -- per-kind handlers ------------------------------------------------------------------
-    def _synapse_quad(self, plane: str, unit, index, values=None):
-        """Read (values None) or write the four synapses of one quad word of a plane."""
-        value_field, calib_field, value_attr, calib_attr, permuted = _SYNAPSE_PLANES[plane]
-        h, (row, quad) = unit[0], divmod(index, ob.QUADS_PER_ROW)
-        stored = getattr(self.config, value_attr)
-        calib = getattr(self.config, calib_attr)
-        if values is None:
-            out = {}
+    def _column_switches(self, block: ob.Block, quad: int, values: dict | None = None):
+        h = block.unit[0]
+        out = {}
+        for name, attr in _COLUMN_SWITCHES[block.kind].items():
+            arr = getattr(self.config, attr)
             for e, col in enumerate(QUAD_COLUMNS[quad]):
-                v = int(stored[h, row, col])
-                out[f"{value_field}_{e}"] = int(WEIGHT_TO_STORED[v]) if permuted else v
-                out[f"{calib_field}_{e}"] = int(calib[h, row, col])
-            return out
-        for e, col in enumerate(QUAD_COLUMNS[quad]):
-            v = values[f"{value_field}_{e}"]
-            stored[h, row, col] = STORED_TO_WEIGHT[v] if permuted else v
-            calib[h, row, col] = values[f"{calib_field}_{e}"]
-        return None
+                if values is None:
+                    out[f"{name}_{e}"] = int(arr[h, col])
+                else:
+                    arr[h, col] = values[f"{name}_{e}"]
+        return out if values is None else None
 
-
-# plane -> (value field, calib field, ChipConfig value array, calib array, weight-permuted)
-_SYNAPSE_PLANES = {
-    "synapse_weight": ("weight", "time_calib", "weight", "time_calib", True),
-    "synapse_label": ("label", "amp_calib", "label", "amp_calib", False),
-}
-
-
-def _table(pairs: dict[str, str], key: Callable[[tuple, int], object]):
-    """(reader, writer) for registers whose fields map 1:1 onto ChipConfig arrays at key()."""
-
-    def read(rf: RegisterFile, unit, index):
-        k = key(unit, index)
-        return {f: int(getattr(rf.config, attr)[k]) for f, attr in pairs.items()}
-
-    def write(rf: RegisterFile, unit, index, values):
-        k = key(unit, index)
-        for f, attr in pairs.items():
-            getattr(rf.config, attr)[k] = values[f]
-
-    return read, write
-
-
-def _by_unit_index(unit, index):
-    return (*unit, index)
-
-
-def _crossbar_key(index: int) -> tuple[int, int]:
-    output, input_ = divmod(index, ob.CROSSBAR_INPUTS)
-    return input_, output
-
-
-def _crossbar_read(rf: RegisterFile, unit, index):
-    i, o = _crossbar_key(index)
-    if not CROSSBAR_POPULATED[i, o]:
-        raise OmnibusError(f"crossbar node (input {i}, output {o}) is not populated on the chip",
-                           ob.crossbar_node_address(i, o))
-    c = rf.config
-    return {"mask": int(c.crossbar_mask[i, o]), "target": int(c.crossbar_target[i, o]),
-            "enable_drop_counter": int(c.crossbar_drop_counter[i, o])}
-
-
-def _crossbar_write(rf: RegisterFile, unit, index, values):
-    i, o = _crossbar_key(index)
-    if not CROSSBAR_POPULATED[i, o]:
-        raise OmnibusError(f"crossbar node (input {i}, output {o}) is not populated on the chip",
-                           ob.crossbar_node_address(i, o))
-    c = rf.config
-    c.crossbar_mask[i, o] = values["mask"]
-    c.crossbar_target[i, o] = values["target"]
-    c.crossbar_drop_counter[i, o] = values["enable_drop_counter"]
-
-
-def _capmem_read(rf: RegisterFile, unit, index):
-    q, row = unit
-    return {"value": int(rf.config.capmem[q, index, row])}
-
-
-def _capmem_write(rf: RegisterFile, unit, index, values):
-    q, row = unit
-    if values["value"] > ob.CAPMEM_MAX:
-        raise FieldRangeError(f"capmem_cell.value = {values['value']} out of range "
-                              f"0..{ob.CAPMEM_MAX}")
-    rf.config.capmem[q, index, row] = values["value"]
-
-
-def _padi_read(rf: RegisterFile, unit, index):
-    bits = rf.config.padi_enable_spl1[unit[0]]
-    return {"enable_spl1": int(sum(int(b) << i for i, b in enumerate(bits)))}
-
-
-def _padi_write(rf: RegisterFile, unit, index, values):
-    rf.config.padi_enable_spl1[unit[0]] = [(values["enable_spl1"] >> i) & 1 for i in range(4)]
-
-
-def _trigger(action: str):
-    def write(rf: RegisterFile, unit, index, values):
-        if values["trigger"]:
-            rf._actions[action](_neuron("side", unit[0], index))
-
-    return write
-
-
-def _counter_read(rf: RegisterFile, unit, index):
-    count, overflow = rf._read_counter(_neuron("side", unit[0], index))
-    return {"count": count, "overflow": overflow}
-
-
-_DRIVER = _table({"row_mode_top": "driver_row_mode_top",
-                  "row_mode_bottom": "driver_row_mode_bottom",
-                  "row_address_compare_mask": "driver_compare_mask",
-                  "enable_address_out": "driver_enable_address_out"}, _by_unit_index)
-_NEURON_CONFIG = _table({
-    "membrane_capacitance": "membrane_capacitance",
-    "enable_threshold_comparator": "enable_threshold_comparator",
-    "enable_synaptic_input_exc": "enable_synaptic_input_exc",
-    "enable_synaptic_input_inh": "enable_synaptic_input_inh",
-    "enable_adaptation": "enable_adaptation", "enable_exponential": "enable_exponential",
-    "enable_offset_current": "enable_offset_current", "enable_readout": "enable_readout",
-    "readout_source": "readout_source"}, lambda u, i: _neuron("quadrant", u[0], i))
-_BACKEND = _table({"address_out": "address_out", "refractory_time": "refractory_time",
-                   "reset_holdoff": "reset_holdoff", "select_input_clock": "select_input_clock",
-                   "enable_spike_out": "enable_spike_out"}, lambda u, i: _neuron("side", u[0], i))
-_BACKEND_COMMON = _table({"clock_scale_slow": "clock_scale_slow",
-                          "clock_scale_fast": "clock_scale_fast"}, lambda u, i: u[0])
-_BG_PERIOD = _table({"period": "bg_period", "rate": "bg_rate", "mask": "bg_mask"},
-                    _by_unit_index)
-_COLUMN_CORRELATION = _table({
-    "enable_internal_causal": "corr_internal_causal",
-    "enable_internal_acausal": "corr_internal_acausal",
-    "enable_cadc_neuron_readout_causal": "cadc_neuron_causal",
-    "enable_cadc_neuron_readout_acausal": "cadc_neuron_acausal"}, _by_unit_index)
-_BG_SEED = _table({"seed": "bg_seed"}, _by_unit_index)
-_BG_CONTROL = _table({"enable": "bg_enable", "enable_random": "bg_enable_random",
-                      "neuron_label": "bg_neuron_label"}, _by_unit_index)
-
-_STROBES = frozenset({"neuron_reset", "spike_counter_reset"})
-"""Registers that trigger an action instead of holding configuration."""
-
-_READERS: dict[str, Callable] = {
-    "synapse_weight": lambda rf, u, i: rf._synapse_quad("synapse_weight", u, i),
-    "synapse_label": lambda rf, u, i: rf._synapse_quad("synapse_label", u, i),
-    "padi_bus_config": _padi_read,
-    "synapse_driver": _DRIVER[0],
-    "spike_counter_read": _counter_read,
-    "neuron_backend": _BACKEND[0],
-    "neuron_backend_common": _BACKEND_COMMON[0],
-    "background_period": _BG_PERIOD[0],
-    "background_seed": _BG_SEED[0],
-    "background_control": _BG_CONTROL[0],
-    "crossbar_node": _crossbar_read,
-    "capmem": _capmem_read,
-    "neuron_config": _NEURON_CONFIG[0],
-    "column_correlation": _COLUMN_CORRELATION[0],
-}
-_WRITERS: dict[str, Callable] = {
-    "synapse_weight": lambda rf, u, i, v: rf._synapse_quad("synapse_weight", u, i, v),
-    "synapse_label": lambda rf, u, i, v: rf._synapse_quad("synapse_label", u, i, v),
-    "padi_bus_config": _padi_write,
-    "synapse_driver": _DRIVER[1],
-    "neuron_reset": _trigger("neuron_reset"),
-    "spike_counter_reset": _trigger("spike_counter_reset"),
-    "neuron_backend": _BACKEND[1],
-    "neuron_backend_common": _BACKEND_COMMON[1],
-    "background_period": _BG_PERIOD[1],
-    "background_seed": _BG_SEED[1],
-    "background_control": _BG_CONTROL[1],
-    "crossbar_node": _crossbar_write,
-    "capmem": _capmem_write,
-    "neuron_config": _NEURON_CONFIG[1],
-    "column_correlation": _COLUMN_CORRELATION[1],
-}
 

@@ -6,20 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.layouts.synapse_driver import ROW_MODE_EXCITATORY, ROW_MODE_INHIBITORY
 
 from .config import ChipConfig
-from .geometry import (
-    CROSSBAR_POPULATED,
-    DRIVER_BUS,
-    DRIVER_INDEX,
-    L2_OUTPUT_BASE,
-    neuron_event_output,
-)
+from .geometry import DRIVER_BUS, DRIVER_INDEX, L2_OUTPUT_BASE, neuron_event_output
 
-ROW_MODE_EXCITATORY = 1
-ROW_MODE_INHIBITORY = 2
-LABEL14_MASK = 0x3FFF
+PADI_TRIGGER_INPUT_BASE = ob.CROSSBAR_INPUTS
+"""Sources 20 + 4 h + b: events from hemisphere h's PADI trigger register on bus b (they enter
+the bus directly, not through the crossbar)."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +29,10 @@ class Fanout:
 
 
 def neuron_label(config: ChipConfig, neuron: np.ndarray) -> np.ndarray:
-    """14-bit label of a neuron's spikes: event output in bits 10..8, address_out in 7..0."""
+    """14-bit label of a neuron's spikes: its event output and backend address_out."""
     neuron = np.asarray(neuron)
-    return (neuron_event_output(neuron) << 8) | config.address_out[neuron].astype(np.int64)
+    return el.pack(el.NEURON_EVENT_LABEL, event_output=neuron_event_output(neuron),
+                   address_out=config.backend.address_out[ob.NEURON_TO_BACKEND[neuron]])
 
 
 @dataclass(frozen=True)
@@ -117,35 +114,44 @@ class Router:
         return Fanout(neuron=neuron, channel=channel, amplitude=amplitude, l2_label=int(l2[0]))
 
     def _resolve(self, x: int, label14: int) -> tuple[list[_RowSet], int]:
+        if x >= PADI_TRIGGER_INPUT_BASE:
+            h, bus = divmod(x - PADI_TRIGGER_INPUT_BASE, ob.PADI_BUSES)
+            rows = self._bus_rows(h, bus, label14)
+            return ([] if rows is None else [rows]), -1
         c = self.config
-        passes = CROSSBAR_POPULATED[x] & ((label14 & c.crossbar_mask[x]) == c.crossbar_target[x])
+        nodes = ob.NODES_OF_INPUT[x]
+        passes = nodes[(label14 & c.crossbar.mask[nodes]) == c.crossbar.target[nodes]]
         row_sets: list[_RowSet] = []
         l2_label = -1
-        for o in np.flatnonzero(passes):
+        for o in ob.CROSSBAR_NODES[passes, 1]:
             if o >= L2_OUTPUT_BASE:
-                l2_label = ((o - L2_OUTPUT_BASE) << 14) | label14
+                l2_label = el.pack(el.SPIKE_LABEL, spl1_address=int(o) - L2_OUTPUT_BASE,
+                                   neuron_label=label14)
                 continue
             h, bus = divmod(int(o), ob.PADI_BUSES)
-            if c.padi_enable_spl1[h, bus]:
+            if c.padi.enable_spl1[h] >> bus & 1:
                 rs = self._bus_rows(h, bus, label14)
                 if rs is not None:
                     row_sets.append(rs)
         return row_sets, l2_label
 
     def _bus_rows(self, h: int, bus: int, label14: int) -> _RowSet | None:
-        c = self.config
+        d = self.config.driver
         drivers = np.flatnonzero(DRIVER_BUS == bus)
-        row_select = (label14 >> 6) & 0x1F
-        mask = c.driver_compare_mask[h, drivers]
-        drivers = drivers[((row_select ^ DRIVER_INDEX[drivers]) & mask) == 0]
+        entry = h * ob.SYNAPSE_DRIVERS + drivers
+        row_select = el.unpack(el.PADI_LABEL, label14, "row_select")
+        listens = (d.enable_receiver[entry] != 0) & (
+            ((row_select ^ DRIVER_INDEX[drivers]) & d.row_address_compare_mask[entry]) == 0)
+        drivers, entry = drivers[listens], entry[listens]
         if drivers.size == 0:
             return None
-        rows = np.concatenate([2 * drivers, 2 * drivers + 1])
-        modes = np.concatenate([c.driver_row_mode_top[h, drivers],
-                                c.driver_row_mode_bottom[h, drivers]])
-        address_out = np.concatenate([c.driver_enable_address_out[h, drivers]] * 2)
-        syn_label = np.where(address_out, label14 & 0x3F, label14 & 0x20)
-        match = c.label[h, rows, :] == syn_label[:, None]
+        top, bottom = ob.driver_rows(drivers)
+        rows = np.concatenate([top, bottom])
+        modes = np.concatenate([d.row_mode_top[entry], d.row_mode_bottom[entry]])
+        address_out = np.concatenate([d.enable_address_out[entry]] * 2)
+        synapse_label = el.unpack(el.PADI_LABEL, label14, "synapse_label")
+        syn_label = np.where(address_out, synapse_label, synapse_label & el.SYNAPSE_LABEL_MSB)
+        match = self.config.label[h, rows, :] == syn_label[:, None]
         active = (modes != 0) & match.any(axis=1)  # rows where some synapse listens
         if not active.any():
             return None

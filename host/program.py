@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from bss2emu.protocol import builders as b
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import (
     Direction,
@@ -136,6 +137,7 @@ class PlaybackProgramBuilder:
         self._jtag = 0
         self._halted = False
         self._bases: list[int] = []
+        self._madc_neurons: list[int] = []
         self._program = PlaybackProgram(np.zeros(0, np.uint64), np.zeros(0, np.int64),
                                         np.zeros(0, bool), np.zeros(0, np.int64), 0)
         if timer_setup:
@@ -195,18 +197,20 @@ class PlaybackProgramBuilder:
         return self
 
     def madc_record(self, neurons: list[int]) -> PlaybackProgramBuilder:
-        """Start MADC sampling of up to two neurons (channel 0, 1)."""
-        if not 1 <= len(neurons) <= fr.MADC_CHANNELS:
-            raise ProgramError(f"the MADC records 1..{fr.MADC_CHANNELS} neurons")
-        for channel in range(fr.MADC_CHANNELS):
-            word = (fr.MADC_SOURCE_WORD.build(enable=1, neuron=int(neurons[channel]))
-                    if channel < len(neurons) else 0)
-            self.write(fr.MADC_SOURCE[channel], word)
-        return self.write(fr.MADC_CONTROL, fr.MADC_CONTROL_WORD.build(enable=1))
+        """Start MADC sampling of up to two neurons (channel 0, 1; they must sit on different
+        readout lines: hemisphere and column parity)."""
+        try:
+            addresses, words = b.madc_record(list(neurons))
+        except ValueError as err:
+            raise ProgramError(str(err)) from None
+        self._madc_neurons = [int(n) for n in neurons]
+        return self.write_many(addresses, words)
 
     def madc_stop(self) -> PlaybackProgramBuilder:
-        """Stop MADC sampling."""
-        return self.write(fr.MADC_CONTROL, 0)
+        """Stop MADC sampling (and the recorded neurons' readout)."""
+        addresses, words = b.madc_stop(self._madc_neurons)
+        self._madc_neurons = []
+        return self.write_many(addresses, words)
 
     def jtag_idcode(self) -> Ticket:
         """Read the chip's JTAG IDCODE (TAP reset, IR = IDCODE, shift 32 bits)."""

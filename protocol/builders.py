@@ -1,11 +1,13 @@
 """Configuration words for common chip settings: functions returning (addresses, words) arrays
-built from the layouts in protocol.omnibus, for the host and for tests alike."""
+built from the containers of protocol.layouts at the addresses of protocol.omnibus, for the host
+and for tests alike. Multi-word containers are written whole, in haldls' word order."""
 from __future__ import annotations
 
 import numpy as np
 
 from . import omnibus as ob
-from .synapse import encode_label_rows, encode_weight_rows
+from .layouts.crossbar import DROP_ALL
+from .synapse import QUAD_COLUMNS, encode_label_rows, encode_rows, encode_weight_rows
 
 Writes = tuple[np.ndarray, np.ndarray]
 
@@ -22,6 +24,17 @@ def concat(*writes: Writes) -> Writes:
             np.concatenate([w[1] for w in writes]).astype(np.uint32))
 
 
+def entry(kind: str, unit: tuple[int, ...], index: int, order: tuple[int, ...] | None = None,
+          **fields: int) -> Writes:
+    """All words of one container entry (missing fields take haldls' defaults)."""
+    block = ob.block(kind, *unit)
+    words = block.container.encode(**fields)
+    order = order if order is not None else tuple(range(len(words)))
+    return (np.array([block.address(index, k) for k in order], np.uint32),
+            np.array([words[k] for k in order], np.uint32))
+
+
+# --- neurons ---------------------------------------------------------------------------------
 def neuron_capmem(neuron: int, **codes: int) -> Writes:
     """Per-neuron CapMem cells by row name, e.g. v_leak=80, i_bias_leak=200."""
     block, column = ob.neuron_quadrant(neuron)
@@ -29,91 +42,178 @@ def neuron_capmem(neuron: int, **codes: int) -> Writes:
     for name, value in codes.items():
         if name not in ob.CAPMEM_NEURON_ROWS:
             raise ValueError(f"unknown per-neuron CapMem cell '{name}'")
-        out.append(_one(ob.capmem_address(block, column, ob.CAPMEM_NEURON_ROWS.index(name)),
-                        ob.CAPMEM_CELL.build(value=value)))
+        out.append(entry("capmem_cell", (block,),
+                         column * ob.CAPMEM_ROWS + ob.CAPMEM_NEURON_ROWS.index(name), value=value))
     return concat(*out)
 
 
 def shared_capmem(block: int, name: str, value: int) -> Writes:
-    """A shared CapMem cell (column 128) of one block."""
-    if name not in ob.CAPMEM_SHARED_ROWS:
+    """A shared CapMem cell of one block (ob.CAPMEM_SHARED_CELLS)."""
+    if name not in ob.CAPMEM_SHARED_CELLS:
         raise ValueError(f"unknown shared CapMem cell '{name}'")
-    return _one(ob.capmem_address(block, 128, ob.CAPMEM_SHARED_ROWS.index(name)),
-                ob.CAPMEM_CELL.build(value=value))
+    column, row = ob.CAPMEM_SHARED_CELLS[name]
+    return entry("capmem_cell", (block,), column * ob.CAPMEM_ROWS + row, value=value)
 
 
 def neuron_config(neuron: int, **fields: int) -> Writes:
-    """The neuron's analog switch word."""
+    """All six NeuronConfig words of a neuron (fields not given are 0)."""
     block, column = ob.neuron_quadrant(neuron)
-    return _one(ob.NEURON_CONFIG_BASE[block] + 2 + ob.NEURON_CONFIG_STRIDE * column,
-                ob.NEURON_CONFIG.build(**fields))
+    return entry("neuron_config", (block,), column, **fields)
 
 
 def neuron_backend(neuron: int, **fields: int) -> Writes:
-    """The neuron's digital backend word."""
+    """All four NeuronBackendConfig words of a neuron (missing fields: haldls defaults)."""
     side, index = ob.neuron_backend_index(neuron)
-    return _one(ob.NEURON_BACKEND_BASE[side] + index, ob.NEURON_BACKEND.build(**fields))
+    return entry("neuron_backend", (side,), index, **fields)
 
 
-def neuron_backend_common(side: int, **fields: int) -> Writes:
-    """Clock dividers of one backend block (0 west, 1 east)."""
-    return _one(ob.NEURON_BACKEND_COMMON_BASE[side], ob.NEURON_BACKEND_COMMON.build(**fields))
+def common_neuron_backend(side: int, **fields: int) -> Writes:
+    """Both CommonNeuronBackendConfig words of a backend block (0 west, 1 east)."""
+    return entry("common_neuron_backend", (side,), 0, **fields)
 
 
 def neuron_reset(neuron: int) -> Writes:
+    """NeuronReset trigger (data 0, as haldls)."""
     side, index = ob.neuron_backend_index(neuron)
-    return _one(ob.NEURON_RESET_BASE[side] + index, ob.TRIGGER.build(trigger=1))
+    return entry("neuron_reset", (side,), index, value=0)
 
 
 def spike_counter_read_address(neuron: int) -> int:
     side, index = ob.neuron_backend_index(neuron)
-    return ob.NEURON_RESET_BASE[side] + ob.SPIKE_COUNTER_READ_OFFSET + index
+    return ob.block("spike_counter_read", side).address(index)
 
 
 def spike_counter_reset(neuron: int) -> Writes:
+    """SpikeCounterReset trigger (data 0, as haldls)."""
     side, index = ob.neuron_backend_index(neuron)
-    return _one(ob.NEURON_RESET_BASE[side] + ob.SPIKE_COUNTER_RESET_OFFSET + index,
-                ob.TRIGGER.build(trigger=1))
+    return entry("spike_counter_reset", (side,), index, value=0)
 
 
-def crossbar_node(input_: int, output: int, mask: int, target: int) -> Writes:
+# --- routing ---------------------------------------------------------------------------------
+def crossbar_node(input_: int, output: int, mask: int, target: int,
+                  enable_drop_counter: int = 0) -> Writes:
     """Route labels with (label & mask) == target from a crossbar input to an output."""
-    return _one(ob.crossbar_node_address(input_, output),
-                ob.CROSSBAR_NODE.build(mask=mask, target=target))
+    return entry("crossbar_node", (), ob.crossbar_node_number(input_, output), mask=mask,
+                 target=target, enable_drop_counter=enable_drop_counter)
 
 
-def padi_bus(hemisphere: int, enable_spl1: int) -> Writes:
-    """Which PADI buses (bit mask) of a hemisphere take events from the crossbar."""
-    return _one(ob.PADI_BASE[hemisphere], ob.PADI_BUS_CONFIG.build(enable_spl1=enable_spl1))
+def crossbar_drop_all() -> Writes:
+    """Every crossbar node set to drop all events (grenade's first step)."""
+    return concat(*[entry("crossbar_node", (), n, **DROP_ALL)
+                    for n in range(len(ob.CROSSBAR_NODES))])
+
+
+def padi_bus(hemisphere: int, enable_spl1: int, **fields: int) -> Writes:
+    """CommonPADIBusConfig: which PADI buses (bit mask) take events from the crossbar."""
+    return entry("common_padi_bus_config", (hemisphere,), 0, enable_spl1=enable_spl1, **fields)
 
 
 def synapse_driver(hemisphere: int, driver: int, **fields: int) -> Writes:
-    return _one(ob.SYNAPSE_DRIVER_BASE[hemisphere] + driver, ob.SYNAPSE_DRIVER.build(**fields))
+    """All three SynapseDriverConfig words (missing fields: haldls defaults, receiver off)."""
+    return entry("synapse_driver", (hemisphere,), driver, **fields)
 
 
-def synapse_rows(hemisphere: int, rows, weights, labels, time_calib=None,
-                 amp_calib=None) -> Writes:
-    """Weights and labels (len(rows) x 256, values 0..63) of whole synapse rows."""
+def background_source(index: int, *, period: int, rate: int = 0, mask: int = 0, seed: int = 0,
+                      neuron_label: int = 0, enable: int = 1, enable_random: int = 0) -> Writes:
+    """A background spike source, written as haldls does: seed, then mask/rate/label, then
+    enable/period last (enabling loads the seed)."""
+    return entry("background_spike_source", (), index, order=(1, 2, 0), period=period,
+                 rate=rate, mask=mask, seed=seed, neuron_label=neuron_label, enable=enable,
+                 enable_random=enable_random)
+
+
+# --- synapse array and column switches ---------------------------------------------------------
+def synapse_rows(hemisphere: int, rows, weights, labels) -> Writes:
+    """Weight and label planes (len(rows) x 256, values 0..63) of whole synapse rows."""
     rows = np.atleast_1d(np.asarray(rows, np.int64))
     weights = np.asarray(weights).reshape(rows.size, ob.COLUMNS)
     labels = np.asarray(labels).reshape(rows.size, ob.COLUMNS)
     for name, arr in (("weight", weights), ("label", labels)):
         if arr.size and (arr.min() < 0 or arr.max() > 63):
             raise ValueError(f"synapse {name}s must lie in 0..63")
-    zeros = np.zeros_like(weights)
-    w_words = encode_weight_rows(weights, zeros if time_calib is None else time_calib)
-    l_words = encode_label_rows(labels, zeros if amp_calib is None else amp_calib)
     quads = np.arange(ob.QUADS_PER_ROW)
-    base = ob.SYNRAM_BASE[hemisphere] + rows[:, None] * ob.QUADS_PER_ROW + quads[None, :]
-    return concat((base.ravel(), w_words.ravel()),
-                  ((base + ob.SYNRAM_LABEL_OFFSET).ravel(), l_words.ravel()))
+    index = (rows[:, None] * ob.QUADS_PER_ROW + quads[None, :]).ravel()
+    return concat(
+        (ob.block("synapse_weight_quad", hemisphere).addresses(index),
+         encode_weight_rows(weights).ravel()),
+        (ob.block("synapse_label_quad", hemisphere).addresses(index),
+         encode_label_rows(labels).ravel()))
 
 
-def background_source(index: int, *, period: int, rate: int = 0, mask: int = 0, seed: int = 0,
-                      neuron_label: int = 0, enable: int = 1, enable_random: int = 0) -> Writes:
-    """All three words of a background spike generator (control word last: enables it)."""
-    base = ob.BACKGROUND_BASE + 3 * index
-    return concat(_one(base, ob.BACKGROUND_PERIOD.build(period=period, rate=rate, mask=mask)),
-                  _one(base + 1, ob.BACKGROUND_SEED.build(seed=seed)),
-                  _one(base + 2, ob.BACKGROUND_CONTROL.build(
-                      enable=enable, enable_random=enable_random, neuron_label=neuron_label)))
+def _switch_quads(kind: str, hemisphere: int, word: int, **columns: np.ndarray) -> Writes:
+    """Word `word` of all 64 switch quads of a hemisphere from per-column 0/1 arrays."""
+    block = ob.block(kind, hemisphere)
+    layout = block.container.words[word]
+    words = np.zeros(ob.QUADS_PER_ROW, np.uint32)
+    for name, values in columns.items():
+        values = np.broadcast_to(np.asarray(values, np.uint32), (ob.COLUMNS,))
+        words |= encode_rows(layout, name, values)
+    quads = np.arange(ob.QUADS_PER_ROW)
+    return block.addresses(quads, word), words
+
+
+def column_currents(hemisphere: int, excitatory, inhibitory) -> Writes:
+    """ColumnCurrentQuad: connect (1) or disconnect (0) each column's excitatory and inhibitory
+    synaptic current to its neuron (per-column arrays or scalars)."""
+    return _switch_quads("column_current_quad", hemisphere, 0,
+                         enable_synaptic_current_excitatory=excitatory,
+                         enable_synaptic_current_inhibitory=inhibitory)
+
+
+def column_correlation(hemisphere: int, *, internal_causal=0, internal_acausal=0,
+                       cadc_readout_causal=0, cadc_readout_acausal=0) -> Writes:
+    """ColumnCorrelationQuad words 0, 2, 3 (internal sensors to the CADC, or the neuron's
+    membrane to the CADC channel) from per-column arrays or scalars."""
+    return concat(
+        _switch_quads("column_correlation_quad", hemisphere, 0,
+                      enable_internal_causal=internal_causal,
+                      enable_internal_acausal=internal_acausal),
+        _switch_quads("column_correlation_quad", hemisphere, 2,
+                      enable_cadc_neuron_readout_causal=cadc_readout_causal),
+        _switch_quads("column_correlation_quad", hemisphere, 3,
+                      enable_cadc_neuron_readout_acausal=cadc_readout_acausal))
+
+
+def quad_entries(quad: int) -> np.ndarray:
+    """Columns of the four entries of a quad column."""
+    return QUAD_COLUMNS[quad]
+
+
+# --- readout ---------------------------------------------------------------------------------
+def madc_record(neurons: list[int]) -> Writes:
+    """Put up to two neurons on the MADC: each one's readout on (NeuronConfig word 1), its
+    line selected on readout multiplexer = channel, then MADCControl start_recording."""
+    if not 1 <= len(neurons) <= 2:
+        raise ValueError("the MADC records 1 or 2 neurons")
+    selection = {}
+    out = []
+    for channel, neuron in enumerate(neurons):
+        if not 0 <= int(neuron) < ob.NEURONS:
+            raise ValueError(f"neuron {neuron} outside 0..{ob.NEURONS - 1}")
+        block, column = ob.neuron_quadrant(int(neuron))
+        config = ob.block("neuron_config", block)
+        word = config.container.encode(enable_readout=1, enable_readout_amplifier=1)[1]
+        out.append(_one(config.address(column, 1), word))
+        line = _madc_line(int(neuron))
+        if any(key.endswith(line) for key in selection):
+            raise ValueError(f"neurons {list(neurons)} share the readout line {line}")
+        selection[f"mux_{channel}_{line}"] = 1
+    out.append(entry("readout_source_selection", (), 0, **selection))
+    out.append(entry("madc_control", (), 0, start_recording=1))
+    return concat(*out)
+
+
+def madc_stop(neurons: list[int]) -> Writes:
+    """MADCControl stop_recording, and the readout of the recorded neurons off again."""
+    out = [entry("madc_control", (), 0, stop_recording=1)]
+    for neuron in neurons:
+        block, column = ob.neuron_quadrant(int(neuron))
+        config = ob.block("neuron_config", block)
+        out.append(_one(config.address(column, 1), config.container.encode()[1]))
+    return concat(*out)
+
+
+def _madc_line(neuron: int) -> str:
+    """The readout line a neuron's readout drives (hemisphere and column parity)."""
+    hemisphere = "top" if neuron < ob.COLUMNS else "bottom"
+    return f"neuron_{hemisphere}_{'odd' if neuron % 2 else 'even'}"

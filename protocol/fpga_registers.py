@@ -14,10 +14,6 @@ the omnibus (word address bit 31 set, bss2-facts §8) and the MADC recording con
 * External memory at 0x8000_0000 (bss2-facts §4.2, §8): 128 KiB of FPGA memory that both PPUs
   reach at their data address 0x4000_0000; one 32-bit word per omnibus address, bytes in
   big-endian order (the PPU's byte address 0x4000_0000 + 4i is bits 31..24 of word i).
-* MADC block at 0x000C_0000 (the chip's MADC base): the chip model has no MADC registers yet,
-  so the emulated FPGA keeps this block and drives `Chip.run(record=...)` from it. Control at
-  +0, one source word per channel at +1 and +2 (bss2emu layouts below); +3..+10 of the real
-  block are not modelled and answer like unknown addresses (timeout notification).
 """
 from __future__ import annotations
 
@@ -44,16 +40,3 @@ def extmem_address(word: int) -> int:
     if not 0 <= word < EXTMEM_WORDS:
         raise ValueError(f"extmem word {word} outside 0..{EXTMEM_WORDS - 1}")
     return EXTMEM_BASE + word
-
-
-#: MADC block (chip side address, served by the emulated FPGA, see module docstring)
-MADC_BASE = 0x000C_0000
-MADC_CONTROL = MADC_BASE
-MADC_CHANNELS = 2
-MADC_SOURCE = tuple(MADC_BASE + 1 + c for c in range(MADC_CHANNELS))
-
-MADC_CONTROL_WORD = register("madc_control", ("enable", 1))
-"""Bit 0: sampling runs (29.4 MSa/s) on every enabled channel while set."""
-
-MADC_SOURCE_WORD = register("madc_source", ("enable", 1), ("neuron", 9))
-"""Per channel: bit 9 enable, bits 8..0 the neuron (hemisphere * 256 + column) sampled."""

@@ -1,70 +1,77 @@
 """Markdown tables of docs/chip.md generated from the omnibus declarations (address map and
-register layouts), so the document cannot drift from the code.
+container layouts), so the document cannot drift from the code.
 
-`python -m bss2emu.protocol.omnibus_doc docs/chip.md` rewrites every block between
-`<!-- generated: NAME -->` and `<!-- end generated -->`; a test checks the file is current.
+`python -m bss2emu.chipsim.doc docs/chip.md` rewrites every block between
+`<!-- generated: NAME -->` and `<!-- end generated -->` (these tables and the chip model's);
+a test checks the file is current.
 """
 from __future__ import annotations
 
-import sys
-
-from . import doctables
 from . import omnibus as ob
+from .container import INVERTED, REVERSED, Container
+
+
+def _access(block: ob.Block) -> str:
+    return "rw" if block.readable and block.writable else ("r" if block.readable else "w")
+
+
+def _placement(block: ob.Block) -> str:
+    """How entry i's words are addressed, relative to the base."""
+    offsets = block.word_offsets
+    words = (f"+ {offsets[0]:#x}" if len(offsets) == 1 else
+             "+ " + ", ".join(f"{o:#x}" for o in offsets))
+    if block.per_row is not None:
+        entry = (f"{block.row_stride} (i div {block.per_row}) + {block.stride} "
+                 f"(i mod {block.per_row})")
+    else:
+        entry = "i" if block.stride == 1 else f"{block.stride} i"
+    if block.count == 1:
+        return words.replace("+ ", "")
+    return f"{entry} {words}"
 
 
 def address_map() -> str:
-    """One row per kind of register block: bases of its copies, entries, stride, layout."""
-    lines = ["| Block | Base word address(es) | Entries | Stride | Layout | Access |",
-             "|---|---|---|---|---|---|"]
-    kinds: dict[str, list[ob.Block]] = {}
-    for block in ob.BLOCKS:
-        kinds.setdefault(block.kind, []).append(block)
-    for kind, blocks in kinds.items():
-        if kind == "capmem":
-            bases = ", ".join(f"{base:#010x}" for base in ob.CAPMEM_BASE)
-            entries = f"{ob.CAPMEM_COLUMNS} columns x {ob.CAPMEM_ROWS} rows"
-            stride = f"column {ob.CAPMEM_COLUMN_STRIDE}, row 1"
-        else:
-            bases = ", ".join(f"{b.base:#010x}" for b in blocks)
-            entries, stride = str(blocks[0].count), str(blocks[0].stride)
+    """One row per container kind: bases of its copies, entries, addressing, access."""
+    lines = ["| Kind | Base word address(es) | Entries | Entry i, word k at base + | Container "
+             "| Access |", "|---|---|---|---|---|---|"]
+    for kind, blocks in ob.KINDS.items():
+        bases = ", ".join(f"{b.base:#010x}" for b in blocks)
         first = blocks[0]
-        access = "rw" if first.readable and first.writable else ("r" if first.readable else "w")
-        lines.append(f"| {kind} | {bases} | {entries} | {stride} | {first.layout.name} | "
-                     f"{access} |")
+        lines.append(f"| {kind} | {bases} | {first.count} | {_placement(first)} | "
+                     f"{first.container.name} | {_access(first)} |")
     return "\n".join(lines)
 
 
+def _word_fields(container: Container, k: int) -> str:
+    parts = []
+    for raw, (shift, width) in reversed(container.words[k].fields.items()):
+        bits = f"{shift}" if width == 1 else f"{shift + width - 1}:{shift}"
+        mark = {INVERTED: " (inv)", REVERSED: " (rev)"}.get(container.encodings.get(raw), "")
+        parts.append(f"{bits} {raw}{mark}")
+    return ", ".join(parts)
+
+
 def layouts() -> str:
-    """Every register word layout with its fields' bit ranges."""
-    lines = ["| Layout | Fields (bit ranges, most significant first) |", "|---|---|"]
-    seen = {}
+    """Every container: each word's fields from bit 0 up, encodings, default words."""
+    lines = ["| Container | Word | Fields (bits, from bit 0; inv = stored inverted, rev = bit "
+             "order reversed) | Default |", "|---|---|---|---|"]
+    seen: dict[str, Container] = {}
     for block in ob.BLOCKS:
-        seen.setdefault(block.layout.name, block.layout)
-    for name, layout in seen.items():
-        parts = []
-        for field, (shift, width) in layout.fields.items():
-            bits = f"{shift}" if width == 1 else f"{shift + width - 1}:{shift}"
-            parts.append(f"{field}[{bits}]")
-        lines.append(f"| {name} | {', '.join(parts)} |")
+        seen.setdefault(block.container.name, block.container)
+    for name, container in seen.items():
+        for k, default in enumerate(container.default_words):
+            lines.append(f"| {name if k == 0 else ''} | {k} | {_word_fields(container, k)} | "
+                         f"{default:#x} |")
     return "\n".join(lines)
 
 
 def capmem_rows() -> str:
-    """Row index of each named per-neuron CapMem cell."""
+    """Row of each per-neuron CapMem cell, then the shared cells' (column, row)."""
     lines = ["| Row | Per-neuron cell (columns 0..127) |", "|---|---|"]
     lines += [f"| {i} | {name} |" for i, name in enumerate(ob.CAPMEM_NEURON_ROWS)]
-    lines += [f"| {i} (column 128) | {name} (shared per block) |"
-              for i, name in enumerate(ob.CAPMEM_SHARED_ROWS)]
+    lines += ["", "| Shared cell (every block) | Column, row |", "|---|---|"]
+    lines += [f"| {name} | {col}, {row} |" for name, (col, row) in ob.CAPMEM_SHARED_CELLS.items()]
     return "\n".join(lines)
 
 
 TABLES = {"omnibus_map": address_map, "omnibus_layouts": layouts, "capmem_rows": capmem_rows}
-
-
-def regenerate(text: str) -> str:
-    """The document with every generated block replaced by the current table."""
-    return doctables.regenerate(text, TABLES)
-
-
-if __name__ == "__main__":
-    sys.exit(doctables.main(sys.argv[1:], TABLES))

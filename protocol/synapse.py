@@ -3,13 +3,19 @@
 Column s of a row lives in quad q = (s mod 2)*32 + s div 8 at entry e = (s div 2) mod 4, so
 quads 0..31 hold the even columns and 32..63 the odd ones. The weight DAC's bits are wired
 permuted: stored bit 5 is weight bit 5, stored bits 4..0 are weight bits 0..4 reversed.
-The field positions come from the construct declarations in protocol.omnibus.
+The field positions come from the construct declarations in protocol.layouts.synram.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .omnibus import COLUMNS, QUADS_PER_ROW, SYNAPSE_LABEL_QUAD, SYNAPSE_WEIGHT_QUAD
+from .bitfields import Register
+from .layouts.synram import SYNAPSE_LABEL_QUAD, SYNAPSE_WEIGHT_QUAD
+
+COLUMNS = 256
+QUADS_PER_ROW = 64
+_WEIGHT = SYNAPSE_WEIGHT_QUAD.words[0]
+_LABEL = SYNAPSE_LABEL_QUAD.words[0]
 
 
 def _permute(w: int) -> int:
@@ -31,54 +37,42 @@ QUAD_COLUMNS = np.empty((QUADS_PER_ROW, 4), np.int64)
 QUAD_COLUMNS[COLUMN_QUAD, COLUMN_ENTRY] = _cols
 
 
-def _planes(register, value_field: str, calib_field: str):
-    return ([register.fields[f"{value_field}_{e}"] for e in range(4)],
-            [register.fields[f"{calib_field}_{e}"] for e in range(4)])
-
-
-_WEIGHT_FIELDS = _planes(SYNAPSE_WEIGHT_QUAD, "weight", "time_calib")
-_LABEL_FIELDS = _planes(SYNAPSE_LABEL_QUAD, "label", "amp_calib")
-
-
-def _encode(values: np.ndarray, calib: np.ndarray, fields) -> np.ndarray:
+def encode_rows(layout: Register, prefix: str, values: np.ndarray) -> np.ndarray:
+    """Per-column values (..., 256) -> quad words (..., 64) of a one-field quad layout (the
+    field `prefix_e` of entry e); values must fit the field."""
     values = np.asarray(values, np.uint32)[..., QUAD_COLUMNS]
-    calib = np.asarray(calib, np.uint32)[..., QUAD_COLUMNS]
     words = np.zeros(values.shape[:-1], np.uint32)
     for e in range(4):
-        (vs, _), (cs_, _) = fields[0][e], fields[1][e]
-        words |= values[..., e] << np.uint32(vs)
-        words |= calib[..., e] << np.uint32(cs_)
+        shift, _ = layout.fields[f"{prefix}_{e}"]
+        words |= values[..., e] << np.uint32(shift)
     return words
 
 
-def _decode(words: np.ndarray, fields) -> tuple[np.ndarray, np.ndarray]:
+def decode_rows(layout: Register, prefix: str, words: np.ndarray) -> np.ndarray:
+    """Quad words (..., 64) -> per-column values (..., 256) of one field."""
     words = np.asarray(words, np.uint32)
-    shape = words.shape[:-1] + (COLUMNS,)
-    values = np.zeros(shape, np.uint32)
-    calib = np.zeros(shape, np.uint32)
+    out = np.zeros(words.shape[:-1] + (COLUMNS,), np.uint32)
     for e in range(4):
-        (vs, vw), (cs_, cw) = fields[0][e], fields[1][e]
-        values[..., QUAD_COLUMNS[:, e]] = (words >> np.uint32(vs)) & np.uint32((1 << vw) - 1)
-        calib[..., QUAD_COLUMNS[:, e]] = (words >> np.uint32(cs_)) & np.uint32((1 << cw) - 1)
-    return values, calib
+        shift, width = layout.fields[f"{prefix}_{e}"]
+        out[..., QUAD_COLUMNS[:, e]] = (words >> np.uint32(shift)) & np.uint32((1 << width) - 1)
+    return out
 
 
-def encode_weight_rows(weights: np.ndarray, time_calib: np.ndarray) -> np.ndarray:
-    """Weights (..., 256) in 0..63 and 2-bit calib -> quad words (..., 64), permuted bits."""
-    return _encode(WEIGHT_TO_STORED[np.asarray(weights, np.int64)], time_calib, _WEIGHT_FIELDS)
+def encode_weight_rows(weights: np.ndarray) -> np.ndarray:
+    """Weights (..., 256) in 0..63 -> weight-plane quad words (..., 64), bits permuted."""
+    return encode_rows(_WEIGHT, "weight", WEIGHT_TO_STORED[np.asarray(weights, np.int64)])
 
 
-def decode_weight_rows(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Quad words (..., 64) -> (weights (..., 256), time_calib (..., 256))."""
-    stored, calib = _decode(words, _WEIGHT_FIELDS)
-    return STORED_TO_WEIGHT[stored], calib
+def decode_weight_rows(words: np.ndarray) -> np.ndarray:
+    """Weight-plane quad words (..., 64) -> weights (..., 256)."""
+    return STORED_TO_WEIGHT[decode_rows(_WEIGHT, "weight", words)]
 
 
-def encode_label_rows(labels: np.ndarray, amp_calib: np.ndarray) -> np.ndarray:
-    """Labels (..., 256) in 0..63 and 2-bit calib -> quad words (..., 64)."""
-    return _encode(labels, amp_calib, _LABEL_FIELDS)
+def encode_label_rows(labels: np.ndarray) -> np.ndarray:
+    """Labels (..., 256) in 0..63 -> label-plane quad words (..., 64)."""
+    return encode_rows(_LABEL, "label", labels)
 
 
-def decode_label_rows(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Quad words (..., 64) -> (labels (..., 256), amp_calib (..., 256))."""
-    return _decode(words, _LABEL_FIELDS)
+def decode_label_rows(words: np.ndarray) -> np.ndarray:
+    """Label-plane quad words (..., 64) -> labels (..., 256)."""
+    return decode_rows(_LABEL, "label", words)

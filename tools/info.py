@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     writes = [b.neuron_capmem(n, v_leak=300, v_reset=290, v_threshold=380, i_bias_leak=228,
                               i_bias_synin_exc_tau=186, i_bias_synin_inh_tau=186)
               for n in range(ob.NEURONS)]
-    writes += [b.neuron_config(n, membrane_capacitance=63) for n in range(ob.NEURONS)]
+    writes += [b.neuron_config(n, membrane_capacitor_size=63) for n in range(ob.NEURONS)]
     chip.write_many(*b.concat(*writes))
     p = chip.parameters
     tick_us = 1e6 / CHIP_CLOCK_HZ

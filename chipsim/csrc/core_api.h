@@ -82,10 +82,10 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      bss2_spikes *spikes);
 
 
-/* Decode n synapse quad words (word index = row * 64 + quad within one hemisphere's plane)
- * into values/calib arrays of shape (2, 256, 256); later words win, as sequential writes. */
+/* Decode one per-entry field of n synapse quad words (word index = row * 64 + quad within one
+ * hemisphere) into a (2, 256, 256) array through value_table; later words win, as sequential
+ * writes. */
 void bss2_synapse_scatter(const uint32_t *words, const int64_t *index, int64_t n,
-                          int32_t hemisphere, const int32_t *value_shift,
-                          const int32_t *calib_shift, uint32_t value_mask, uint32_t calib_mask,
+                          int32_t hemisphere, const int32_t *shift, uint32_t mask,
                           const uint8_t *value_table, const int16_t *quad_columns,
-                          uint8_t *values, uint8_t *calib);
+                          uint8_t *values);

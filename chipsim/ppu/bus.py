@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.layouts.synram import SYNAPSE_QUAD
 
 from ..errors import OmnibusError
 from .core import BusKind
@@ -90,19 +91,24 @@ def _neuron_reset(chip: Chip, h: int, index: int, data: np.ndarray, mask: np.nda
         chip.reset_neuron(h * ob.COLUMNS + col)
 
 
+#: (shift, width) of weight and time calibration in one byte lane of the combined synapse view
+_LANE = SYNAPSE_QUAD.words[0].fields
+_RAW_WEIGHT, _RAW_CALIB = _LANE["weight_3"], _LANE["time_calib_3"]
+
+
 def _raw_read(chip: Chip, h: int, index: int) -> np.ndarray:
-    """The stored weight byte: time calibration in bits 7..6, weight in bits 5..0."""
+    """The stored weight byte as in the combined view: time calibration and weight."""
     row, half = divmod(index, 2)
     cols = _columns(half)
-    return ((chip.config.time_calib[h, row, cols] << 6) | chip.config.weight[h, row, cols]
-            ).astype(np.uint8)
+    return ((chip.config.time_calib[h, row, cols] << _RAW_CALIB[0])
+            | (chip.config.weight[h, row, cols] << _RAW_WEIGHT[0])).astype(np.uint8)
 
 
 def _raw_write(chip: Chip, h: int, index: int, data: np.ndarray, mask: np.ndarray) -> None:
     row, half = divmod(index, 2)
     cols = _columns(half)[mask]
-    chip.config.weight[h, row, cols] = data[mask] & 0x3F
-    chip.config.time_calib[h, row, cols] = data[mask] >> 6
+    for attr, (shift, width) in (("weight", _RAW_WEIGHT), ("time_calib", _RAW_CALIB)):
+        getattr(chip.config, attr)[h, row, cols] = (data[mask] >> shift) & ((1 << width) - 1)
     chip.ppu_configured(weights_only=False)
 
 

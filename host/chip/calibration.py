@@ -25,8 +25,12 @@ import numpy as np
 from bss2emu.host.connection import Connection
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import builders as b
+from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.clocks import FPGA_TICKS_PER_US
+from bss2emu.protocol.layouts.crossbar import DROP_ALL
 
+from .mapping import ROW_MODES
 from .neurons import (
     C_MEM,
     CLOCK_SCALE_SLOW,
@@ -40,13 +44,12 @@ from .neurons import (
 )
 
 MADC_VOLT_PER_LSB = 1.2 / 1023
-MADC_SAMPLE_S = 8.5 * 4e-9
-FPGA_TICKS_PER_US = 125
-CAL_DRIVER = 127  # rows 254 (excitatory) and 255 (inhibitory) of both hemispheres
+CAL_DRIVER = 127  # rows 254 (bottom: excitatory) and 255 (top: inhibitory) of both hemispheres
 CAL_LABEL = {0: 60, 1: 61}  # synapse labels of the excitatory / inhibitory calibration row
 CAL_WEIGHT = 40
 CODE_MAX = ob.CAPMEM_MAX
-FILE_VERSION = 1
+FILE_VERSION = 2
+"""2: since the registers follow haldls' layouts (version 1 files predate them)."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,31 @@ class Calibration:
     @classmethod
     def load(cls, path: str | Path) -> Calibration:
         data = json.loads(Path(path).read_text())
-        if data.get("version") != FILE_VERSION:
-            raise ValueError(f"{path}: unknown calibration file version {data.get('version')!r}")
+        version = data.get("version")
+        if version != FILE_VERSION:
+            raise ValueError(
+                f"{path}: calibration file version {version!r}, this bss2emu reads version "
+                f"{FILE_VERSION} (files from before the haldls register layouts are version 1): "
+                f"delete it and run `bss2emu calibrate` again")
         return cls(data["chip_id"], {int(n): c for n, c in data["codes"].items()},
                    data.get("spread_before", {}), data.get("spread_after", {}))
+
+
+
+def _madc_pairs(neurons: list[int]) -> list[list[int]]:
+    """Neurons in groups the MADC can record at once: two on different readout lines
+    (hemisphere, column parity), in order; a neuron whose neighbour shares its line goes alone."""
+    out: list[list[int]] = []
+    for n in neurons:
+        if out and len(out[-1]) == 1 and _line(out[-1][0]) != _line(n):
+            out[-1].append(n)
+        else:
+            out.append([n])
+    return out
+
+
+def _line(neuron: int) -> tuple[int, int]:
+    return neuron // ob.COLUMNS, neuron % 2
 
 
 class Calibrator:
@@ -150,20 +174,24 @@ class Calibrator:
 
     def setup(self) -> None:
         """Static configuration: neurons on, calibration rows from FPGA channel 0."""
-        writes = [b.neuron_backend_common(s, clock_scale_slow=CLOCK_SCALE_SLOW) for s in range(2)]
+        writes = [b.crossbar_drop_all()]
+        writes += [b.common_neuron_backend(s, clock_scale_slow=CLOCK_SCALE_SLOW)
+                   for s in range(2)]
         writes += [b.shared_capmem(blk, "syn_i_bias_dac", SYNAPSE_DAC) for blk in range(4)]
         for n in self.neurons.tolist():
-            writes += [b.neuron_config(n, membrane_capacitance=MEMBRANE_CAPACITANCE,
-                                       enable_threshold_comparator=1,
-                                       enable_synaptic_input_exc=1,
-                                       enable_synaptic_input_inh=1),
+            writes += [b.neuron_config(n, membrane_capacitor_size=MEMBRANE_CAPACITANCE,
+                                       enable_fire=1, enable_threshold_comparator=1,
+                                       enable_synaptic_input_excitatory=1,
+                                       enable_synaptic_input_inhibitory=1),
                        b.neuron_backend(n, refractory_time=20, reset_holdoff=15)]
         bus = CAL_DRIVER % 4
         for h in range(2):
-            writes += [b.crossbar_node(8, 4 * h + bus, 0, 0), b.padi_bus(h, 1 << bus),
-                       b.synapse_driver(h, CAL_DRIVER, row_mode_top=1, row_mode_bottom=2,
-                                        row_address_compare_mask=0x1F, enable_address_out=1)]
             cols = self.neurons[self.neurons // ob.COLUMNS == h] % ob.COLUMNS
+            used = np.zeros(ob.COLUMNS, np.uint32)
+            used[cols] = 1
+            writes += [b.crossbar_node(8, 4 * h + bus, 0, 0), b.padi_bus(h, 1 << bus),
+                       b.synapse_driver(h, CAL_DRIVER, enable_receiver=1, **ROW_MODES),
+                       b.column_currents(h, used, used)]
             weights = np.zeros((2, ob.COLUMNS), np.int64)
             weights[:, cols] = CAL_WEIGHT
             labels = np.array([[CAL_LABEL[0]] * ob.COLUMNS, [CAL_LABEL[1]] * ob.COLUMNS])
@@ -177,7 +205,7 @@ class Calibrator:
         writes = []
         bus = CAL_DRIVER % 4
         for h in range(2):
-            writes += [b.crossbar_node(8, 4 * h + bus, 0, 1), b.padi_bus(h, 0),
+            writes += [b.crossbar_node(8, 4 * h + bus, **DROP_ALL), b.padi_bus(h, 0),
                        b.synapse_driver(h, CAL_DRIVER),
                        b.synapse_rows(h, [2 * CAL_DRIVER, 2 * CAL_DRIVER + 1],
                                       np.zeros((2, ob.COLUMNS)), np.zeros((2, ob.COLUMNS)))]
@@ -191,15 +219,15 @@ class Calibrator:
         duration = int(duration_us * FPGA_TICKS_PER_US)
         traces = []
         times = None
-        for pair in range(0, self.neurons.size, 2):
-            chosen = self.neurons[pair:pair + 2].tolist()
+        for chosen in _madc_pairs(self.neurons.tolist()):
             builder = PlaybackProgramBuilder()
             if reset:
                 for n in chosen:
                     builder.write_many(*b.neuron_reset(n))
             builder.madc_record(chosen)
             if stimulus is not None:
-                label = (CAL_DRIVER // 4) << 6 | CAL_LABEL[stimulus]
+                label = el.pack(el.PADI_LABEL, row_select=CAL_DRIVER // 4,
+                                synapse_label=CAL_LABEL[stimulus])
                 builder.inject(np.array([FPGA_TICKS_PER_US]), np.array([label]))
             builder.wait_until(duration)
             builder.madc_stop()

@@ -1,16 +1,20 @@
 """Placement of a first-spike-time network with one hidden layer on the chip, as in the paper:
 
 * input channel i (FPGA, SPL1 channel 0) drives synapse driver i of the top hemisphere, whose
-  top row is excitatory and bottom row inhibitory: a signed weight w becomes max(w, 0) on the
-  excitatory and max(-w, 0) on the inhibitory synapse of the same column;
+  bottom row (2i) is excitatory and top row (2i + 1) inhibitory: a signed weight w becomes
+  max(w, 0) on the excitatory and max(-w, 0) on the inhibitory synapse of the same column;
 * hidden neuron h sits in the top hemisphere at column 32 k + s (k = h div 32, s = h mod 32);
   its spikes enter the crossbar at neuron output k, go to bottom PADI bus k and to the FPGA;
 * every bottom driver listens to all row-select addresses of its bus; hidden neuron (k, s) owns
-  bottom driver 4 s + k (exc/inh row pair), and its synapse label s picks it out of its block;
+  bottom driver 4 s + k (exc/inh row pair, rows 2d and 2d + 1), and its synapse label s picks
+  it out of its block;
 * label neuron j sits in the bottom hemisphere at column j, label 32 + j, routed to the FPGA.
 
-Limits: 128 input channels, 128 hidden neurons, 32 label neurons. All words come from
-`protocol.builders`; nothing here knows the chip model.
+All crossbar nodes are first set to drop everything (as grenade does), only the columns that
+receive synapses get their synaptic current switches closed, and only the used drivers their
+receivers enabled. Limits: 128 input channels, 128 hidden neurons, 32 label neurons. All words
+come from `protocol.builders`, all labels from `protocol.event_label`; nothing here knows the
+chip model.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from bss2emu.protocol import builders as b
+from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.layouts.synapse_driver import ROW_MODE_EXCITATORY, ROW_MODE_INHIBITORY
 
 from .neurons import (
     CLOCK_SCALE_SLOW,
@@ -35,10 +41,11 @@ MAX_LABELS = 32
 MAX_WEIGHT = 63
 L2_IN = 8  # crossbar input of FPGA events with SPL1 channel 0
 OUTPUT_LABEL_BASE = 32
-DROP_ALL = (0, 1)  # crossbar node mask, target that no label matches
 #: SPL1 channel of the sample markers of on-chip learning: the FPGA records them (event ring),
-#: no crossbar node passes them (nodes of L2 input 8 + channel keep their drop-all default)
+#: no crossbar node passes them (nodes of L2 input 8 + channel are left at drop-all)
 MARKER_CHANNEL = 1
+#: row modes of a driver's row pair: bottom row 2d excitatory, top row 2d + 1 inhibitory
+ROW_MODES = {"row_mode_bottom": ROW_MODE_EXCITATORY, "row_mode_top": ROW_MODE_INHIBITORY}
 
 
 class MappingError(ValueError):
@@ -76,14 +83,15 @@ class Placement:
     def input_labels(self) -> np.ndarray:
         """16-bit FPGA labels of the input channels: row select = driver index, synapse i."""
         i = np.arange(self.n_inputs)
-        return ((i // 4) << 6) | (i & 0x3F)
+        return el.pack(el.PADI_LABEL, row_select=i // 4, synapse_label=i % 64)
 
     @property
     def hidden_labels(self) -> np.ndarray:
         """Labels of hidden spikes as the FPGA sees them: (SPL1 k, event output k, slot s)."""
         h = np.arange(self.n_hidden)
         k, s = h // 32, h % 32
-        return (k << 14) | (k << 8) | s
+        return el.pack(el.SPIKE_LABEL, spl1_address=k, neuron_label=el.pack(
+            el.NEURON_EVENT_LABEL, event_output=k, address_out=s))
 
     @property
     def output_labels(self) -> np.ndarray:
@@ -97,9 +105,9 @@ class Placement:
 
 def marker_label(index: int) -> int:
     """16-bit label of a sample marker: SPL1 channel MARKER_CHANNEL, `index` in the 14 bits."""
-    if not 0 <= index < 1 << 14:
-        raise ValueError(f"marker index {index} outside 0..16383")
-    return (MARKER_CHANNEL << 14) | index
+    if not 0 <= index <= el.NEURON_LABEL_MASK:
+        raise ValueError(f"marker index {index} outside 0..{el.NEURON_LABEL_MASK}")
+    return el.pack(el.SPIKE_LABEL, spl1_address=MARKER_CHANNEL, neuron_label=index)
 
 
 @dataclass
@@ -148,7 +156,8 @@ def _signed_rows(hw: np.ndarray, columns: np.ndarray) -> np.ndarray:
 def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> b.Writes:
     """Synapse words of both weight matrices (hardware units, signed)."""
     top = _signed_rows(w_in, placement.hidden_neurons)
-    top_labels = np.repeat(placement.input_labels & 0x3F, 2)[:, None] * np.ones(
+    synapse_labels = el.unpack(el.PADI_LABEL, placement.input_labels, "synapse_label")
+    top_labels = np.repeat(synapse_labels, 2)[:, None] * np.ones(
         (1, ob.COLUMNS), np.int64)
     drivers = placement.hidden_drivers
     bottom = np.zeros((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), np.int64)
@@ -166,8 +175,9 @@ def configuration_writes(placement: Placement, settings: NeuronSettings | None =
                          ) -> b.Writes:
     """Everything but the weights: neurons, routing, drivers."""
     settings = settings or NeuronSettings()
-    writes = [b.neuron_backend_common(side, clock_scale_slow=CLOCK_SCALE_SLOW)
-              for side in range(2)]
+    writes = [b.crossbar_drop_all()]
+    writes += [b.common_neuron_backend(side, clock_scale_slow=CLOCK_SCALE_SLOW)
+               for side in range(2)]
     writes += [b.shared_capmem(block, "syn_i_bias_dac", SYNAPSE_DAC) for block in range(4)]
     layers = ((placement.hidden_neurons, np.arange(placement.n_hidden) % 32),
               (placement.label_neurons, OUTPUT_LABEL_BASE + np.arange(placement.n_labels)))
@@ -175,27 +185,29 @@ def configuration_writes(placement: Placement, settings: NeuronSettings | None =
         for n, address_out in zip(neurons.tolist(), addresses.tolist(), strict=True):
             writes += [
                 b.neuron_capmem(n, **settings.for_neuron(n)),
-                b.neuron_config(n, membrane_capacitance=MEMBRANE_CAPACITANCE,
-                                enable_threshold_comparator=1, enable_synaptic_input_exc=1,
-                                enable_synaptic_input_inh=1),
+                b.neuron_config(n, membrane_capacitor_size=MEMBRANE_CAPACITANCE,
+                                enable_fire=1, enable_threshold_comparator=1,
+                                enable_synaptic_input_excitatory=1,
+                                enable_synaptic_input_inhibitory=1),
                 b.neuron_backend(n, address_out=address_out, refractory_time=REFRACTORY_TIME,
                                  reset_holdoff=15, enable_spike_out=1),
             ]
     # inputs: FPGA channel 0 to the top PADI buses only (the bottom ones would reach the
     # hidden neurons' rows); one driver per input channel
     writes += [b.crossbar_node(L2_IN, bus, 0, 0) for bus in range(4)]
-    writes += [b.crossbar_node(L2_IN, 4 + bus, *DROP_ALL) for bus in range(4)]
     writes.append(b.padi_bus(0, 0xF))
-    writes += [b.synapse_driver(0, i, row_mode_top=1, row_mode_bottom=2,
-                                row_address_compare_mask=0x1F, enable_address_out=1)
-               for i in range(placement.n_inputs)]
+    writes += [b.synapse_driver(0, i, enable_receiver=1, row_address_compare_mask=0x1F,
+                                **ROW_MODES) for i in range(placement.n_inputs)]
+    for h, columns in ((0, placement.hidden_neurons), (1, placement.label_neurons % ob.COLUMNS)):
+        used = np.zeros(ob.COLUMNS, np.uint32)
+        used[columns] = 1
+        writes.append(b.column_currents(h, used, used))
     # hidden spikes: neuron outputs 0..3 to the bottom PADI buses and everything to the FPGA
     for k in range(4):
         writes += [b.crossbar_node(k, 4 + k, 0, 0), b.crossbar_node(k, 8 + k, 0, 0)]
     writes.append(b.padi_bus(1, 0xF))
-    writes += [b.synapse_driver(1, int(d), row_mode_top=1, row_mode_bottom=2,
-                                row_address_compare_mask=0, enable_address_out=1)
-               for d in placement.hidden_drivers]
+    writes += [b.synapse_driver(1, int(d), enable_receiver=1, row_address_compare_mask=0,
+                                **ROW_MODES) for d in placement.hidden_drivers]
     return b.concat(*writes)
 
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from bss2emu.protocol.clocks import FPGA_TICKS_PER_US
 
 from .mapping import Placement
 from .neurons import TAU_US
-
-FPGA_TICKS_PER_US = 125
 
 
 class Device(Protocol):

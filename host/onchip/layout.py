@@ -11,15 +11,15 @@ from functools import cache
 
 import numpy as np
 from bss2emu.host.chip.mapping import Placement, marker_label
-from bss2emu.host.ppu.elf import EXTMEM_BASE
 from bss2emu.ppu_programs import ROOT as PROGRAMS_ROOT
 from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.layouts.synram import SYNAPSE_WEIGHT_QUAD
+from bss2emu.protocol.ppu_memory import EXTMEM_BASE, EXTMEM_BYTES
 from bss2emu.protocol.synapse import COLUMN_ENTRY, COLUMN_QUAD, WEIGHT_TO_STORED
 
 HEADER = PROGRAMS_ROOT / "learning" / "onchip.h"
-EXTMEM_BYTES = fr.EXTMEM_WORDS * 4
 RING_CAPACITY = 4096
 RING_HEADER_BYTES = 16
 RING_ENTRY_BYTES = 8
@@ -66,7 +66,7 @@ class LabelQuads:
 
 def label_quads(placement: Placement) -> LabelQuads:
     """Quads of the bottom rows that hold label-layer synapses, and each weight's slot."""
-    fields = ob.SYNAPSE_WEIGHT_QUAD.fields
+    fields = SYNAPSE_WEIGHT_QUAD.words[0].fields
     quads: dict[int, int] = {}
     slots = np.zeros((placement.n_hidden, placement.n_labels), np.uint32)
     for h, driver in enumerate(placement.hidden_drivers.tolist()):

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from bss2emu.host.chip.mapping import (
-    DROP_ALL,
-    L2_IN,
-    MARKER_CHANNEL,
     MAX_WEIGHT,
     Placement,
     configuration_writes,
@@ -36,6 +33,7 @@ from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import builders as b
 from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol.clocks import PPU_CYCLES_PER_US
 from tqdm import tqdm
 
 from .layout import OnChipLayout, label_quads, label_table, onchip_constants
@@ -47,7 +45,6 @@ HEMISPHERE = 0            # the PPU next to the input layer's synapses
 EVAL_CHUNK = 250          # samples per evaluation program
 FIRST_PERIOD_US = 2000.0  # sample period until the PPU's time per sample has been measured
 PERIOD_MARGIN = 1.1       # sample period / the PPU's measured time per sample
-PPU_CYCLES_PER_US = 250
 
 
 class OnChipError(RuntimeError):
@@ -119,8 +116,6 @@ class OnChipTrainer:
         p = self.placement
         hw_in, hw_out, self.report = quantise(p, *self.initial, WEIGHT_SCALE)
         config_writes = configuration_writes(p, settings)
-        markers = b.concat(*(b.crossbar_node(L2_IN + MARKER_CHANNEL, out, *DROP_ALL)
-                             for out in range(8)))
         synapses = weight_writes(p, hw_in, hw_out)
         quads = label_quads(p)
         current = dict(zip(synapses[0].tolist(), synapses[1].tolist(), strict=True))
@@ -171,7 +166,7 @@ class OnChipTrainer:
         }
         program = with_parameters(program, parameters)
         builder = PlaybackProgramBuilder(timer_setup=False)
-        builder.write_many(*b.concat(config_writes, markers, synapses))
+        builder.write_many(*b.concat(config_writes, synapses))
         builder.write_many(*load_writes(program, HEMISPHERE))
         for addresses, words in extmem:
             builder.write_many(addresses, words)

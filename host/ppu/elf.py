@@ -12,15 +12,16 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
+from bss2emu.protocol.ppu_memory import (
+    EXTMEM_BASE,
+    EXTMEM_BYTES,
+    EXTMEM_CODE_BASE,
+    SRAM_BASE,
+    SRAM_BYTES,
+)
 from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
-
-SRAM_BASE = 0x0000_0000
-SRAM_BYTES = 16 * 1024
-EXTMEM_BASE = 0x4000_0000
-EXTMEM_CODE_BASE = 0x8000_0000  # instruction fetches from extmem
-EXTMEM_BYTES = 128 * 1024
 
 VIEWS: tuple[tuple[str, int, int], ...] = (
     ("sram", SRAM_BASE, SRAM_BYTES),

@@ -10,11 +10,11 @@ from bss2emu.host.connection import Connection
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol.clocks import FPGA_TICKS_PER_US
 
 from .elf import PpuProgram
 from .toolchain import mailbox_layout
 
-FPGA_TICKS_PER_US = 125
 EXCEPTIONS = ("reset", "machine check", "critical input", "data storage",
               "instruction storage", "external input", "alignment", "program", "system call",
               "doorbell", "critical doorbell", "fixed-interval timer", "decrementer")

@@ -70,3 +70,29 @@ def extract(instruction: ToFPGA | FromFPGA, hi: np.ndarray, lo: np.ndarray
     """All payload fields of N messages of one instruction, as uint64 arrays."""
     row = spec(instruction)
     return {name: _take(hi, lo, shift, width) for name, (shift, width) in row.fields.items()}
+
+
+#: (direction enum, instruction) -> (name, shift, mask) per payload field (the two enums share
+#: integer values, so the enum type is part of the key)
+_SCALAR_FIELDS = {(enum, instr): tuple((name, shift, (1 << width) - 1)
+                                       for name, (shift, width) in spec(instr).fields.items())
+                  for enum in (ToFPGA, FromFPGA) for instr in enum}
+
+
+def word_fields(instruction: ToFPGA | FromFPGA, word: int) -> dict[str, int]:
+    """Payload fields of one message of at most 64 bits held as an int (the scalar path of
+    `extract`, for executors that handle one instruction at a time)."""
+    fields = _SCALAR_FIELDS[type(instruction), instruction]
+    return {name: (word >> shift) & mask for name, shift, mask in fields}
+
+
+def single_word(instruction: ToFPGA | FromFPGA, **values: int) -> int:
+    """One 64-bit message as an int (the scalar path of `build`; missing fields are 0, values
+    are masked to their widths)."""
+    row = spec(instruction)
+    if row.word_width != WORD_BITS:
+        raise UTError(f"{row.name} is {row.word_width} bits wide, not one {WORD_BITS}-bit word")
+    out = row.header << (WORD_BITS - HEADER_BITS)
+    for name, shift, mask in _SCALAR_FIELDS[type(instruction), instruction]:
+        out |= (int(values.get(name, 0)) & mask) << shift
+    return out

@@ -25,9 +25,9 @@ def configure_neuron(rng: np.random.Generator, neuron: int, *, address_out: int,
             i_bias_synin_inh_tau=int(rng.integers(120, 320)),
             i_bias_synin_exc_gm=int(rng.integers(300, 1000)),
             i_bias_synin_inh_gm=int(rng.integers(300, 1000))),
-        b.neuron_config(neuron, membrane_capacitance=int(rng.integers(20, 64)),
-                        enable_threshold_comparator=1, enable_synaptic_input_exc=1,
-                        enable_synaptic_input_inh=1),
+        b.neuron_config(neuron, membrane_capacitor_size=int(rng.integers(20, 64)),
+                        enable_fire=1, enable_threshold_comparator=1,
+                        enable_synaptic_input_excitatory=1, enable_synaptic_input_inhibitory=1),
         b.neuron_backend(neuron, address_out=address_out,
                          refractory_time=int(rng.integers(0, 256)),
                          reset_holdoff=int(rng.integers(0, 16)),
@@ -53,7 +53,7 @@ def random_network(rng: np.random.Generator, chip: Chip, max_neurons: int = 16):
                                spike_out=bool(rng.random() < 0.8))
               for n, a in zip(neurons, address_out, strict=True)]
     for side in range(2):
-        writes.append(b.neuron_backend_common(side, clock_scale_slow=int(rng.integers(0, 4)),
+        writes.append(b.common_neuron_backend(side, clock_scale_slow=int(rng.integers(0, 4)),
                                               clock_scale_fast=int(rng.integers(0, 3))))
     for block in range(4):
         writes.append(b.shared_capmem(block, "syn_i_bias_dac", int(rng.integers(400, 1023))))
@@ -78,9 +78,11 @@ def random_network(rng: np.random.Generator, chip: Chip, max_neurons: int = 16):
             writes.append(_node(rng, int(i), int(o), all_labels))
     for h in range(2):
         writes.append(b.padi_bus(h, int(rng.choice([15, 15, 15, rng.integers(0, 16)]))))
+        writes.append(b.column_currents(h, 1, 1))
     for h, d in input_drivers + recurrent_drivers:
         writes.append(b.synapse_driver(
-            h, d, row_mode_top=int(rng.integers(0, 4)), row_mode_bottom=int(rng.integers(0, 4)),
+            h, d, enable_receiver=1, row_mode_bottom=int(rng.integers(0, 4)),
+            row_mode_top=int(rng.integers(0, 4)),
             row_address_compare_mask=int(rng.choice([0x1F, 0x1F, 0x1E, 0x0F, 0])),
             enable_address_out=int(rng.random() < 0.9)))
         rows = np.array([2 * d, 2 * d + 1])

@@ -9,6 +9,7 @@ from bss2emu.chipsim.config import ChipConfig
 from bss2emu.chipsim.correlation import CorrelationSensors
 from bss2emu.chipsim.geometry import ROUTING_LATENCY_TICKS
 from bss2emu.chipsim.parallel_rng import ParallelRng, is_primitive, polynomials
+from bss2emu.protocol import builders as b
 from bss2emu.protocol import omnibus as ob
 
 from tests.ppu.chip_support import NEURON, inputs, one_neuron_writes
@@ -74,8 +75,8 @@ def test_network_run_feeds_the_sensors_with_arrivals_and_spikes():
     run's input arrivals and neuron spikes, computed here independently."""
     chip = Chip(5)
     chip.write_many(*one_neuron_writes())
-    chip.write(ob.column_correlation_address(0, NEURON),
-               ob.COLUMN_CORRELATION.build(enable_internal_causal=1, enable_internal_acausal=1))
+    chip.write_many(*b.column_correlation(0, internal_causal=_only(NEURON),
+                                          internal_acausal=_only(NEURON)))
     times_us = [1, 3, 5, 9, 13, 15, 17]
     result = chip.run(inputs(times_us), 125 * 25)
     post = result.spikes["chip_time"][result.spikes["neuron"] == NEURON]
@@ -97,12 +98,10 @@ def test_network_run_feeds_the_sensors_with_arrivals_and_spikes():
 def test_correlation_state_carries_across_runs():
     one = Chip(6)
     one.write_many(*one_neuron_writes())
-    one.write(ob.column_correlation_address(0, NEURON),
-              ob.COLUMN_CORRELATION.build(enable_internal_causal=1))
+    one.write_many(*b.column_correlation(0, internal_causal=_only(NEURON)))
     two = Chip(6)
     two.write_many(*one_neuron_writes())
-    two.write(ob.column_correlation_address(0, NEURON),
-              ob.COLUMN_CORRELATION.build(enable_internal_causal=1))
+    two.write_many(*b.column_correlation(0, internal_causal=_only(NEURON)))
     one.run(inputs([1, 3, 5, 7, 9, 11, 13, 15]), 125 * 20)
     two.run(inputs([1, 3, 5, 7, 9]), 125 * 10)
     two.run(inputs([1, 3, 5]), 125 * 10)
@@ -146,3 +145,10 @@ def test_column_random_generators_are_distinct_primitive_lfsrs():
     assert np.array_equal(a.read(1, np.arange(256)), b2.read(1, np.arange(256)))
     assert not np.array_equal(ParallelRng(seed=10).read(1, np.arange(256)),
                               ParallelRng(seed=9).read(1, np.arange(256)))
+
+
+def _only(column: int) -> np.ndarray:
+    """A per-column switch array with one column on."""
+    on = np.zeros(256, np.uint32)
+    on[column] = 1
+    return on

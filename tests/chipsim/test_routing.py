@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bss2emu.chipsim import Chip, input_events
+from bss2emu.chipsim import Chip, OmnibusError, input_events
 from bss2emu.protocol import builders as b
 
 NEURON = 5  # top hemisphere, column 5
-DRIVER = 6  # bus 2, index 1 -> rows 12 (top) and 13 (bottom)
+DRIVER = 6  # bus 2, index 1 -> rows 13 (top) and 12 (bottom)
 
 
 def _chip(*, node_mask=0, node_target=0, compare_mask=0x1F, mode_top=1, mode_bottom=2,
@@ -19,12 +19,15 @@ def _chip(*, node_mask=0, node_target=0, compare_mask=0x1F, mode_top=1, mode_bot
                         i_bias_synin_exc_tau=186, i_bias_synin_inh_tau=186,
                         i_bias_synin_exc_gm=800, i_bias_synin_inh_gm=800),
         b.shared_capmem(0, "syn_i_bias_dac", 1000),
-        b.neuron_config(NEURON, membrane_capacitance=63, enable_threshold_comparator=1,
-                        enable_synaptic_input_exc=1, enable_synaptic_input_inh=1),
+        b.neuron_config(NEURON, membrane_capacitor_size=63, enable_fire=1,
+                        enable_threshold_comparator=1, enable_synaptic_input_excitatory=1,
+                        enable_synaptic_input_inhibitory=1),
         b.crossbar_node(8, 2, node_mask, node_target),
         b.padi_bus(0, padi),
-        b.synapse_driver(0, DRIVER, row_mode_top=mode_top, row_mode_bottom=mode_bottom,
-                         row_address_compare_mask=compare_mask, enable_address_out=address_out),
+        b.synapse_driver(0, DRIVER, enable_receiver=1, row_mode_top=mode_top,
+                         row_mode_bottom=mode_bottom, row_address_compare_mask=compare_mask,
+                         enable_address_out=address_out),
+        b.column_currents(0, 1, 1),
         b.synapse_rows(0, [12, 13], np.full((2, 256), 40), np.full((2, 256), syn_label)),
     ))
     return chip
@@ -114,19 +117,20 @@ def test_neuron_spikes_route_on_chip_and_to_the_fpga():
                          refractory_time=200, reset_holdoff=15),
         b.neuron_capmem(b_neuron, v_leak=300, v_reset=290, v_threshold=320, i_bias_leak=228,
                         i_bias_synin_exc_tau=186, i_bias_synin_exc_gm=1000),
-        b.neuron_config(b_neuron, membrane_capacitance=20, enable_threshold_comparator=1,
-                        enable_synaptic_input_exc=1),
+        b.neuron_config(b_neuron, membrane_capacitor_size=20, enable_fire=1,
+                        enable_threshold_comparator=1, enable_synaptic_input_excitatory=1),
         b.neuron_backend(b_neuron, address_out=0x3F, enable_spike_out=1, refractory_time=200),
         b.shared_capmem(2, "syn_i_bias_dac", 1022),
-        b.neuron_backend_common(0, clock_scale_slow=3),
+        b.common_neuron_backend(0, clock_scale_slow=3),
         # neuron output 0 (columns 0..31) -> bottom PADI bus 0 and L2 out 0
         b.crossbar_node(0, 4, 0, 0), b.crossbar_node(0, 8, 0, 0),
         b.crossbar_node(2, 10, 0, 0),  # neuron output 2 -> L2 out 2
         b.padi_bus(1, 0x1),
         # A's label: event output 0, address_out (3 << 6) | 17 -> row select 3, synapse 17;
         # driver 12 on bus 0 has index 3
-        b.synapse_driver(1, 12, row_mode_top=1, row_address_compare_mask=0x1F,
-                         enable_address_out=1),
+        b.synapse_driver(1, 12, enable_receiver=1, row_mode_bottom=1,
+                         row_address_compare_mask=0x1F, enable_address_out=1),
+        b.column_currents(1, 1, 1),
         b.synapse_rows(1, [24], np.full(256, 63), np.full(256, 17)),
     ))
     result = chip.run(input_events([10, 11, 12, 13], [_label(1, 9)] * 4), 5000)
@@ -138,3 +142,20 @@ def test_neuron_spikes_route_on_chip_and_to_the_fpga():
     labels = set(result.events["label"].tolist())
     assert labels == {(0 << 14) | (3 << 6) | 17,  # A via L2 out 0
                       (2 << 14) | (2 << 8) | 0x3F}  # B via L2 out 2
+
+
+def test_padi_trigger_register_sends_events_only_on_buses_off_the_crossbar():
+    """PADIEvent (PADI base + 0): row select 1, label 9 on bus 2 reaches DRIVER (bus 2, index
+    1) when the bus takes events from the trigger register, not while it listens to SPL1."""
+    word = (1 << 22) | (9 << 16) | 0b0100  # row_select [26:22], event_address [21:16], bus 2
+    for spl1, fires in ((0b1011, True), (0b1111, False)):
+        chip = _chip(padi=spl1, mode_bottom=0)
+        chip.write_many(*b.neuron_capmem(NEURON, v_threshold=310))
+        chip.run(None, 500)
+        drive = []
+        for _ in range(3):
+            chip.write(0x0011_0000, word)
+            drive.append(chip.run(None, 300).spikes.size)
+        assert (sum(drive) > 0) == fires
+    with pytest.raises(OmnibusError, match="write-only"):
+        chip.read(0x0011_0000)

@@ -24,8 +24,9 @@ def _neuron(neuron: int, address_out: int) -> b.Writes:
         b.neuron_capmem(neuron, v_leak=300, v_reset=290, v_threshold=380, i_bias_leak=228,
                         i_bias_synin_exc_tau=186, i_bias_synin_inh_tau=186,
                         i_bias_synin_exc_gm=550, i_bias_synin_inh_gm=550),
-        b.neuron_config(neuron, membrane_capacitance=63, enable_threshold_comparator=1,
-                        enable_synaptic_input_exc=1, enable_synaptic_input_inh=1),
+        b.neuron_config(neuron, membrane_capacitor_size=63, enable_fire=1,
+                        enable_threshold_comparator=1,
+                        enable_synaptic_input_excitatory=1, enable_synaptic_input_inhibitory=1),
         b.neuron_backend(neuron, address_out=address_out, refractory_time=250,
                          reset_holdoff=15, enable_spike_out=1))
 
@@ -34,17 +35,18 @@ def network_writes(rng: np.random.Generator) -> b.Writes:
     """Random signed weights on the 25-120-3 mapping."""
     w_in = np.round(rng.normal(9.0, 12.0, (N_IN, N_HIDDEN))).astype(int)
     w_out = np.round(rng.normal(6.0, 20.0, (N_HIDDEN, N_OUT))).astype(int)
-    writes = [b.neuron_backend_common(s, clock_scale_slow=3, clock_scale_fast=3)
+    writes = [b.common_neuron_backend(s, clock_scale_slow=3, clock_scale_fast=3)
               for s in range(2)]
     writes += [b.shared_capmem(q, "syn_i_bias_dac", 800) for q in range(4)]
     writes += [_neuron(hidden_neuron(i), hidden_neuron(i) % 32) for i in range(N_HIDDEN)]
     writes += [_neuron(ob.COLUMNS + j, 63 - j) for j in range(N_OUT)]
     writes += [b.crossbar_node(8, bus, 0, 0) for bus in range(4)] + [b.padi_bus(0, 0xF)]
+    writes += [b.column_currents(h, 1, 1) for h in range(2)]
     rows_w = np.zeros((2 * N_IN, ob.COLUMNS), np.int64)
     rows_l = np.zeros((2 * N_IN, ob.COLUMNS), np.int64)
     cols = np.array([hidden_neuron(i) for i in range(N_HIDDEN)])
     for i in range(N_IN):
-        writes.append(b.synapse_driver(0, i, row_mode_top=1, row_mode_bottom=2,
+        writes.append(b.synapse_driver(0, i, enable_receiver=1, row_mode_bottom=1, row_mode_top=2,
                                        row_address_compare_mask=0x1F, enable_address_out=1))
         rows_w[2 * i, cols] = np.clip(w_in[i], 0, 63)
         rows_w[2 * i + 1, cols] = np.clip(-w_in[i], 0, 63)
@@ -59,7 +61,7 @@ def network_writes(rng: np.random.Generator) -> b.Writes:
     for i in range(N_HIDDEN):
         k, s = divmod(i, 30)
         d = 4 * s + k
-        writes.append(b.synapse_driver(1, d, row_mode_top=1, row_mode_bottom=2,
+        writes.append(b.synapse_driver(1, d, enable_receiver=1, row_mode_bottom=1, row_mode_top=2,
                                        row_address_compare_mask=0, enable_address_out=1))
         rows_w[2 * d, :N_OUT] = np.clip(w_out[i], 0, 63)
         rows_w[2 * d + 1, :N_OUT] = np.clip(-w_out[i], 0, 63)

@@ -33,7 +33,8 @@ from bss2emu.protocol.ut import (
     wait_until,
 )
 
-PADI = ob.PADI_BASE[0]
+SYNAPSE_QUADS = ob.block("synapse_quad", 0).base  # combined view: every 32-bit word is legal
+PADI = ob.PADI_BASE[0] + 1  # CommonPADIBusConfig (+ 0 is the write-only event trigger)
 DRIVERS = ob.SYNAPSE_DRIVER_BASE[0]
 UNKNOWN = 0x000D_0000
 HALT = encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA)
@@ -123,7 +124,7 @@ def test_bulk_write_run_equals_write_by_write_even_with_a_bad_word():
 
 def test_partial_byte_enables_merge_with_the_current_word():
     ex = Executor(Chip(seed=0))
-    address = ob.SYNRAM_BASE[0]
+    address = ob.block("synapse_quad", 0).base  # combined view: all 8 bits of a lane defined
     out = responses(ex, words([omnibus_write(address, 0x11223344),
                                omnibus_write(address, 0xAABBCCDD, byte_enables=0b0101),
                                omnibus_read(address)], HALT))
@@ -148,7 +149,7 @@ def test_malformed_words_answer_decode_errors_and_execution_continues():
 @pytest.mark.parametrize("seed", range(3))
 def test_a_program_split_anywhere_gives_the_same_responses(seed):
     rng = np.random.default_rng(seed)
-    addr = np.concatenate([ob.SYNRAM_BASE[0] + rng.integers(0, 4096, 50), [UNKNOWN, PADI]])
+    addr = np.concatenate([SYNAPSE_QUADS + rng.integers(0, 4096, 50), [UNKNOWN, PADI]])
     data = rng.integers(0, 2**32, addr.size) & np.where(addr == PADI, 0xF, 0xFFFFFFFF)
     program = words([timer_setup()], omnibus_writes(addr, data), omnibus_reads(addr),
                     [wait_until(500)], omnibus_reads(np.array([fr.TIMER, fr.SYSTIME_LOW])), HALT)
@@ -200,7 +201,7 @@ def test_each_program_gets_one_log_line():
 def test_writes_received_before_an_abandoned_program_are_applied():
     chip = Chip(seed=0)
     ex = Executor(chip)
-    addr = ob.SYNRAM_BASE[0] + np.arange(3000)
+    addr = SYNAPSE_QUADS + np.arange(3000)
     data = np.arange(3000) * 7919 % 2**32
     half = omnibus_writes(addr, data)
     assert ex.execute(half[:4001]).size == 0  # a program cut mid-write, no halt

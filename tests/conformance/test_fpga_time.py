@@ -8,6 +8,7 @@ import pytest
 from bss2emu.chipsim import Chip, input_events
 from bss2emu.chipsim.fpga import Executor as FPGA
 from bss2emu.chipsim.fpga import ResponseStream, _event_chunk
+from bss2emu.protocol import builders as b
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import (
     Direction,
@@ -101,13 +102,11 @@ def test_madc_samples_match_chip_run_record():
     times, labels = input_spikes(rng, 40, 4_000)
     neurons = [5, 300]
     res = ref.run(input_events(times, labels), 5_000, record=neurons)
-    sources = [fr.MADC_SOURCE_WORD.build(enable=1, neuron=n) for n in neurons]
     program = np.concatenate([
         encode([timer_setup()], Direction.TO_FPGA), omnibus_writes(addresses, words),
-        omnibus_writes(np.array(fr.MADC_SOURCE), np.array(sources)),
-        omnibus_writes(np.array([fr.MADC_CONTROL]), np.array([1])),
+        omnibus_writes(*b.madc_record(neurons)),
         spike_injection(times, labels), encode([wait_until(5_000)], Direction.TO_FPGA),
-        omnibus_writes(np.array([fr.MADC_CONTROL]), np.array([0])),
+        omnibus_writes(*b.madc_stop(neurons)),
         encode([wait_until(6_000)], Direction.TO_FPGA), HALT])
     out = ResponseDecoder().feed(FPGA(Chip(seed=3)).execute(program))
     samples, k = res.madc.shape
@@ -151,8 +150,7 @@ def test_long_madc_recordings_run_in_bounded_pieces(monkeypatch):
         expect_ticks.append(lo + np.floor(res.madc_time).astype(np.int64) // 2)
     program = np.concatenate([
         encode([timer_setup()], Direction.TO_FPGA), omnibus_writes(addresses, words),
-        omnibus_writes(np.array([fr.MADC_SOURCE[0], fr.MADC_CONTROL]),
-                       np.array([fr.MADC_SOURCE_WORD.build(enable=1, neuron=40), 1])),
+        omnibus_writes(*b.madc_record([40])),
         spike_injection(times, labels), encode([wait_until(3_500)], Direction.TO_FPGA), HALT])
     out = ResponseDecoder().feed(FPGA(Chip(seed=9)).execute(program))
     assert out.madc["value"].tolist() == np.concatenate(expect_values).tolist()

@@ -43,7 +43,7 @@ from bss2emu.protocol.ut import (
 from chip_setups import input_spikes, network_writes
 
 TIMEOUT = 10.0
-PADI = ob.PADI_BASE[1]
+PADI = ob.PADI_BASE[1] + 1  # CommonPADIBusConfig (+ 0 is the write-only event trigger)
 UNKNOWN = 0x000D_0000
 
 
@@ -103,7 +103,7 @@ def test_program_with_writes_reads_jtag_and_spikes(conn):
     idcode = builder.jtag_idcode()
     builder.write(PADI, 0b1010)
     padi = builder.read(PADI)
-    driver = b.synapse_driver(1, 3, row_mode_top=1, enable_address_out=1)
+    driver = b.synapse_driver(1, 3, enable_receiver=1, row_mode_bottom=1, enable_address_out=1)
     builder.write_many(*driver)
     drivers = builder.read_many(driver[0])
     missing = builder.read(UNKNOWN)

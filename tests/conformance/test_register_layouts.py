@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bss2emu.protocol import event_label as el
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
 from bss2emu.protocol.bitfields import FieldRangeError, Register
 
-LAYOUTS = {v.name: v for m in (ob, fr) for v in vars(m).values() if isinstance(v, Register)}
+LAYOUTS = {v.name: v for m in (fr, el) for v in vars(m).values() if isinstance(v, Register)}
+LAYOUTS.update({w.name: w for block in ob.BLOCKS for w in block.container.words})
+BACKEND = ob.block("neuron_backend", 0).container
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
@@ -24,8 +27,10 @@ def test_fast_parse_and_build_equal_construct(name):
 
 def test_build_rejects_what_construct_cannot_hold():
     with pytest.raises(FieldRangeError, match="out of range"):
-        fr.MADC_SOURCE_WORD.build(neuron=512)
+        BACKEND.encode(address_out=256)
     with pytest.raises(FieldRangeError, match="no field"):
-        fr.MADC_SOURCE_WORD.build(channel=1)
+        BACKEND.encode(channel=1)
     with pytest.raises(FieldRangeError, match="32 bits"):
-        fr.MADC_SOURCE_WORD.parse(2**32)
+        BACKEND.words[0].parse(2**32)
+    with pytest.raises(FieldRangeError, match="unused bits"):
+        BACKEND.decode_word(BACKEND.default_values(), 0, 0x100)

@@ -29,12 +29,13 @@ from bss2emu.protocol.ut import (
 )
 from link_streams import damage, garbage
 
-#: registers the damaged frames would overwrite: PADI configs, drivers, synapse words
+#: registers the damaged frames would overwrite: PADI bus configs, drivers (word 0), synapse
+#: weight words
 TARGETS = np.concatenate([
-    list(ob.PADI_BASE), ob.SYNAPSE_DRIVER_BASE[0] + np.arange(8),
+    np.array(ob.PADI_BASE) + 1, ob.SYNAPSE_DRIVER_BASE[0] + 4 * np.arange(8),
     ob.SYNRAM_BASE[1] + np.arange(14)]).astype(np.int64)
 #: value masks so that every value is a legal word for its register
-MASKS = np.array([0xF, 0xF] + [0x3FF] * 8 + [0xFFFFFFFF] * 14, np.int64)
+MASKS = np.array([0xF, 0xF] + [0xFFFF] * 8 + [0x3F3F3F3F] * 14, np.int64)
 HALT = encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA)
 
 

@@ -26,10 +26,11 @@ def test_calibration_reduces_spread_at_least_fivefold(tmp_path):
     assert loaded.settings().for_neuron(40)["i_bias_leak"] == calibrator.codes[40]["i_bias_leak"]
 
 
-def test_unknown_calibration_version_is_rejected(tmp_path):
+@pytest.mark.parametrize("version", [1, 99])
+def test_old_or_unknown_calibration_version_is_rejected(tmp_path, version):
     path = tmp_path / "cal.json"
-    path.write_text('{"version": 99, "chip_id": "x", "codes": {}}')
-    with pytest.raises(ValueError, match="unknown calibration file version"):
+    path.write_text(f'{{"version": {version}, "chip_id": "x", "codes": {{}}}}')
+    with pytest.raises(ValueError, match=f"version {version}.*bss2emu calibrate"):
         Calibration.load(path)
 
 

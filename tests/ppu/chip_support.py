@@ -41,17 +41,18 @@ def one_neuron_writes(weight: int = 63) -> b.Writes:
     """Input label 0 drives row 0 (excitatory) of the top array; synapse (0, NEURON) has
     `weight`; at full weight a few inputs make it fire."""
     return b.concat(
-        b.neuron_backend_common(0, clock_scale_slow=3, clock_scale_fast=3),
+        b.common_neuron_backend(0, clock_scale_slow=3, clock_scale_fast=3),
         b.shared_capmem(0, "syn_i_bias_dac", 1000),
         b.neuron_capmem(NEURON, v_leak=300, v_reset=290, v_threshold=380, i_bias_leak=228,
                         i_bias_synin_exc_tau=186, i_bias_synin_inh_tau=186,
                         i_bias_synin_exc_gm=1000, i_bias_synin_inh_gm=550),
-        b.neuron_config(NEURON, membrane_capacitance=63, enable_threshold_comparator=1,
-                        enable_synaptic_input_exc=1, enable_synaptic_input_inh=1),
+        b.neuron_config(NEURON, membrane_capacitor_size=63, enable_fire=1,
+                        enable_threshold_comparator=1,
+                        enable_synaptic_input_excitatory=1, enable_synaptic_input_inhibitory=1),
         b.neuron_backend(NEURON, address_out=NEURON, refractory_time=20, reset_holdoff=15,
                          enable_spike_out=1),
-        b.crossbar_node(8, 0, 0, 0), b.padi_bus(0, 0x1),
-        b.synapse_driver(0, 0, row_mode_top=1, row_mode_bottom=0,
+        b.crossbar_node(8, 0, 0, 0), b.padi_bus(0, 0x1), b.column_currents(0, 1, 1),
+        b.synapse_driver(0, 0, enable_receiver=1, row_mode_bottom=1, row_mode_top=0,
                          row_address_compare_mask=0x1F, enable_address_out=1),
         b.synapse_rows(0, np.array([0]), _row(weight), np.zeros((1, 256), np.int64)))
 

@@ -177,7 +177,10 @@ MEMBRANE_PROGRAM = r"""
  * and again at 12 us (after inputs), storing both vectors in the mailbox user words. */
 int start(void)
 {
-    *OMNIBUS(0x02001000u + NEURON) = 0x4;  /* enable_cadc_neuron_readout_causal */
+    /* ColumnCorrelationQuad word 2 (weight plane, row 256): enable_cadc_neuron_readout_causal
+     * is bit 5 of the neuron's byte lane (entry e in byte 3 - e) */
+    uint32_t quad = 32 * (NEURON % 2) + NEURON / 8, entry = (NEURON / 2) % 4;
+    *OMNIBUS(OMNIBUS_SYNRAM_TOP + 0x4000u + quad) = 1u << (8 * (3 - entry) + 5);
     uint32_t index = fxv_half_row(0, NEURON & 1);
     while (ppu_time_base() < 5 * PPU_CYCLES_PER_US)
         ;

@@ -28,11 +28,11 @@ def _chip(seed: int) -> Chip:
     teacher_w = np.zeros((1, 256), np.int64)
     teacher_w[0, NEURON] = 63
     chip.write_many(*b.concat(
-        b.synapse_driver(0, 4, row_mode_top=1, row_mode_bottom=0,
+        b.synapse_driver(0, 4, enable_receiver=1, row_mode_bottom=1, row_mode_top=0,
                          row_address_compare_mask=0x1F, enable_address_out=1),
         b.synapse_rows(0, np.array([8]), teacher_w, np.ones((1, 256), np.int64))))
-    chip.write(ob.column_correlation_address(0, NEURON),
-               ob.COLUMN_CORRELATION.build(enable_internal_causal=1, enable_internal_acausal=1))
+    chip.write_many(*b.column_correlation(0, internal_causal=_only(NEURON),
+                                          internal_acausal=_only(NEURON)))
     return chip
 
 
@@ -78,3 +78,10 @@ def test_acausal_pairs_depress(tmp_path):
     chip, _ = _learn(tmp_path, probe_offset_us=+0.5)
     assert chip.config.weight[0, 0, NEURON] <= PROBE_WEIGHT - 4
     assert chip.config.weight[0, 8, NEURON] == 63  # outside the rule's rows 0..3
+
+
+def _only(column: int) -> np.ndarray:
+    """A per-column switch array with one column on."""
+    on = np.zeros(256, np.uint32)
+    on[column] = 1
+    return on

@@ -4,7 +4,8 @@
  * for data addresses with bit 31 set, FPGA external memory (extmem) at 0x4000_0000 for data and
  * at 0x8000_0000 for instruction fetches (code in .ext.text, PPU_EXT_TEXT).
  * Vector view (fxvinx/fxvoutx, fxv.h): the synapse array and its sensors at the PPU_VIO_* bases.
- * Sources of the numbers: docs/ppu_runtime.md (bss2-facts section 4.2) and protocol/omnibus.py.
+ * Addresses, strides and clocks come from omnibus_map.h, generated from the protocol declarations;
+ * the vector I/O bases below are docs/ppu_runtime.md (bss2-facts section 4.2).
  */
 #ifndef PPU_H
 #define PPU_H
@@ -12,48 +13,32 @@
 #include <stdint.h>
 
 #include "mailbox.h"
-
-/* --- scalar address map ------------------------------------------------------------------- */
-#define PPU_SRAM_BASE 0x00000000u
-#define PPU_SRAM_SIZE 0x4000u
-#define PPU_EXTMEM_BASE 0x40000000u /* FPGA external memory, data accesses */
-#define PPU_EXTMEM_SIZE 0x20000u
-#define PPU_EXTMEM_CODE_BASE 0x80000000u /* the same memory, instruction fetches */
-#define PPU_OMNIBUS_WINDOW 0x80000000u
+#include "omnibus_map.h"
 
 /* Pointer to the omnibus register at `word_address` (byte address = window | word << 2). */
 #define OMNIBUS(word_address) \
     ((volatile uint32_t *)(PPU_OMNIBUS_WINDOW | ((uint32_t)(word_address) << 2)))
 
-/* --- omnibus word addresses (protocol/omnibus.py) --------------------------------------------
- * Neuron "sides" are the left (columns 0..127) and right (128..255) halves; within a side,
- * index = hemisphere * 128 + column % 128. */
-#define OMNIBUS_NEURON_RESET_LEFT 0x00122000u
-#define OMNIBUS_NEURON_RESET_RIGHT 0x0012A000u
-#define OMNIBUS_SPIKE_COUNTER_READ_OFFSET 0x800u  /* + index: read the neuron's spike counter */
-#define OMNIBUS_SPIKE_COUNTER_RESET_OFFSET 0xC00u /* + index: write 1 to clear it */
-#define OMNIBUS_SYNRAM_TOP 0x02C00000u            /* synapse weight quads, + row * 64 + quad */
-#define OMNIBUS_SYNRAM_BOTTOM 0x03C00000u
-#define OMNIBUS_SYNRAM_LABEL_OFFSET 0x40000u
+/* --- neuron-side omnibus registers (omnibus_map.h) ------------------------------------------ */
 
-/* Omnibus word address of the neuron-side register block for a hemisphere column. */
-static inline uint32_t omnibus_neuron_side_base(uint32_t column)
+/* Omnibus word address of the neuron-side register of a hemisphere column at `offset`. */
+static inline uint32_t omnibus_neuron_register(uint32_t offset, uint32_t hemisphere,
+                                               uint32_t column)
 {
-    return column < 128 ? OMNIBUS_NEURON_RESET_LEFT : OMNIBUS_NEURON_RESET_RIGHT;
+    uint32_t side = column < 128 ? OMNIBUS_NEURON_RESET_LEFT : OMNIBUS_NEURON_RESET_RIGHT;
+    return side + offset + OMNIBUS_NEURON_STRIDE * (hemisphere * 128 + column % 128);
 }
 
-/* Spike counter of neuron `column` of this PPU's hemisphere. */
+/* Spike counter of neuron `column` of a hemisphere: count in bits 7..0, overflow in bit 8. */
 static inline uint32_t spike_counter_read(uint32_t hemisphere, uint32_t column)
 {
-    uint32_t index = hemisphere * 128 + column % 128;
-    return *OMNIBUS(omnibus_neuron_side_base(column) + OMNIBUS_SPIKE_COUNTER_READ_OFFSET + index);
+    return *OMNIBUS(omnibus_neuron_register(OMNIBUS_SPIKE_COUNTER_READ_OFFSET, hemisphere, column));
 }
 
-/* Clear the spike counter of neuron `column`. */
+/* Clear the spike counter of neuron `column` (the write itself triggers; haldls writes 0). */
 static inline void spike_counter_reset(uint32_t hemisphere, uint32_t column)
 {
-    uint32_t index = hemisphere * 128 + column % 128;
-    *OMNIBUS(omnibus_neuron_side_base(column) + OMNIBUS_SPIKE_COUNTER_RESET_OFFSET + index) = 1;
+    *OMNIBUS(omnibus_neuron_register(OMNIBUS_SPIKE_COUNTER_RESET_OFFSET, hemisphere, column)) = 0;
 }
 
 /* --- vector parallel-I/O bases (fxvinx/fxvoutx address = base + index) -----------------------
@@ -111,6 +96,5 @@ static inline uint64_t ppu_time_base(void)
     return ((uint64_t)upper << 32) | lower;
 }
 
-#define PPU_CYCLES_PER_US 250u
 
 #endif
