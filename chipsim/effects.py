@@ -49,7 +49,7 @@ def changes_network(kind: str, fields: set[str]) -> bool:
     """Whether a change of these fields of a container alters the network (and so re-settles
     the neurons and rebuilds the routing); stored-only and observation fields do not."""
     acts = EFFECTS.get(kind, ())
-    return any(f in acts and (kind, f) not in OBSERVATION for f in fields)
+    return any(_base(f) in acts and (kind, _base(f)) not in OBSERVATION for f in fields)
 
 
 ACTIONS: dict[str, str] = {

@@ -40,11 +40,6 @@ def neuron_event_output(neuron: np.ndarray | int) -> np.ndarray | int:
     return (np.asarray(neuron) % COLUMNS) // 32
 
 
-def driver_rows(driver: int) -> tuple[int, int]:
-    """(top row, bottom row) driven by a synapse driver."""
-    return 2 * driver, 2 * driver + 1
-
-
 DRIVER_BUS = np.arange(SYNAPSE_DRIVERS) % PADI_BUSES
 """PADI bus each synapse driver listens on."""
 DRIVER_INDEX = np.arange(SYNAPSE_DRIVERS) // PADI_BUSES

@@ -10,7 +10,8 @@ CADC_CONFIG = container(
 """Default word 0x0001_4640 (enable 0)."""
 
 CADC_CHANNEL_CONFIG = container("cadc_channel_config", [("offset", 8)], defaults={"offset": 128})
-"""Stored offset + 128 (offset -128..127), per channel and causal/acausal type."""
+"""Per channel and causal/acausal type; the field is the stored code, offset + 128 (haldls'
+offset -128..127), 128 after reset."""
 
 CADC_SAMPLE_QUAD = container("cadc_sample_quad",
                              [(f"sample_{e}", 8) for e in reversed(range(4))])
