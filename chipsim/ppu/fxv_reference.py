@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from bss2emu.chipsim.ppu.fxv_isa import BY_XO, Instruction, Kind, fields, is_fxv
+from bss2emu.protocol.ppu_memory import EXTMEM_BASE, EXTMEM_BYTES, SRAM_BYTES
 
 VECTOR_BYTES = 128
 SLICE_BYTES = 16              # one of the 8 slices of 8 halfwords
 MEMORY_ALIGN = 16             # fxvlax/fxvstax need a slice-aligned address (our decision)
-SRAM_BYTES = 16384
-EXTMEM_BASE, EXTMEM_BYTES = 0x4000_0000, 131072
 #: VCR flag bits of one byte lane; predicate C (1 GT, 2 LT, 3 EQ) tests bit C - 1
 VCR_GT, VCR_LT, VCR_EQ = 1, 2, 4
 
