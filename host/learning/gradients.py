@@ -1,7 +1,8 @@
 """Exact derivatives of first-spike times w.r.t. weights and input times, and their backprop.
 
-The causal set is re-derived from the given output time, C = {i: t_i <= T}, so the output
-times may be computed by `first_spike_times` or measured elsewhere (hardware in the loop);
+The causal set is the forward pass's own when it is given (`causal_until`, from
+`first_spike_times(..., with_causal=True)`), otherwise re-derived from the output time,
+C = {i: t_i <= T}, so the output times may also be measured elsewhere (hardware in the loop);
 the neuron parameters used here may differ from those of the forward pass. Non-causal
 inputs, silent neurons and input sets whose model crossing does not exist get zero entries.
 """
@@ -14,11 +15,13 @@ from bss2emu.host.learning.spiketime import shifted_scaled_times
 
 
 def spike_time_jacobians(
-    in_times: np.ndarray, weights: np.ndarray, out_times: np.ndarray, params: NeuronParams
+    in_times: np.ndarray, weights: np.ndarray, out_times: np.ndarray, params: NeuronParams,
+    causal_until: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """dT_k/dw_ik and dT_k/dt_i, both shaped (batch, n_in, n_out).
 
-    in_times (batch, n_in), weights (n_in, n_out), out_times (batch, n_out).
+    in_times (batch, n_in), weights (n_in, n_out), out_times (batch, n_out); `causal_until`
+    (batch, n_out): inputs at or before it are causal (default: at or before the output time).
     """
     tau = params.tau_syn
     t, shift = shifted_scaled_times(in_times, params)
@@ -27,7 +30,8 @@ def spike_time_jacobians(
     big_t0 = np.where(fires, big_t, 0.0)
     t_fin = np.isfinite(t)
     t0 = np.where(t_fin, t, 0.0)
-    causal = (t[:, :, None] <= big_t[:, None, :]) & fires[:, None, :]  # inf inputs never causal
+    horizon = big_t if causal_until is None else causal_until / tau - shift[:, None]
+    causal = (t[:, :, None] <= horizon[:, None, :]) & fires[:, None, :]  # inf inputs never causal
     e1c = np.where(causal, np.exp(t0)[:, :, None], 0.0)  # e^{t_i} on the causal set, else 0
     we1 = weights[None] * e1c
     a1 = we1.sum(axis=1)
@@ -65,14 +69,16 @@ def layer_backward(
     out_error: np.ndarray,
     params: NeuronParams,
     max_dw_norm: float | None = None,
+    causal_until: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Backpropagate dL/dT_out (batch, n_out) through one layer.
+    """Backpropagate dL/dT_out (batch, n_out) through one layer (`causal_until`: see
+    `spike_time_jacobians`).
 
     Returns (dL/dW summed over the batch (n_in, n_out), dL/dt_in (batch, n_in)). With
     `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any of its entries
     exceeds that magnitude (the paper's guard against near-threshold divergences).
     """
-    d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params)
+    d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params, causal_until)
     per_sample = d_w * out_error[:, None, :]
     if max_dw_norm is not None:
         too_big = np.abs(per_sample).max(axis=1) > max_dw_norm  # (batch, n_out)

@@ -15,6 +15,16 @@ from bss2emu.host.learning.neuron import NeuronParams
 from bss2emu.host.learning.spiketime import first_spike_times
 
 
+class LayerTimes(list):
+    """Per-layer spike times [inputs, hidden_1, ..., output] as `Network.forward` computed them,
+    with `causal_until[l]`: per spike of layer l + 1, the time of the last input of the causal
+    set the forward pass found (so that `backward` uses the same set)."""
+
+    def __init__(self, layers: list[np.ndarray]) -> None:
+        super().__init__(layers)
+        self.causal_until: list[np.ndarray] = []
+
+
 @dataclass
 class Gradients:
     """dL/dW per layer (bias rows last) and dL/dt of the network's input spike times."""
@@ -93,11 +103,15 @@ class Network:
             return times
         return np.concatenate([times, np.broadcast_to(bias, (len(times), bias.size))], axis=1)
 
-    def forward(self, inputs: np.ndarray) -> list[np.ndarray]:
-        """Spike times of every layer: [inputs, hidden_1, ..., output], +inf for silent neurons."""
-        times = [self.check_inputs(inputs)]
+    def forward(self, inputs: np.ndarray) -> LayerTimes:
+        """Spike times of every layer: [inputs, hidden_1, ..., output], +inf for silent neurons,
+        carrying each layer's causal horizons for `backward`."""
+        times = LayerTimes([self.check_inputs(inputs)])
         for layer, w in enumerate(self.weights):
-            times.append(first_spike_times(self.layer_input(times[-1], layer), w, self.params))
+            out, horizon = first_spike_times(self.layer_input(times[-1], layer), w, self.params,
+                                             with_causal=True)
+            times.append(out)
+            times.causal_until.append(horizon)
         return times
 
     def backward(
@@ -109,12 +123,15 @@ class Network:
         """Gradients of a loss given dL/dT of the output layer, from per-layer spike times.
 
         `layer_times` is [inputs, hidden_1, ..., output] as returned by `forward` or measured;
-        the weights gradients are summed over the batch.
+        the weights gradients are summed over the batch. Times from `forward` carry the causal
+        sets the forward pass used, and the backward pass uses exactly those; for measured
+        times each spike's causal set is the inputs at or before it.
         """
         if len(layer_times) != len(self.weights) + 1:
             raise ValueError(f"need {len(self.weights) + 1} arrays of layer times")
         error = np.asarray(output_error, dtype=np.float64)
         grads: list[np.ndarray] = [np.empty(0)] * len(self.weights)
+        horizons = getattr(layer_times, "causal_until", None)
         for layer in reversed(range(len(self.weights))):
             grads[layer], in_error = layer_backward(
                 self.layer_input(layer_times[layer], layer),
@@ -123,6 +140,7 @@ class Network:
                 error,
                 self.backward_params,
                 max_dw_norm,
+                horizons[layer] if horizons else None,
             )
             error = in_error[:, : layer_times[layer].shape[1]]
         return Gradients(grads, error)

@@ -12,8 +12,9 @@ import numpy as np
 from bss2emu.host.learning.lambertw import lambertw0
 from bss2emu.host.learning.neuron import NeuronParams
 
-# tolerance (relative to the threshold) of the window tests, absorbs rounding when a crossing
-# coincides with an input spike
+# tolerance (relative to the threshold) of the window-start test, absorbs rounding when a
+# crossing coincides with a prefix's last input; the window end has none: a crossing is never
+# accepted past the next input, whose kernel (an inhibitory one above all) it would ignore
 _WINDOW_TOL = 1e-9
 
 
@@ -78,21 +79,26 @@ def _accepting_prefixes(
     peak must reach c, the potential must be below c at the window start with the peak still
     ahead, and above c at the window end unless the peak already lies before it. `v_start` is
     the potential at each prefix's last input; v_k(t_{k+1}) = v_{k+1}(t_{k+1}) because a kernel
-    vanishes at its own input time, which gives the window-end values for free.
+    vanishes at its own input time, which gives the window-end values for free. Only the start
+    test has a rounding tolerance: with one at the end, a crossing up to that tolerance past the
+    next input was accepted, and an inhibitory input there changed the true spike.
     """
     v_end = np.empty_like(v_start)
     v_end[:-1] = v_start[1:]
     v_end[-1] = 0.0
     next_after_peak[-1] = True
     tol = c * _WINDOW_TOL
-    return reach & start_before_peak & (v_start <= c + tol) & (next_after_peak | (v_end >= c - tol))
+    return reach & start_before_peak & (v_start <= c + tol) & (next_after_peak | (v_end >= c))
 
 
-def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams) -> np.ndarray:
+def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
+                      with_causal: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """First-spike times (batch, n_out) of neurons driven by input spike times (batch, n_in).
 
     `weights` has shape (n_in, n_out); +inf input times are silent inputs, +inf output times
-    mean the neuron never reaches threshold.
+    mean the neuron never reaches threshold. With `with_causal`, also the time of the last
+    input of each spike's causal set (+inf for silent neurons): the inputs at or before it
+    are exactly those the forward pass used, which the backward pass must use too.
     """
     scaled, shift = shifted_scaled_times(times, params)
     order = np.argsort(scaled, axis=1, kind="stable").T  # (n_in, batch)
@@ -131,4 +137,8 @@ def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronPara
         first[has] = crossing_time_ratio1(a1k, second_k, c)
     else:
         first[has] = crossing_time_ratio2(a1k, second_k, c)
-    return (first + shift[:, None]) * params.tau_syn
+    out = (first + shift[:, None]) * params.tau_syn
+    if not with_causal:
+        return out
+    last = np.take_along_axis(np.broadcast_to(tk, a1.shape), k, axis=0)[0]
+    return out, np.where(has, (last + shift[:, None]) * params.tau_syn, np.inf)
