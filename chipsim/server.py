@@ -5,9 +5,9 @@ Per frame type (PTYPE):
 
 * UT: the payload words are executed by `chipsim.fpga.Executor` (consecutive UT frames that
   arrive together are executed as one batch); the response words go back in UT frames;
-* ARQ_RESET (payload 0xABABABAB): starts a new host session: a partly received program is
-  abandoned (chip state kept), the sequence check restarts, the frame is echoed. The host's
-  `connect()` sends one to check the link;
+* ARQ_RESET (payload word 0x0000_0000_ABAB_ABAB; any other word is ignored): starts a new host
+  session: a partly received program is abandoned (chip state kept), the sequence check
+  restarts, the frame is echoed. The host's `connect()` sends one to check the link;
 * LOOPBACK: echoed unchanged (link test); FLUSH and the other types are ignored.
 
 A second TCP client while one is served gets the busy notice (`protocol.link.busy_notice`: a
@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 from bss2emu.protocol.link import (
+    ARQ_RESET_MAGIC,
     Frame,
     FrameReader,
     FrameWriter,
@@ -59,7 +60,7 @@ class Session:
         self.executor = executor
         self.peer = peer
         self.reader = FrameReader()
-        self.writer = FrameWriter()
+        self.writer = FrameWriter(reader=self.reader)
         self.programs = 0
         self.last_data = time.monotonic()
         self._handlers: dict[PacketType, Callable[[Frame], bytes]] = {
@@ -118,6 +119,10 @@ class Session:
         return self.writer.frames(response) if len(response) else b""
 
     def _arq_reset(self, frame: Frame) -> bytes:
+        if int(frame.words[0]) != ARQ_RESET_MAGIC:
+            log.info("%s: ARQ_RESET with word %#x instead of the magic %#x ignored", self.peer,
+                     int(frame.words[0]), ARQ_RESET_MAGIC)
+            return b""
         if self.executor.in_program:
             self.executor.abort_program()
         self.reader.restart_sequence()

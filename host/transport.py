@@ -37,8 +37,8 @@ class Transport:
                  max_words: int = MAX_PAYLOAD_WORDS) -> None:
         self.port = port
         self.timeout = timeout
-        self.writer = FrameWriter(max_words)
         self.reader = FrameReader(max_words)
+        self.writer = FrameWriter(max_words, reader=self.reader)
         self._ready: deque[Frame] = deque()
 
     @classmethod

@@ -90,6 +90,8 @@ LENGTHS: dict[PacketType, tuple[int, int | None]] = {
     PacketType.PERFTEST: (0, None),
 }
 ARQ_RESET_MAGIC = 0xABAB_ABAB
+"""The one payload word of an ARQ_RESET frame (the whole 64-bit word; a frame with any other
+word is not a reset and is ignored)."""
 
 
 class LinkError(ValueError):
@@ -128,12 +130,20 @@ def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
 
 
 class FrameWriter:
-    """Numbers outgoing frames and splits long word arrays into maximal frames."""
+    """Numbers outgoing frames and splits long word arrays into maximal frames. With a
+    `reader` (the same peer's incoming side), each frame's ACK is the last SEQ it received."""
 
-    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS) -> None:
+    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS,
+                 reader: FrameReader | None = None) -> None:
         self.max_words = max_words
         self.seq = 0
-        self.ack = 0
+        self.reader = reader
+
+    @property
+    def ack(self) -> int:
+        """The last SEQ received from the peer (0 before any frame)."""
+        last = self.reader.last_seq if self.reader is not None else None
+        return 0 if last is None else last
 
     def frame(self, ptype: PacketType, words: np.ndarray | list[int]) -> bytes:
         """One frame with the next sequence number."""
@@ -179,6 +189,7 @@ class FrameReader:
         self._buf = bytearray()
         self._offset = 0          # stream offset of _buf[0]
         self._next_seq: int | None = None
+        self.last_seq: int | None = None  # SEQ of the last frame accepted
 
     @property
     def pending_bytes(self) -> int:
@@ -271,6 +282,7 @@ class FrameReader:
         if self._next_seq is not None and seq != self._next_seq:
             self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
         self._next_seq = (seq + 1) % SEQ_MODULUS
+        self.last_seq = seq
         self.frames_ok += 1
         words = np.frombuffer(payload, ">u8").astype(np.uint64)
         return Frame(ptype, seq, ack, words)

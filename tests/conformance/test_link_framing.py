@@ -134,3 +134,37 @@ def test_byte_by_byte_equals_all_at_once():
     got = [f for i in range(len(data)) for f in split.feed(data[i:i + 1])]
     assert got == expected and len(got) == 2
     assert split.errors == whole.errors and split.garbage_bytes == whole.garbage_bytes
+
+
+def test_ack_carries_the_last_sequence_number_received_both_ways():
+    """docs/protocol.md §2: ACK = last SEQ received (0 before any), in server and host."""
+    from bss2emu.chipsim import Chip
+    from bss2emu.chipsim.fpga import Executor
+    from bss2emu.chipsim.server import Session
+    from bss2emu.protocol.link import ARQ_RESET_MAGIC, FrameReader, FrameWriter
+
+    session = Session(Executor(Chip()), "test")
+    host_reader = FrameReader()
+    host = FrameWriter(reader=host_reader)
+    assert host.ack == 0
+    for _ in range(3):
+        host.frame(PacketType.LOOPBACK, [1])  # frames the server never sees: SEQ 0, 1, 2
+    replies = host_reader.feed(session.feed(host.frame(PacketType.ARQ_RESET, [ARQ_RESET_MAGIC])))
+    assert [(f.ptype, f.ack) for f in replies] == [(PacketType.ARQ_RESET, 3)]
+    replies = host_reader.feed(session.feed(host.frame(PacketType.LOOPBACK, [7])))
+    assert [(f.seq, f.ack) for f in replies] == [(1, 4)]
+    assert host.ack == 1  # the host acknowledges the server's last frame
+
+
+def test_arq_reset_without_its_magic_word_is_ignored():
+    from bss2emu.chipsim import Chip
+    from bss2emu.chipsim.fpga import Executor
+    from bss2emu.chipsim.server import Session
+    from bss2emu.protocol.link import ARQ_RESET_MAGIC, FrameReader, FrameWriter
+
+    session = Session(Executor(Chip()), "test")
+    writer = FrameWriter()
+    assert session.feed(writer.frame(PacketType.ARQ_RESET, [ARQ_RESET_MAGIC + 1])) == b""
+    echo = FrameReader().feed(session.feed(writer.frame(PacketType.ARQ_RESET,
+                                                        [ARQ_RESET_MAGIC])))
+    assert [f.ptype for f in echo] == [PacketType.ARQ_RESET]
