@@ -40,7 +40,7 @@ from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
-from bss2emu.protocol.ut.constants import FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
+from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US, FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
 from bss2emu.protocol.ut.fields import Wide, single_word, word_fields
 
 from .chip import Chip
@@ -60,6 +60,37 @@ _COMMA = 1 << (HEADER_BITS - 1)
 MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
 MADC_MAX_RUN_TICKS = 125_000
+#: chip runs are cut into slices of at most 1 ms of emulated time (fixed, so results never
+#: depend on the machine): between two the executor hands out the responses so far, checks
+#: its limits and whether to stop, so memory and reaction time stay bounded
+SLICE_TICKS = 125_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one program may ask of the emulated FPGA (docs/protocol.md §4): emulated time from
+    its start, the size of its response stream, and the wall time it may take to emulate. A
+    program over a limit is abandoned."""
+
+    program_ms: float = 1000.0
+    response_mib: float = 256.0
+    wall_s: float = 120.0
+
+    @property
+    def program_ticks(self) -> int:
+        return int(self.program_ms * 1000 * FPGA_TICKS_PER_US)
+
+    @property
+    def response_words(self) -> int:
+        return int(self.response_mib * (1 << 20) // 8)
+
+
+class ProgramLimit(Exception):
+    """A program went over one of its `Limits`; the message says which."""
+
+
+class ProgramCancelled(Exception):
+    """The program's host went away (or the server stops): the rest is not run."""
 _ADDRESS_FIELDS = spec(ToFPGA.OMNIBUS_ADDRESS).fields
 #: bits 36..32 of an omnibus address word for a write with all byte enables
 _WRITE_ALL = 0xF << (_ADDRESS_FIELDS["byte_enables"][0] - 32)
@@ -135,6 +166,11 @@ class ResponseStream:
         self.messages += len(idx)
         self.now = now
 
+    @property
+    def pending_words(self) -> int:
+        """Messages produced and not yet taken (about one 64-bit word each)."""
+        return len(self._words) + sum(len(p.lo) for p in self._pieces)
+
     def take(self) -> np.ndarray:
         """All messages so far as flushed 64-bit words (empty if none)."""
         self._cut()
@@ -171,8 +207,18 @@ class ProgramStats:
 class Executor:
     """The emulated FPGA with its chip. Feed it to-FPGA words with `execute`."""
 
-    def __init__(self, chip: Chip | None = None) -> None:
+    def __init__(self, chip: Chip | None = None, limits: Limits | None = None) -> None:
         self.chip = chip if chip is not None else Chip()
+        self.limits = limits if limits is not None else Limits()
+        #: called with the response words produced so far between chip runs (streaming)
+        self.emit: Callable[[np.ndarray], None] | None = None
+        #: polled between chip runs; True cancels the running program (ProgramCancelled)
+        self.should_cancel: Callable[[], bool] | None = None
+        #: limits hit since the last look: one line each (the server turns them into notices)
+        self.notices: list[str] = []
+        self._discarding = False  # skipping the rest of a program over its limits
+        self._at = 0  # index of the word being executed in the current batch
+        self._emitted_words = 0
         self.systime = 0          # FPGA ticks since the FPGA started
         self.timer_base = 0       # systime at the last TIMER_SETUP
         self.chip_synced = 0      # systime up to which the chip has run
@@ -231,22 +277,61 @@ class Executor:
         from-FPGA words produced. After each halt the words so far are one finished program's
         responses; its log line is appended to `programs_done`."""
         words = np.asarray(words, _U64)
+        if self._discarding:
+            words = self._skip_to_halt(words)
         n = len(words)
         if not n:
             return self.out.take()
         if not self.in_program:
             self._stats.wall_start = time.perf_counter()
+        try:
+            self._execute(words)
+        except ProgramLimit as err:
+            self._over_limit(str(err))
+            rest = words[self._at + 1:]
+            if not self._is_halt(int(words[self._at])):
+                rest = self._skip_to_halt(rest)
+            else:
+                self._discarding = False
+            if len(rest):  # later programs of the batch run (after the notification)
+                return self.execute(rest)
+        return self.out.take()
+
+    def _execute(self, words: np.ndarray) -> None:
+        n = len(words)
         starts = self._write_pairs(words)
         runs = np.split(starts, np.flatnonzero(np.diff(starts) != 2) + 1) if starts.size else []
         pos = 0
         for run in runs:
             first, end = int(run[0]), int(run[-1]) + 2
             self._slow(words, pos, first)
+            self._at = first
             pairs = words[first:end].reshape(-1, 2) & _U64(_WORD32)
             self._bulk_writes(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64))
             pos = end
         self._slow(words, pos, n)
-        return self.out.take()
+
+    def _over_limit(self, reason: str) -> None:
+        """Abandon the program: answer a decode-error notification, note the reason, and skip
+        its remaining words up to its halt (in this batch or later ones)."""
+        log.info("program abandoned: %s", reason)
+        self.notices.append(reason)
+        self._abandon()
+        self.out.single(DECODE_ERROR_WORD)
+        self._discarding = True
+
+    @staticmethod
+    def _is_halt(word: int) -> bool:
+        return (word >> (WORD_BITS - HEADER_BITS) == ToFPGA.LOOPBACK
+                and word_fields(ToFPGA.LOOPBACK, word)["value"] == LoopbackKind.HALT)
+
+    def _skip_to_halt(self, words: np.ndarray) -> np.ndarray:
+        """Words after the halt of the program being skipped (none if it has not come)."""
+        halts = [i for i, w in enumerate(words.tolist()) if self._is_halt(w)]
+        if not halts:
+            return words[:0]
+        self._discarding = False
+        return words[halts[0] + 1:]
 
     @property
     def in_program(self) -> bool:
@@ -255,14 +340,20 @@ class Executor:
 
     def abort_program(self) -> None:
         """Forget a partly received program (its client went away): responses not yet sent
-        are dropped and the next program's stream starts afresh. Chip state is kept, and
-        writes already received are applied."""
+        are dropped and the next program's stream starts afresh. Chip state is kept, writes
+        already received are applied, the emulated time it still asked for is not run."""
+        self._abandon()
+        self._discarding = False
+
+    def _abandon(self) -> None:
+        self.systime = self.chip_synced  # the time not yet run is not run
+        self._pending_time, self._pending_label = [], []
         self._flush_writes()
-        self._sync()
         self.out.take()
         self.out.restart()
         self._write_address = None
         self._stats = ProgramStats(start_systime=self.systime)
+        self._emitted_words = 0
 
     # -- instruction loop -----------------------------------------------------------------------
     @staticmethod
@@ -280,7 +371,8 @@ class Executor:
 
     def _slow(self, words: np.ndarray, begin: int, end: int) -> None:
         """Execute words one by one (everything but runs of plain omnibus writes)."""
-        for word in words[begin:end].tolist():
+        for i, word in enumerate(words[begin:end].tolist()):
+            self._at = begin + i
             self._stats.words += 1
             header = word >> (WORD_BITS - HEADER_BITS)
             if header >= _COMMA:
@@ -311,6 +403,10 @@ class Executor:
 
     def _wait_until(self, word: int) -> None:
         target = self.timer_base + word_fields(ToFPGA.WAIT_UNTIL, word)["value"]
+        if target - self._stats.start_systime > self.limits.program_ticks:
+            raise ProgramLimit(
+                f"program asks for {(target - self._stats.start_systime) / 125e3:.1f} ms of "
+                f"emulated time, over the limit of {self.limits.program_ms:g} ms per program")
         self.systime = max(self.systime, target)
 
     def _system_reset(self, word: int) -> None:
@@ -336,6 +432,7 @@ class Executor:
             self.totals["programs"] += 1
             self.programs_done.append(self._stats.line(self.systime))
             self._stats = ProgramStats(start_systime=self.systime)
+            self._emitted_words = 0
             self.out.restart()
 
     # -- JTAG ------------------------------------------------------------------------------------
@@ -373,9 +470,25 @@ class Executor:
         while self.chip_synced < self.systime:
             step = self.systime - self.chip_synced
             neurons = self.chip.madc_neurons()
-            if neurons:
-                step = min(step, MADC_MAX_RUN_TICKS)
+            step = min(step, MADC_MAX_RUN_TICKS if neurons else SLICE_TICKS)
             self._run_chip(self.chip_synced + step, neurons)
+            self._between_runs()
+
+    def _between_runs(self) -> None:
+        """Hand out the responses so far, check the response limit and whether to stop."""
+        if self.should_cancel is not None and self.should_cancel():
+            raise ProgramCancelled("the program's host went away or the server stops")
+        wall = time.perf_counter() - self._stats.wall_start
+        if wall > self.limits.wall_s:
+            raise ProgramLimit(f"program took {wall:.0f} s of wall time to emulate, over the "
+                               f"limit of {self.limits.wall_s:g} s")
+        produced = self._emitted_words + self.out.pending_words
+        if produced > self.limits.response_words:
+            raise ProgramLimit(f"program's responses exceed {self.limits.response_mib:g} MiB")
+        if self.emit is not None and self.out.pending_words:
+            words = self.out.take()
+            self._emitted_words += len(words)
+            self.emit(words)
 
     def _run_chip(self, until: int, neurons: list[int]) -> None:
         """One Chip.run from `chip_synced` to `until` with the spikes injected before it."""

@@ -10,7 +10,7 @@ Per frame type (PTYPE):
   restarts, the frame is echoed. The host's `connect()` sends one to check the link;
 * LOOPBACK: echoed unchanged (link test); FLUSH and the other types are ignored.
 
-A second TCP client while one is served gets the busy notice (`protocol.link.busy_notice`: a
+A second TCP client while one is served gets the busy notice (`protocol.link.notice`: a
 CFG frame whose payload starts with `BUSY`, then a reason) and is disconnected. A client that
 disconnects, even mid-frame, ends its session: the partial frame is never executed, a partly
 received program is abandoned, the chip keeps its state and the server waits for the next
@@ -37,11 +37,11 @@ from bss2emu.protocol.link import (
     FrameReader,
     FrameWriter,
     PacketType,
-    busy_notice,
+    notice,
 )
 
 from .chip import Chip
-from .fpga import DECODE_ERROR_WORD, Executor
+from .fpga import DECODE_ERROR_WORD, Executor, Limits, ProgramCancelled
 
 log = logging.getLogger("bss2emu.server")
 
@@ -51,14 +51,23 @@ POLL_S = 0.1
 #: stalled mid-frame by a busy machine is not cut off, short against host timeouts)
 IDLE_FLUSH_S = 2.0
 SEND_TIMEOUT_S = 10.0
+#: a client that sends nothing for this long while holding the device is disconnected
+IDLE_CLIENT_S = 600.0
 
 
 class Session:
-    """One host's framed byte stream: bytes in -> response bytes out."""
+    """One host's framed byte stream: bytes in -> response bytes out. With a `sink`, responses
+    produced during a long program are sent as they come (streaming); `cancel` is polled
+    between the chip's runs and stops the program when it returns True."""
 
-    def __init__(self, executor: Executor, peer: str) -> None:
+    def __init__(self, executor: Executor, peer: str,
+                 sink: Callable[[bytes], bool] | None = None,
+                 cancel: Callable[[], bool] | None = None) -> None:
         self.executor = executor
         self.peer = peer
+        self.sink = sink
+        self.cancel = cancel
+        self.cancelled = False
         self.reader = FrameReader()
         self.writer = FrameWriter(reader=self.reader)
         self.programs = 0
@@ -106,17 +115,37 @@ class Session:
         return b"".join(out)
 
     def _execute(self, words: np.ndarray) -> bytes:
+        ex = self.executor
+        ex.emit = self._stream if self.sink is not None else None
+        ex.should_cancel = self.cancel
         try:
-            response = self.executor.execute(words)
+            response = ex.execute(words)
+        except ProgramCancelled:
+            log.info("%s: program cancelled (host gone or server stopping)", self.peer)
+            ex.abort_program()
+            self.cancelled = True
+            return b""
         except Exception:  # a bug must not take the server down
             log.exception("%s: program execution failed; program abandoned", self.peer)
             self.executor.abort_program()
             response = np.array([DECODE_ERROR_WORD], np.uint64)
-        for line in self.executor.programs_done:
+        finally:
+            ex.emit = ex.should_cancel = None
+        for line in ex.programs_done:
             self.programs += 1
-            log.info("%s program %d: %s", self.peer, self.programs, line)
-        self.executor.programs_done.clear()
-        return self.writer.frames(response) if len(response) else b""
+            log.debug("%s program %d: %s", self.peer, self.programs, line)
+        ex.programs_done.clear()
+        out = self.writer.frames(response) if len(response) else b""
+        for reason in ex.notices:
+            log.info("%s: program abandoned: %s", self.peer, reason)
+            out += self.writer.frame(PacketType.CFG, notice("limit", reason))
+        ex.notices.clear()
+        return out
+
+    def _stream(self, words: np.ndarray) -> None:
+        """Send responses produced so far; a host that cannot take them cancels the program."""
+        if self.sink is not None and not self.sink(self.writer.frames(words)):
+            raise ProgramCancelled("the host stopped taking responses")
 
     def _arq_reset(self, frame: Frame) -> bytes:
         if int(frame.words[0]) != ARQ_RESET_MAGIC:
@@ -132,8 +161,10 @@ class Session:
 class DeviceServer:
     """Serves one `Executor` (its chip persists across clients) until `stop` is set."""
 
-    def __init__(self, executor: Executor | None = None, seed: int = 0) -> None:
-        self.executor = executor if executor is not None else Executor(Chip(seed=seed))
+    def __init__(self, executor: Executor | None = None, seed: int = 0,
+                 limits: Limits | None = None, idle_timeout: float = IDLE_CLIENT_S) -> None:
+        self.executor = executor if executor is not None else Executor(Chip(seed=seed), limits)
+        self.idle_timeout = idle_timeout
         self.stop = threading.Event()
         self.lock = threading.Lock()  # held while a client's program executes
 
@@ -164,7 +195,12 @@ class DeviceServer:
                         client = None
                 if client is not None:
                     reply = client[1].idle()
-                    if reply and not self._send(client[0], reply, client[1].peer):
+                    quiet = time.monotonic() - client[1].last_data
+                    if quiet > self.idle_timeout:
+                        log.info("%s sent nothing for %.0f s: disconnected", client[1].peer,
+                                 quiet)
+                    if (quiet > self.idle_timeout
+                            or reply and not self._send(client[0], reply, client[1].peer)):
                         sel.unregister(client[0])
                         self._drop(*client)
                         client = None
@@ -198,13 +234,28 @@ class DeviceServer:
         if client is not None:
             log.info("refused %s: busy serving %s", peer, client[1].peer)
             reason = f"device busy: serving another host ({client[1].peer})"
-            self._send(conn, FrameWriter().frame(PacketType.CFG, busy_notice(reason)), peer)
+            self._send(conn, FrameWriter().frame(PacketType.CFG, notice("busy", reason)), peer)
             conn.close()
             return client
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         log.info("serving %s", peer)
         sel.register(conn, selectors.EVENT_READ, peer)
-        return conn, Session(self.executor, peer)
+        return conn, Session(self.executor, peer,
+                             sink=lambda data: self._send(conn, data, peer),
+                             cancel=lambda: self.stop.is_set() or self._gone(conn))
+
+    @staticmethod
+    def _gone(conn: socket.socket) -> bool:
+        """Whether the peer closed the connection (checked without consuming its bytes)."""
+        readable, _, _ = select.select([conn], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return conn.recv(1, socket.MSG_PEEK) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
 
     def _serve_bytes(self, conn: socket.socket, session: Session) -> bool:
         """Read what arrived and answer it; False when the client is gone."""
@@ -218,6 +269,8 @@ class DeviceServer:
             return False
         with self.lock:
             reply = session.feed(data)
+        if session.cancelled:
+            return False
         return not reply or self._send(conn, reply, session.peer)
 
     @staticmethod
@@ -246,7 +299,8 @@ class DeviceServer:
         """Serve the host on the other side of a pty master until `stop`. The server keeps the
         slave open, so hosts can come and go; each `connect()` starts a session with an
         ARQ_RESET frame."""
-        session = Session(self.executor, "pty")
+        session = Session(self.executor, "pty", sink=lambda data: self._write_pty(master, data),
+                          cancel=self.stop.is_set)
         while not self.stop.is_set():
             ready, _, _ = select.select([master], [], [], POLL_S)
             reply = b""
@@ -261,14 +315,16 @@ class DeviceServer:
                     continue
                 with self.lock:
                     reply = session.feed(data)
+                session.cancelled = False  # a pty session outlives its programs
             else:
                 reply = session.idle()
             if reply:
                 self._write_pty(master, reply)
         session.close()
 
-    def _write_pty(self, master: int, data: bytes) -> None:
-        """Write everything within SEND_TIMEOUT_S; a host that stops reading loses the rest."""
+    def _write_pty(self, master: int, data: bytes) -> bool:
+        """Write everything within SEND_TIMEOUT_S; a host that stops reading loses the rest
+        (False)."""
         view = memoryview(data)
         deadline = time.monotonic() + SEND_TIMEOUT_S
         while view and time.monotonic() < deadline and not self.stop.is_set():
@@ -281,9 +337,10 @@ class DeviceServer:
                 continue
             except OSError as err:
                 log.warning("pty write failed: %s", err)
-                return
+                return False
         if view:
             log.warning("pty host is not reading; dropped %d response bytes", len(view))
+        return not view
 
 
 class EmbeddedServer:

@@ -11,7 +11,7 @@ frame arrives within the timeout, `ConnectionLost` when the link fails. Nothing 
 from __future__ import annotations
 
 import numpy as np
-from bss2emu.protocol.link import ARQ_RESET_MAGIC, PacketType, read_busy_notice
+from bss2emu.protocol.link import ARQ_RESET_MAGIC, PacketType, read_notice
 from bss2emu.protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
 
 from .program import PlaybackProgram, ProgramResult, interpret
@@ -30,6 +30,11 @@ class ConnectionLost(HostError, ConnectionError):
 
 class DeviceBusy(HostError, ConnectionError):
     """The device server is serving another host."""
+
+
+class ProgramLimitExceeded(HostError):
+    """The device abandoned the program: it went over one of the server's limits (emulated
+    time or response size per program; `bss2emu serve --help`)."""
 
 
 class ProgramTimeout(HostError, TimeoutError):
@@ -112,9 +117,12 @@ class Connection:
             raise ProgramTimeout(f"{self.url}: {what} within the timeout ({err})") from None
         except TransportError as err:
             raise ConnectionLost(f"{self.url}: {err}") from err
-        reason = read_busy_notice(frame)
-        if reason is not None:
-            raise DeviceBusy(f"{self.url}: {reason}")
+        found = read_notice(frame)
+        if found is not None:
+            kind, reason = found
+            if kind == "busy":
+                raise DeviceBusy(f"{self.url}: {reason}")
+            raise ProgramLimitExceeded(f"{self.url}: program abandoned: {reason}")
         return frame
 
 

@@ -288,23 +288,25 @@ class FrameReader:
         return Frame(ptype, seq, ack, words)
 
 
-#: first bytes of the payload of a CFG frame by which a device server refuses a connection
-BUSY_MAGIC = b"BUSY"
+#: device notices: CFG frames whose payload starts with a 4-byte kind, then a UTF-8 reason
+#: (zero-padded to whole words). BUSY: the server serves another host and closes this
+#: connection; LIMT: the running program went over a server limit and was abandoned.
+NOTICE_KINDS = {"busy": b"BUSY", "limit": b"LIMT"}
 
 
-def busy_notice(reason: str) -> np.ndarray:
-    """Payload words of the busy notice: a CFG frame carrying `BUSY` and a UTF-8 reason,
-    zero-padded to whole words. A device server sends it to a second client, then closes."""
-    raw = BUSY_MAGIC + reason.encode("utf-8")[:1024]
+def notice(kind: str, reason: str) -> np.ndarray:
+    """Payload words of a device notice of `kind` ("busy" or "limit")."""
+    raw = NOTICE_KINDS[kind] + reason.encode("utf-8")[:1024]
     raw += bytes(-len(raw) % WORD_BYTES)
     return np.frombuffer(raw, ">u8").astype(np.uint64)
 
 
-def read_busy_notice(frame: Frame) -> str | None:
-    """The reason of a busy notice, or None if the frame is not one."""
+def read_notice(frame: Frame) -> tuple[str, str] | None:
+    """(kind, reason) of a device notice, or None if the frame is not one."""
     if frame.ptype is not PacketType.CFG or not len(frame.words):
         return None
     raw = frame.words.astype(">u8").tobytes()
-    if not raw.startswith(BUSY_MAGIC):
-        return None
-    return raw[len(BUSY_MAGIC):].rstrip(b"\0").decode("utf-8", "replace")
+    for kind, magic in NOTICE_KINDS.items():
+        if raw.startswith(magic):
+            return kind, raw[len(magic):].rstrip(b"\0").decode("utf-8", "replace")
+    return None

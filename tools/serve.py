@@ -24,8 +24,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="TCP address to listen on (default 127.0.0.1:0 = free port)")
     where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal")
     parser.add_argument("--seed", type=int, default=0, help="chip seed (its identity)")
+    limits = parser.add_argument_group("limits per program (a program over one is abandoned "
+                                       "and its host told why)")
+    limits.add_argument("--max-program-ms", type=float, default=1000.0,
+                        help="emulated time from the program's start (default 1000 ms)")
+    limits.add_argument("--max-response-mib", type=float, default=256.0,
+                        help="responses sent back (default 256 MiB)")
+    limits.add_argument("--max-wall-s", type=float, default=120.0,
+                        help="wall time spent emulating it (default 120 s)")
+    parser.add_argument("--idle-timeout-s", type=float, default=600.0,
+                        help="disconnect a host that sends nothing for this long (default 600)")
     parser.add_argument("--log-level", default="info",
-                        choices=["debug", "info", "warning", "error"])
+                        choices=["debug", "info", "warning", "error"],
+                        help="info (default): connections and abandoned programs; debug: one "
+                             "line per program")
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -41,9 +53,17 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from bss2emu.chipsim.fpga import Limits
+
     if args.seed < 0:
         raise UserError("--seed must be >= 0")
-    server = DeviceServer(seed=args.seed)
+    for flag in ("max_program_ms", "max_response_mib", "max_wall_s", "idle_timeout_s"):
+        value = getattr(args, flag)
+        if not 0 < value < float("inf"):
+            raise UserError(f"--{flag.replace('_', '-')} must be a positive number, got {value}")
+    limits = Limits(program_ms=args.max_program_ms, response_mib=args.max_response_mib,
+                    wall_s=args.max_wall_s)
+    server = DeviceServer(seed=args.seed, limits=limits, idle_timeout=args.idle_timeout_s)
     signal.signal(signal.SIGTERM, lambda *_: server.stop.set())
     if args.pty:
         master, _slave, path = server.open_pty()

@@ -215,8 +215,8 @@ def test_a_program_abandoned_by_its_host_does_not_leak_into_the_next(tcp_server)
     assert ticket.value == 0x348580AF and result.jtag.size == 1
 
 
-def test_each_program_is_logged_once(tcp_server, caplog):
-    with caplog.at_level(logging.INFO, logger="bss2emu.server"):
+def test_each_program_is_logged_once_at_debug_level(tcp_server, caplog):
+    with caplog.at_level(logging.DEBUG, logger="bss2emu.server"):
         with connect(tcp_server.url, timeout=TIMEOUT) as conn:
             for _ in range(3):
                 builder = PlaybackProgramBuilder()
