@@ -125,6 +125,22 @@ def test_madc_sampling_rate_and_resolution():
     assert r.madc.shape[0] == pytest.approx(1000 * 8e-9 * rate, abs=2)
 
 
+def test_madc_samples_are_the_membrane_on_its_scale():
+    """After a reset the samples follow V(t) = E_l + (V_reset - E_l) exp(-t / tau_mem) on the
+    10-bit 0..1.2 V scale, to within one LSB."""
+    chip = Chip(seed=1)
+    configure(chip)
+    n = int(NEURONS[1])
+    chip.write_many(*b.neuron_reset(n))
+    r = chip.run(None, 2000, record=[n])
+    p = chip.parameters
+    t = r.madc_time  # chip ticks
+    v = p.e_leak[n] + (p.v_reset[n] - p.e_leak[n]) * np.exp(-t / p.tau_mem[n])
+    expect = np.clip(np.round(v / 1.2 * 1023), 0, 1023)
+    assert abs(int(r.madc[0, 0]) - int(expect[0])) <= 1 and r.madc[0, 0] < r.madc[-1, 0]
+    np.testing.assert_allclose(r.madc[:, 0], expect, atol=1)
+
+
 def test_spike_counters_count_wrap_with_sticky_overflow_and_reset():
     chip = Chip(seed=1)
     configure(chip, v_leak=560, v_reset=300, v_threshold=450, refractory=2)
