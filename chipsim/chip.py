@@ -37,6 +37,8 @@ from .registers import RegisterFile
 from .routing import PADI_TRIGGER_INPUT_BASE, Router, neuron_label
 
 ENGINES = ("auto", "event", "stepped", "reference")
+COSTLY_BACKGROUND_RATE = 0.01
+"""Background events per chip tick above which emulation slows down markedly."""
 _MADC_LINES = {"neuron_top_even": (0, 0), "neuron_top_odd": (0, 1),
                "neuron_bottom_even": (1, 0), "neuron_bottom_odd": (1, 1)}
 """Readout source selection line -> (hemisphere, column parity) of the neurons on it."""
@@ -283,6 +285,14 @@ class Chip:
                     out.append((m, int(on[0])))
                     break
         return out
+
+    def costly(self) -> bool:
+        """Whether a millisecond of emulated time is expensive: AdEx neurons (time-stepped
+        engine) or background sources sending more than one event per 100 chip ticks."""
+        bg = self.config.background
+        on = bg.enable.astype(bool) & (bg.period > 0)
+        rate = float(np.sum(1.0 / bg.period[on])) if on.any() else 0.0
+        return rate > COSTLY_BACKGROUND_RATE or bool(self.parameters.adex_enable.any())
 
     def madc_neurons(self) -> list[int]:
         """Neurons the MADC samples now, in channel order (empty when not recording)."""
@@ -582,8 +592,10 @@ class Chip:
             bg_keys, bg_inverse = np.unique(
                 np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
                 return_inverse=True)
-        ext_keys = [(L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, int(lab), "spl1_address"),
-                     el.unpack(el.SPIKE_LABEL, int(lab), "neuron_label")) for lab in fpga_labels]
+        channel = L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, fpga_labels, "spl1_address")
+        ext_keys = list(zip(channel.tolist(),
+                            el.unpack(el.SPIKE_LABEL, fpga_labels, "neuron_label").tolist(),
+                            strict=True))
         ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
         padi_keys = list(dict.fromkeys(self._pending_padi))
         ext_keys += padi_keys

@@ -60,10 +60,11 @@ _COMMA = 1 << (HEADER_BITS - 1)
 MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
 MADC_MAX_RUN_TICKS = 125_000
-#: chip runs are cut into slices of at most 1 ms of emulated time (fixed, so results never
-#: depend on the machine): between two the executor hands out the responses so far, checks
-#: its limits and whether to stop, so memory and reaction time stay bounded
-SLICE_TICKS = 125_000
+#: chip runs are cut into slices of emulated time: between two the executor hands out the
+#: responses so far, checks its limits and whether to stop, so memory and reaction time stay
+#: bounded. 20 ms, or 1 ms while the chip is expensive to emulate (`Chip.costly`); the choice
+#: depends only on the configuration, so results never depend on the machine
+SLICE_TICKS = (125_000, 2_500_000)  # costly, normal
 
 
 @dataclass(frozen=True)
@@ -470,7 +471,8 @@ class Executor:
         while self.chip_synced < self.systime:
             step = self.systime - self.chip_synced
             neurons = self.chip.madc_neurons()
-            step = min(step, MADC_MAX_RUN_TICKS if neurons else SLICE_TICKS)
+            slice_ticks = SLICE_TICKS[0] if self.chip.costly() else SLICE_TICKS[1]
+            step = min(step, MADC_MAX_RUN_TICKS if neurons else slice_ticks)
             self._run_chip(self.chip_synced + step, neurons)
             self._between_runs()
 

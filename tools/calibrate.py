@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from bss2emu.tools import paths
 from bss2emu.tools.cli import UserError
 from tqdm import tqdm
 
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rounds < 1:
         raise UserError("--rounds must be at least 1")
+    paths.non_negative_int(args.chip_seed, "--chip-seed")
+    if args.out is not None:
+        paths.output_file(args.out, "--out")
     neurons = np.arange(512) if args.neurons == "all" else default_neurons()
     try:
         connection = connect(args.device, seed=args.chip_seed)

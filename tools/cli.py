@@ -9,7 +9,10 @@ import argparse
 import importlib
 import sys
 
+from bss2emu.host.connection import HostError
+
 from bss2emu import __version__
+from bss2emu.errors import InputError
 
 # subcommand name -> module implementing it
 SUBCOMMANDS: dict[str, str] = {
@@ -24,6 +27,10 @@ SUBCOMMANDS: dict[str, str] = {
 
 class UserError(Exception):
     """An error caused by the user's input: printed as one clear line, exit code 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C, with a line saying what was saved and how to continue (exit code 130)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
-    except UserError as err:
+    except (UserError, InputError) as err:
         print(f"bss2emu {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except HostError as err:
+        print(f"bss2emu {args.command}: error: device: {err}", file=sys.stderr)
+        return 2
+    except Interrupted as err:
+        print(f"bss2emu {args.command}: {err}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,7 @@ from bss2emu.host.chip.energy import InferenceCost
 from bss2emu.host.learning.checkpoint import load_checkpoint
 from bss2emu.host.learning.errors import LearningInputError
 from bss2emu.host.learning.trainer import Trainer, evaluate
+from bss2emu.tools import paths
 from bss2emu.tools.cli import UserError
 from bss2emu.tools.train import (
     add_calibration_argument,
@@ -15,6 +16,10 @@ from bss2emu.tools.train import (
     load_training_data,
     make_backend,
 )
+
+MAX_WINDOW_US = 4000.0
+"""Longest sample window: an evaluation batch (200 samples) stays within the device server's
+default limit of 1000 ms of emulated time per program."""
 
 HELP = "print the test accuracy of a trained network (checkpoint from `bss2emu train`)"
 
@@ -36,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, evaluate in software or on a chip, print the accuracy."""
+    paths.existing_file(args.checkpoint, "checkpoint")
+    if args.mode == "chip":
+        paths.positive_finite(args.window_us, "--window-us")
+        if args.window_us > MAX_WINDOW_US:
+            raise UserError(f"--window-us {args.window_us:g} is longer than {MAX_WINDOW_US:g} us "
+                            "(a batch of samples must fit one playback program)")
     try:
         state = load_checkpoint(args.checkpoint)
         config = state.config

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bss2emu.tools import paths
 from bss2emu.tools.cli import UserError
 from bss2emu.tools.train import add_device_arguments
 
@@ -80,6 +81,8 @@ def run_program(args: argparse.Namespace) -> int:
 
     if args.words < 0:
         raise UserError("--words must be >= 0")
+    paths.existing_file(args.elf, "program")
+    paths.positive_finite(args.timeout_us, "--timeout-us")
     try:
         program = read_program(args.elf)
         for name, value in _parameters(args.parameters):

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bss2emu.host.chip.neurons import NeuronSettings
+from bss2emu.host.connection import HostError
 from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from bss2emu.host.learning.config import TrainConfig, default_config
 from bss2emu.host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
 from bss2emu.host.learning.errors import LearningInputError
-from bss2emu.tools.cli import UserError
+from bss2emu.tools import paths
+from bss2emu.tools.cli import Interrupted, UserError
 from tqdm import tqdm
 
 if TYPE_CHECKING:  # the gradient code is imported only by the modes that use it
@@ -41,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mnist-dir", help="directory with the MNIST IDX files (--dataset mnist)")
     parser.add_argument("--out", default="runs/train", help="output directory (default runs/train)")
     parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
+    parser.add_argument("--force", action="store_true",
+                        help="train into an --out that holds another run (overwriting it)")
     parser.add_argument("--plot", action="store_true", help="write PNG figures into --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--chip-network", action="store_true",
@@ -169,6 +173,11 @@ def write_metrics(out: Path, trainer: Trainer, mode: str, test: dict | None) -> 
 
 def run(args: argparse.Namespace) -> int:
     """Train, checkpointing every epoch; print the test accuracy at the end."""
+    paths.non_negative_int(args.seed, "--seed")
+    paths.non_negative_int(getattr(args, "chip_seed", None), "--chip-seed")
+    if args.resume is not None:
+        paths.existing_file(args.resume, "--resume")
+    paths.run_directory(args.out, resume=args.resume, force=args.force)
     try:
         config, state = resolve_config(args)
         data = load_training_data(config)
@@ -207,6 +216,15 @@ def train_onchip(args: argparse.Namespace, config: TrainConfig, state: TrainStat
         connection.close()
 
 
+def _resume_hint(out: Path, epoch: int, what: str) -> str:
+    """What happened, what was saved, and the exact command that continues."""
+    checkpoint = out / CHECKPOINT
+    if not checkpoint.exists():
+        return f"{what} before the first epoch ended; nothing was saved"
+    return (f"{what}; the checkpoint after epoch {epoch} is {checkpoint}; continue with: "
+            f"bss2emu train --resume {checkpoint} --out {out}")
+
+
 def load_training_data(config: TrainConfig) -> Dataset:
     """The configured data set, with inputs replicated as the configuration says."""
     data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
@@ -236,8 +254,13 @@ def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
                if "ppu_cycles_per_sample" in m else "")
         )
 
-    trainer.train(config.epochs, progress=progress, on_epoch=after_epoch)
-    test_loss, test_acc, test_times = trainer.test()
+    try:
+        trainer.train(config.epochs, progress=progress, on_epoch=after_epoch)
+        test_loss, test_acc, test_times = trainer.test()
+    except KeyboardInterrupt:
+        raise Interrupted(_resume_hint(out, trainer.epoch, "interrupted")) from None
+    except HostError as err:
+        raise UserError(_resume_hint(out, trainer.epoch, f"lost the device ({err})")) from None
     save_checkpoint(out / CHECKPOINT, trainer.state())
     write_metrics(out, trainer, args.mode, {"accuracy": test_acc, "loss": test_loss})
     print(f"test accuracy {100 * test_acc:.2f} % ({len(data.test)} samples); results in {out}")

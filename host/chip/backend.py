@@ -40,8 +40,10 @@ class ChipBackend:
             raise MappingError("the chip mapping supports networks with exactly one hidden "
                                f"layer, not {len(network.weights) - 1}")
         if network.bias_times[1].size:
-            raise MappingError("the chip mapping supports bias spikes only in the first layer "
-                               "(as in the paper); set the label layer's bias times to []")
+            raise MappingError("this network has bias spikes in its label layer (a software-mode "
+                               "network); the chip mapping supports them only in the first "
+                               "layer, as in the paper: train it for the chip with --mode chip, "
+                               "or in software with --chip-network")
 
     def sync_weights(self, network: Network) -> None:
         """Clamp the network's weights to the chip's range and write what changed."""

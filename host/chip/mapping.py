@@ -26,6 +26,8 @@ from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
 from bss2emu.protocol.layouts.synapse_driver import ROW_MODE_EXCITATORY, ROW_MODE_INHIBITORY
 
+from bss2emu.errors import InputError
+
 from .neurons import (
     CLOCK_SCALE_SLOW,
     MEMBRANE_CAPACITANCE,
@@ -48,7 +50,7 @@ MARKER_CHANNEL = 1
 ROW_MODES = {"row_mode_bottom": ROW_MODE_EXCITATORY, "row_mode_top": ROW_MODE_INHIBITORY}
 
 
-class MappingError(ValueError):
+class MappingError(InputError, ValueError):
     """The network does not fit the chip; the message names the limit."""
 
 

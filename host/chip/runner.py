@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 from bss2emu.protocol.clocks import FPGA_TICKS_PER_US
 
-from .mapping import Placement
+from .mapping import MappingError, Placement
 from .neurons import TAU_US
 
 
@@ -54,7 +54,9 @@ class BatchRunner:
         finite = np.isfinite(times)
         late = finite & (times * TAU_US >= self.window_us)
         if late.any():
-            raise ValueError(f"input spike times must lie inside the {self.window_us} us window")
+            latest = float(np.max(times[finite])) * TAU_US
+            raise MappingError(f"input spikes come up to {latest:.1f} us after a sample's start: "
+                               f"a window of {self.window_us:g} us per sample is too short")
         ticks = np.round(start + times * TAU_US * FPGA_TICKS_PER_US)
         labels = np.broadcast_to(self.placement.input_labels, times.shape)
         ticks, labels = ticks[finite].astype(np.int64), labels[finite]

@@ -77,6 +77,10 @@ def load_checkpoint(path: str | Path) -> TrainState:
     try:
         n = int(arrays["n_layers"])
         bump_layer = int(arrays["bump_layer"])
+        for i in range(n):
+            if not np.all(np.isfinite(arrays[f"weights_{i}"])):
+                raise LearningInputError(f"checkpoint {path}: the weights of layer {i} are not "
+                                         "all finite numbers (NaN or inf)")
         return TrainState(
             config=TrainConfig.from_dict(json.loads(str(arrays["config"]))),
             epoch=int(arrays["epoch"]),

@@ -19,13 +19,15 @@ from bss2emu.protocol.layouts.synram import SYNAPSE_WEIGHT_QUAD
 from bss2emu.protocol.ppu_memory import EXTMEM_BASE, EXTMEM_BYTES
 from bss2emu.protocol.synapse import COLUMN_ENTRY, COLUMN_QUAD, WEIGHT_TO_STORED
 
+from bss2emu.errors import InputError
+
 HEADER = PROGRAMS_ROOT / "learning" / "onchip.h"
 RING_CAPACITY = 4096
 RING_HEADER_BYTES = 16
 RING_ENTRY_BYTES = 8
 
 
-class OnChipLayoutError(ValueError):
+class OnChipLayoutError(InputError, ValueError):
     """The network does not fit the program's memory; the message names what is too large."""
 
 

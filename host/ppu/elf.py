@@ -23,6 +23,8 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
+from bss2emu.errors import InputError
+
 VIEWS: tuple[tuple[str, int, int], ...] = (
     ("sram", SRAM_BASE, SRAM_BYTES),
     ("extmem", EXTMEM_BASE, EXTMEM_BYTES),
@@ -31,7 +33,7 @@ VIEWS: tuple[tuple[str, int, int], ...] = (
 """(memory name, base address, size in bytes): the address ranges a PPU program may occupy."""
 
 
-class PpuElfError(Exception):
+class PpuElfError(InputError):
     """The file is not a loadable PPU program; the message says why."""
 
 
