@@ -62,9 +62,9 @@ MAX_QUEUED_WRITES = 1 << 18
 MADC_MAX_RUN_TICKS = 125_000
 #: chip runs are cut into slices of emulated time: between two the executor hands out the
 #: responses so far, checks its limits and whether to stop, so memory and reaction time stay
-#: bounded. 20 ms, or 1 ms while the chip is expensive to emulate (`Chip.costly`); the choice
+#: bounded. 40 ms, or 1 ms while the chip is expensive to emulate (`Chip.costly`); the choice
 #: depends only on the configuration, so results never depend on the machine
-SLICE_TICKS = (125_000, 2_500_000)  # costly, normal
+SLICE_TICKS = (125_000, 5_000_000)  # costly, normal
 
 
 @dataclass(frozen=True)
