@@ -267,11 +267,15 @@ def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
     if args.plot:
         from bss2emu.host.learning import plots
 
-        plots.plot_learning_curves(trainer.history, out / "learning_curves.png")
+        subject = f"{config.dataset}, {args.mode} mode"
+        if args.mode != "software":
+            subject += f", chip {args.device or f'embedded, seed {args.chip_seed}'}"
+        plots.plot_learning_curves(trainer.history, out / "learning_curves.png", subject)
         if test_times is not None:
-            plots.plot_label_times(test_times, data.test.labels, out / "label_times.png")
+            plots.plot_label_times(test_times, data.test.labels, out / "label_times.png",
+                                   subject)
         if config.dataset == "yinyang" and backend is not None:
             plots.plot_yinyang_class_map(trainer.network, backend, data.test,
                                          out / "class_map.png",
-                                         replicas=config.input_replicas)
+                                         replicas=config.input_replicas, subject=subject)
     return 0

@@ -14,13 +14,15 @@ from bss2emu.host.learning.encoding import EARLY, LATE, linear_times  # noqa: E4
 from bss2emu.host.learning.loss import predictions  # noqa: E402
 from bss2emu.host.learning.network import Network  # noqa: E402
 from bss2emu.host.learning.yinyang import yinyang_classes  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.colors import ListedColormap
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c"]
 
 
-def plot_learning_curves(history: list[dict], path: Path) -> None:
-    """Loss and train/validation accuracy per epoch."""
+def plot_learning_curves(history: list[dict], path: Path, subject: str = "") -> None:
+    """Loss and train/validation accuracy per epoch; `subject` (data set, mode, chip) titles
+    the figure."""
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], label="train")
@@ -32,6 +34,9 @@ def plot_learning_curves(history: list[dict], path: Path) -> None:
     for ax in (ax_loss, ax_acc):
         ax.legend()
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if subject:
+        fig.suptitle(subject)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -39,7 +44,7 @@ def plot_learning_curves(history: list[dict], path: Path) -> None:
 
 def plot_yinyang_class_map(
     network: Network, backend: ForwardBackend, test: Split, path: Path, resolution: int = 150,
-    replicas: int = 1,
+    replicas: int = 1, subject: str = "",
 ) -> None:
     """The trained network's class for every (x, y), the true class borders (black), and the
     test points on top (wrongly classified: x). `replicas`: input channels per coordinate."""
@@ -64,13 +69,15 @@ def plot_yinyang_class_map(
         sel = test.labels == label
         ax.scatter(*points[sel & right].T, s=8, c=colour, edgecolors="k", linewidths=0.3)
         ax.scatter(*points[sel & ~right].T, s=25, c=colour, marker="x")
-    ax.set(xlabel="x", ylabel="y", title=f"class map, test accuracy {100 * right.mean():.1f} %")
+    ax.set(xlabel="x", ylabel="y", title=f"{subject + ': ' if subject else ''}class map, test "
+           f"accuracy {100 * right.mean():.1f} %")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def plot_label_times(out_times: np.ndarray, labels: np.ndarray, path: Path) -> None:
+def plot_label_times(out_times: np.ndarray, labels: np.ndarray, path: Path,
+                     subject: str = "") -> None:
     """Histogram of label-neuron spike times (correct vs wrong class) and a raster of samples."""
     rows = np.arange(len(labels))
     correct = out_times[rows, labels]
@@ -96,6 +103,8 @@ def plot_label_times(out_times: np.ndarray, labels: np.ndarray, path: Path) -> N
         ax_raster.scatter(t[~is_label], np.nonzero(~is_label)[0], s=14, c="tab:red", marker="|")
     ax_raster.set(xlabel="spike time (tau_s)", ylabel="test sample",
                   title="raster: green = label neuron of the true class")
+    if subject:
+        fig.suptitle(subject)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
