@@ -108,3 +108,32 @@ def test_train_and_evaluate_on_mnist_idx_files(bss2emu, tmp_path: Path) -> None:
     assert (out / "label_times.png").exists() and not (out / "class_map.png").exists()
     rc, stdout, _ = bss2emu("evaluate", str(out / CHECKPOINT), "--split", "validation")
     assert rc == 0 and "validation accuracy" in stdout
+
+
+def test_ctrl_c_names_the_checkpoint_and_the_exact_resume_command(tmp_path: Path) -> None:
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "bss2emu", "train", "--epochs", "4", "--out", str(out),
+           "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "metrics.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert f"{out / CHECKPOINT}" in lines[0]
+    resume = lines[0].split("continue with: ")[1]
+    args = shlex.split(resume)
+    assert args[:2] == ["bss2emu", "train"]
+    done = subprocess.run([sys.executable, "-m", "bss2emu", *args[1:], "--no-progress"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads((out / "metrics.json").read_text())["epochs"]) == 4
