@@ -261,6 +261,8 @@ class Executor:
             fr.SYSTIME_HIGH: lambda: (self.systime >> 32) & ((1 << fr.SYSTIME_HIGH_BITS) - 1),
             **{a: (lambda a=a: self.ring_registers[a]) for a in _RING_REGISTERS},
             fr.EVENT_RECORDING_CONFIG: lambda: self.event_recording,
+            fr.EMULATED_CHIP_SEED_LOW: lambda: self.chip.seed & _WORD32,
+            fr.EMULATED_CHIP_SEED_HIGH: lambda: (self.chip.seed >> 32) & _WORD32,
         }
         self._local_writes: dict[int, Callable[[int], None]] = {
             **{a: (lambda w, a=a: self._ring_register(a, w)) for a in _RING_REGISTERS},

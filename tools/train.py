@@ -67,8 +67,11 @@ def add_calibration_argument(parser: argparse.ArgumentParser) -> None:
     """Which calibration chip mode applies."""
     parser.add_argument("--calibration", default="auto", metavar="{auto,none,FILE}",
                         help="chip mode: neuron calibration; auto (default) uses the chip's "
-                             "file in calibrations/ or calibrates first, none runs "
-                             "uncalibrated")
+                             "file in the calibration directory or calibrates first, none "
+                             "runs uncalibrated")
+    parser.add_argument("--calibration-dir", metavar="DIR",
+                        help="where calibrations live (default $BSS2EMU_DATA_DIR/calibrations "
+                             "or ~/.local/share/bss2emu/calibrations)")
 
 
 def open_chip(args: argparse.Namespace):
@@ -102,28 +105,12 @@ def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[],
 
 def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None:
     """Per-neuron codes from the chosen calibration (see --calibration)."""
-    from bss2emu.host.chip.calibration import Calibration
-    from bss2emu.host.chip.identity import calibration_path, chip_identity
+    from bss2emu.host.chip.calibrated import settings_for
 
-    if args.calibration == "none":
-        return None
-    if args.calibration != "auto":
-        try:
-            return Calibration.load(args.calibration).settings()
-        except (OSError, ValueError, KeyError) as err:
-            raise UserError(f"cannot use calibration {args.calibration}: {err}") from None
-    path = Path(calibration_path(chip_identity(connection, args.device, args.chip_seed)))
-    if path.exists():
-        tqdm.write(f"using calibration {path}")
-        return Calibration.load(path).settings()
-    from bss2emu.tools.calibrate import calibrate, default_neurons
-
-    tqdm.write(f"no calibration for this chip yet: calibrating ({path})")
-    result, _ = calibrate(connection, args.device, args.chip_seed, default_neurons(), 4,
-                          not args.no_progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    result.save(path)
-    return result.settings()
+    return settings_for(connection, args.device, args.calibration,
+                        getattr(args, "calibration_dir", None),
+                        not getattr(args, "no_progress", False),
+                        tqdm.write)
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:

@@ -1,25 +1,52 @@
-"""A chip's identity for files keyed by it (calibrations): the JTAG IDCODE read through the
-protocol plus where the chip is (the embedded emulator's seed, or the device URL)."""
+"""A chip's identity for files keyed by it (calibrations), and where those files live.
+
+Every HICANN-X v3 answers the same JTAG IDCODE, so the IDCODE alone cannot tell two chips
+apart. An emulated chip also answers the bss2emu extension registers with its seed (which
+silicon it is, protocol.fpga_registers): its identity then follows the chip wherever it is
+served. A device without them (a real system) is keyed by where it is (its URL), as the real
+software keys calibrations by setup.
+"""
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from bss2emu.host.connection import Connection
-from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.host.program import AccessTimeout, PlaybackProgramBuilder
+from bss2emu.protocol import fpga_registers as fr
 
-CALIBRATION_DIR = "calibrations"
+DATA_DIR_ENV = "BSS2EMU_DATA_DIR"
 
 
-def chip_identity(connection: Connection, url: str | None, seed: int) -> str:
-    """e.g. 'hxv3-348580af-embedded-seed0' or 'hxv3-348580af-socket-127.0.0.1-5000'."""
+def chip_identity(connection: Connection, url: str | None) -> str:
+    """e.g. 'hxv3-348580af-emulated-seed0', or 'hxv3-348580af-socket-10.0.0.2-5000' for a
+    device that does not say which chip it is."""
     builder = PlaybackProgramBuilder(timer_setup=False)
-    ticket = builder.jtag_idcode()
+    idcode = builder.jtag_idcode()
+    seed = builder.read_many([fr.EMULATED_CHIP_SEED_LOW, fr.EMULATED_CHIP_SEED_HIGH])
     connection.run(builder.done())
-    idcode = int(ticket.value)
-    where = f"embedded-seed{seed}" if url is None else re.sub(r"[^A-Za-z0-9.]+", "-", url)
-    return f"hxv3-{idcode:08x}-{where.strip('-')}"
+    head = f"hxv3-{int(idcode.value):08x}"
+    try:
+        low, high = (int(v) for v in seed.value)
+        return f"{head}-emulated-seed{high << 32 | low}"
+    except AccessTimeout:
+        where = re.sub(r"[^A-Za-z0-9.]+", "-", url or "embedded").strip("-")
+        return f"{head}-{where}"
 
 
-def calibration_path(identity: str) -> str:
+def calibration_dir(override: str | None = None) -> Path:
+    """Where calibrations live: `override` (--calibration-dir), else $BSS2EMU_DATA_DIR, else
+    the per-user data directory ($XDG_DATA_HOME, default ~/.local/share) / bss2emu."""
+    if override:
+        return Path(override)
+    base = os.environ.get(DATA_DIR_ENV)
+    if not base:
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        base = str(Path(xdg) / "bss2emu")
+    return Path(base) / "calibrations"
+
+
+def calibration_path(identity: str, directory: str | None = None) -> Path:
     """Default calibration file of a chip."""
-    return f"{CALIBRATION_DIR}/{identity}.json"
+    return calibration_dir(directory) / f"{identity}.json"

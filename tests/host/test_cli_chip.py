@@ -37,20 +37,29 @@ def test_unreachable_device_is_a_clear_error(tmp_path, capsys):
 
 
 def test_auto_calibration_file_is_found_by_chip_identity(tmp_path, monkeypatch, capsys):
+    """Calibrations live in the per-user data directory, keyed by the chip (its seed, read over
+    the wire), not by where it is served; another chip's file is refused."""
     from bss2emu.host.chip.calibration import Calibration
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "calibrations").mkdir()
-    Calibration("hxv3-348580af-embedded-seed4", {0: {"v_leak": 301}}).save(
-        tmp_path / "calibrations" / "hxv3-348580af-embedded-seed4.json")
+    monkeypatch.setenv("BSS2EMU_DATA_DIR", str(tmp_path / "data"))
+    store = tmp_path / "data" / "calibrations"
+    store.mkdir(parents=True)
+    Calibration("hxv3-348580af-emulated-seed4", {0: {"v_leak": 301}}).save(
+        store / "hxv3-348580af-emulated-seed4.json")
     assert main(["train", "--mode", "chip", "--epochs", "1", "--chip-seed", "4",
                  "--out", str(tmp_path / "run"), "--no-progress"]) == 0
     captured = capsys.readouterr()
-    assert "using calibration calibrations/hxv3-348580af-embedded-seed4.json" in \
+    assert f"using calibration {store}/hxv3-348580af-emulated-seed4.json" in \
         captured.out + captured.err
     assert main(["train", "--mode", "chip", "--epochs", "1", "--calibration", "missing.json",
                  "--out", str(tmp_path / "run2"), "--no-progress"]) == 2
     assert "cannot use calibration missing.json" in capsys.readouterr().err
+    assert main(["train", "--mode", "chip", "--epochs", "1", "--chip-seed", "5",
+                 "--calibration", str(store / "hxv3-348580af-emulated-seed4.json"),
+                 "--out", str(tmp_path / "run3"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "made on chip hxv3-348580af-emulated-seed4, this is chip" in err
+    assert "seed5" in err
 
 
 def test_software_training_of_the_chip_network(tmp_path):
