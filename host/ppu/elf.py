@@ -8,6 +8,7 @@ over the omnibus (see `sram_words`) and extmem through the FPGA.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -19,6 +20,7 @@ from bss2emu.protocol.ppu_memory import (
     SRAM_BASE,
     SRAM_BYTES,
 )
+from construct import ConstructError
 from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
@@ -124,6 +126,11 @@ def read_program(path: str | Path) -> PpuProgram:
         raise PpuElfError(f"{path}: no such file") from None
     except ELFError as err:
         raise PpuElfError(f"{path}: not a readable ELF file ({err})") from None
+    except IsADirectoryError:
+        raise PpuElfError(f"{path} is a directory, not an ELF file") from None
+    except (ValueError, IndexError, KeyError, struct.error, UnicodeDecodeError,
+            ConstructError) as err:
+        raise PpuElfError(f"{path}: a corrupt ELF file ({type(err).__name__}: {err})") from None
 
 
 def locate(address: int, size: int) -> tuple[str, int]:
@@ -174,6 +181,11 @@ def _read(path: Path, elf: ELFFile) -> PpuProgram:
         except PpuElfError as err:
             raise PpuElfError(f"{path}: loadable segment at {err}") from None
         segments.append(Segment(memory, address, bytes(data)))
+    if not any(seg.memory == "sram" and seg.address <= SRAM_BASE < seg.address + len(seg.data)
+               for seg in segments):
+        raise PpuElfError(f"{path}: nothing is loaded at address 0, where the PPU starts after "
+                          f"reset (entry {elf['e_entry']:#x}); link it with the PPU runtime "
+                          "(bss2emu ppu build), whose vector table starts there")
     symbols = {}
     symtab = elf.get_section_by_name(".symtab")
     if symtab is not None:

@@ -10,7 +10,7 @@ from bss2emu.host.connection import Connection
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
-from bss2emu.protocol.clocks import FPGA_TICKS_PER_US
+from bss2emu.protocol.clocks import FPGA_TICKS_PER_US, PPU_CYCLES_PER_US
 
 from .elf import PpuProgram
 from .toolchain import mailbox_layout
@@ -58,15 +58,17 @@ class PpuRunResult:
     elapsed_us: float = 0.0     # emulated time from start to the last poll
 
     def describe(self) -> str:
-        """One line for the user."""
+        """One line for the user, with the emulated time (and PPU cycles) the run took."""
+        took = (f" after {self.elapsed_us:.1f} us of emulated time "
+                f"(<= {self.elapsed_us * PPU_CYCLES_PER_US:.0f} PPU cycles)")
         if self.fault is not None:
-            return f"PPU {self.hemisphere}: {self.fault.describe()}"
+            return f"PPU {self.hemisphere}: {self.fault.describe()}{took}"
         if self.exit_code is not None:
-            return f"PPU {self.hemisphere}: exited with code {self.exit_code}"
+            return f"PPU {self.hemisphere}: exited with code {self.exit_code}{took}"
         if self.finished:
-            return f"PPU {self.hemisphere}: sleeping without exit code (pc {self.pc:#010x})"
-        return (f"PPU {self.hemisphere}: still running after {self.elapsed_us:.0f} us "
-                f"(pc {self.pc:#010x})")
+            return (f"PPU {self.hemisphere}: sleeping without exit code (pc {self.pc:#010x})"
+                    f"{took}")
+        return f"PPU {self.hemisphere}: still running (pc {self.pc:#010x}){took}"
 
 
 def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.ndarray]:

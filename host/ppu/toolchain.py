@@ -35,6 +35,7 @@ CODE_FLAGS: tuple[str, ...] = (
     "-fomit-frame-pointer",  # zig keeps r31 as frame pointer by default
     "-ffunction-sections",  # with --gc-sections: only what is called ends up in the 16 KiB
     "-fdata-sections",
+    "-fno-sanitize=undefined",  # zig enables its UBSan runtime at -O0: far too large for SRAM
     "-g0",
     "-Wall",
 )
