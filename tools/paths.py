@@ -19,11 +19,7 @@ def run_directory(path: str, *, resume: str | None, force: bool) -> Path:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {path} is a file, not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=out).close()
-    except OSError as err:
-        raise UserError(f"--out {path}: cannot write there ({err.strerror})") from None
+    _writable(out, "--out")
     holds = [name for name in RUN_FILES if (out / name).exists()]
     resuming = resume is not None and Path(resume).resolve().parent == out.resolve()
     if holds and not (resuming or force):
@@ -41,11 +37,7 @@ def output_file(path: str, option: str) -> Path:
     out = Path(path)
     if out.is_dir():
         raise UserError(f"{option} {path} is a directory, not a file")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=out.parent).close()
-    except OSError as err:
-        raise UserError(f"{option} {path}: cannot write there ({err.strerror})") from None
+    _writable(out.parent, option, path)
     return out
 
 
@@ -67,3 +59,18 @@ def existing_file(path: str, what: str) -> Path:
     if not p.exists():
         raise UserError(f"{what} {path} does not exist")
     return p
+
+
+def _writable(directory: Path, option: str, path: str | Path | None = None) -> None:
+    """A file can be created in `directory` (or, if it does not exist yet, in the nearest
+    existing directory above it); nothing is left behind."""
+    probe = directory
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise NotADirectoryError(20, "not a directory")
+        tempfile.TemporaryFile(dir=probe).close()
+    except OSError as err:
+        raise UserError(f"{option} {path or directory}: cannot write there "
+                        f"({err.strerror})") from None

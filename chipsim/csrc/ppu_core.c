@@ -753,7 +753,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
             if (r != BSS2_EXC_NONE) {
                 uint32_t xo = (w >> 2) & 0x1FF;
                 int store = xo == 508 || xo == 252;   /* fxvstax, fxvoutx */
-                FAULT(r, p->last_addr, ESR_SPV | (store && r != BSS2_EXC_PROGRAM ? ESR_ST : 0));
+                uint32_t kind = r == BSS2_EXC_PROGRAM ? ESR_PIL : (store ? ESR_ST : 0);
+                FAULT(r, p->last_addr, ESR_SPV | kind);  /* an unknown FXV word is illegal */
             }
             break;
         }
@@ -844,6 +845,7 @@ void bss2_ppu_bus_error(bss2_ppu *p)
         return;
     uint32_t w = fetched_word(p, p->pc);
     uint32_t store = p->bus_kind == BSS2_BUS_STORE || p->bus_kind == BSS2_BUS_VOUT;
+    uint32_t vector = p->bus_kind == BSS2_BUS_VIN || p->bus_kind == BSS2_BUS_VOUT;
     uint32_t addr = p->bus_kind == BSS2_BUS_LOAD || p->bus_kind == BSS2_BUS_STORE
                         ? OMNIBUS_WINDOW | p->bus_addr << 2 : p->bus_addr;
     p->bus_kind = 0;
@@ -857,7 +859,7 @@ void bss2_ppu_bus_error(bss2_ppu *p)
     }
     p->status = BSS2_PPU_RUNNING;
     p->srr0 = p->pc;
-    p->esr = store ? ESR_ST : 0;
+    p->esr = (store ? ESR_ST : 0) | (vector ? ESR_SPV : 0);  /* fxvinx/fxvoutx: the FXV bit */
     p->dear = addr;
     p->srr1 = p->msr;
     p->msr &= MSR_KEPT_ON_EXCEPTION;

@@ -11,8 +11,10 @@ from bss2emu.tools.train import CHECKPOINT
 
 
 @pytest.fixture
-def bss2emu(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    """Run the CLI with only the learning subcommands registered; returns (rc, stdout, stderr)."""
+def bss2emu(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path):
+    """Run the CLI with only the learning subcommands registered, in a scratch directory (the
+    default --out is relative); returns (rc, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "SUBCOMMANDS", {"train": "bss2emu.tools.train",
                                             "evaluate": "bss2emu.tools.evaluate"})
 

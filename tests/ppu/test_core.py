@@ -309,3 +309,21 @@ def test_wrapper_rejects_bad_arguments():
         core.lr = 1 << 32
     with pytest.raises(PpuError, match="extmem"):
         PpuCore(extmem=bytearray(10))
+
+
+def test_fxv_faults_carry_the_vector_bit_and_unknown_fxv_words_the_illegal_bit():
+    """docs/ppu_isa.md: SPV marks an exception raised by an FXV instruction; an unknown FXV
+    word is an illegal instruction (PIL); a bus error of fxvinx keeps SPV."""
+    from bss2emu.chipsim._ppu import lib
+    from bss2emu.chipsim.ppu.fxv_isa import BY_XO, PRIMARY_OPCODE, encode
+
+    esr_spv = 0x00000080
+    unused = next(xo for xo in range(512) if xo not in BY_XO)
+    core = core_with((PRIMARY_OPCODE << 26) | (unused << 2), halt=False)
+    core.run(3)
+    assert core.pc == 4 * Cause.PROGRAM and core.esr == ESR_PIL | esr_spv
+    core = core_with(li(4, 0x40), encode("fxvinx", 0, 0, 4), halt=False)
+    core.run(100)
+    assert core.bus is not None and core.bus.kind == BusKind.VIN
+    lib.bss2_ppu_bus_error(core.state)
+    assert core.pc == 4 * Cause.DATA_STORAGE and core.esr == esr_spv
