@@ -3,12 +3,14 @@ plus insertion sort, built with the PPU toolchain) runs to its exit `wait` on ou
 unicorn (QEMU e500v2, a JIT); both must return the same checksum.
 
 Prints a human line and, as the last line, JSON: {"mips": ..., "unicorn_mips": ...}
-(million retired instructions per wall-clock second; unicorn is credited with our count).
+(million retired instructions per wall-clock second, best of --repeats runs each, unicorn
+without an instruction-count hook and credited with our count).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,22 +42,28 @@ def run_ours(image: bytes, repeats: int) -> tuple[float, int, int]:
     return best, core.instret, exit_code(core.read_memory(0, len(core.state.sram)))
 
 
-def run_unicorn(image: bytes, instructions: int) -> tuple[float, int]:
+def run_unicorn(image: bytes, repeats: int) -> tuple[float, int]:
+    """Best wall time over `repeats` (like ours), without an instruction limit: unicorn's
+    count limit hooks every instruction, which would slow its JIT down."""
+    sys.path.insert(0, str(WORKLOAD.parents[2]))  # the repository: the tests' unicorn harness
     from tests.ppu.unicorn_harness import UnicornPpu
 
     emulator = UnicornPpu()
-    begin = time.perf_counter()
-    state = emulator.run(image, max_instructions=2 * instructions)
-    seconds = time.perf_counter() - begin
-    if state.stop != "wait":
-        raise SystemExit(f"unicorn did not finish the workload ({state.stop})")
-    return seconds, exit_code(state.sram)
+    best = float("inf")
+    for _ in range(repeats):
+        begin = time.perf_counter()
+        state = emulator.run(image, max_instructions=0)  # 0: no limit, no counting hook
+        best = min(best, time.perf_counter() - begin)
+        if state.stop != "wait":
+            raise SystemExit(f"unicorn did not finish the workload ({state.stop})")
+    return best, exit_code(state.sram)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40, help="workload rounds (default 40)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs on our core")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each emulator (the best counts)")
     parser.add_argument("--no-unicorn", action="store_true", help="skip the unicorn run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -66,7 +74,7 @@ def main() -> None:
     result = {"mips": round(mips, 1), "unicorn_mips": None}
     line = f"core: {instructions:,} instructions in {seconds * 1e3:.1f} ms = {mips:.0f} MIPS"
     if not args.no_unicorn:
-        their_seconds, their_code = run_unicorn(image, instructions)
+        their_seconds, their_code = run_unicorn(image, args.repeats)
         if their_code != code:
             raise SystemExit(f"checksums differ: core {code:#x}, unicorn {their_code:#x}")
         result["unicorn_mips"] = round(instructions / their_seconds / 1e6, 1)
