@@ -65,6 +65,7 @@ MADC_MAX_RUN_TICKS = 125_000
 #: bounded. 40 ms, or 1 ms while the chip is expensive to emulate (`Chip.costly`); the choice
 #: depends only on the configuration, so results never depend on the machine
 SLICE_TICKS = (125_000, 5_000_000)  # costly, normal
+TICKS_PER_MS = 1000 * FPGA_TICKS_PER_US
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Limits:
 
     @property
     def program_ticks(self) -> int:
-        return int(self.program_ms * 1000 * FPGA_TICKS_PER_US)
+        return int(self.program_ms * TICKS_PER_MS)
 
     @property
     def response_words(self) -> int:
@@ -408,7 +409,7 @@ class Executor:
         target = self.timer_base + word_fields(ToFPGA.WAIT_UNTIL, word)["value"]
         if target - self._stats.start_systime > self.limits.program_ticks:
             raise ProgramLimit(
-                f"program asks for {(target - self._stats.start_systime) / 125e3:.1f} ms of "
+                f"program asks for {(target - self._stats.start_systime) / TICKS_PER_MS:.1f} ms of "
                 f"emulated time, over the limit of {self.limits.program_ms:g} ms per program")
         self.systime = max(self.systime, target)
 

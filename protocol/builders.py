@@ -194,7 +194,7 @@ def madc_record(neurons: list[int]) -> Writes:
         config = ob.block("neuron_config", block)
         word = config.container.encode(enable_readout=1, enable_readout_amplifier=1)[1]
         out.append(_one(config.address(column, 1), word))
-        line = _madc_line(int(neuron))
+        line = madc_line(int(neuron))
         if any(key.endswith(line) for key in selection):
             raise ValueError(f"neurons {list(neurons)} share the readout line {line}")
         selection[f"mux_{channel}_{line}"] = 1
@@ -213,7 +213,8 @@ def madc_stop(neurons: list[int]) -> Writes:
     return concat(*out)
 
 
-def _madc_line(neuron: int) -> str:
-    """The readout line a neuron's readout drives (hemisphere and column parity)."""
+def madc_line(neuron: int) -> str:
+    """The readout line a neuron's readout drives (hemisphere and column parity); the MADC
+    records at most one neuron per line at a time."""
     hemisphere = "top" if neuron < ob.COLUMNS else "bottom"
     return f"neuron_{hemisphere}_{'odd' if neuron % 2 else 'even'}"

@@ -103,33 +103,24 @@ class Container:
     def encode(self, **values: int) -> list[int]:
         """Words for logical values (missing fields take their defaults)."""
         full = {**self.default_values(), **values}
-        raws: list[dict[str, int]] = [{} for _ in self.words]
         for key, value in full.items():
             if key not in self.fields:
                 raise FieldRangeError(f"{self.name} has no field '{key}'")
             width = self.fields[key]
-            value = int(value)
-            if not 0 <= value < 1 << width:
+            if not 0 <= int(value) < 1 << width:
                 raise FieldRangeError(
-                    f"{self.name}.{key} = {value} out of range 0..{(1 << width) - 1}")
-        for p in self.pieces:
-            part = (full[p.field] >> p.lsb) & ((1 << p.width) - 1)
-            raws[p.word][p.raw] = self._store(part, p)
-        return [layout.build(**r) for layout, r in zip(self.words, raws, strict=True)]
+                    f"{self.name}.{key} = {int(value)} out of range 0..{(1 << width) - 1}")
+        full = {key: int(value) for key, value in full.items()}
+        return [self.encode_word(full, k) for k in range(len(self.words))]
 
     def decode(self, words: list[int] | tuple[int, ...]) -> dict[str, int]:
         """Logical values of a full set of words; FieldRangeError if an unused bit is set."""
         if len(words) != len(self.words):
             raise FieldRangeError(f"{self.name} has {len(self.words)} words, got {len(words)}")
-        for k, (word, mask) in enumerate(zip(words, self.masks, strict=True)):
-            if int(word) & ~mask & 0xFFFF_FFFF:
-                raise FieldRangeError(f"{self.name} word {k}: {int(word):#010x} sets unused bits "
-                                      f"(defined: {mask:#010x})")
-        out = dict.fromkeys(self.fields, 0)
-        parsed = [layout.parse(int(w)) for layout, w in zip(self.words, words, strict=True)]
-        for p in self.pieces:
-            out[p.field] |= self._store(parsed[p.word][p.raw], p) << p.lsb
-        return out
+        values = dict.fromkeys(self.fields, 0)
+        for k, word in enumerate(words):  # every bit of every field lies in exactly one word
+            values = self.decode_word(values, k, word)
+        return values
 
     def encode_word(self, values: dict[str, int], k: int) -> int:
         """Word k for complete logical values (no range checks: the values are stored ones)."""

@@ -197,12 +197,6 @@ class Block:
         """(entry, word) at a word address inside this block, or None."""
         return self._locations.get(address)
 
-    @cached_property
-    def span(self) -> tuple[int, int]:
-        """Lowest and highest word address of the block."""
-        ends = [self.addresses(np.array([0, self.count - 1]), k) for k in range(self.words)]
-        return int(min(e.min() for e in ends)), int(max(e.max() for e in ends))
-
     @property
     def name(self) -> str:
         return f"{self.kind}{list(self.unit) if self.unit else ''}"

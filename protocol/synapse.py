@@ -11,9 +11,8 @@ import numpy as np
 
 from .bitfields import Register
 from .layouts.synram import SYNAPSE_LABEL_QUAD, SYNAPSE_WEIGHT_QUAD
+from .omnibus import COLUMNS, QUADS_PER_ROW
 
-COLUMNS = 256
-QUADS_PER_ROW = 64
 _WEIGHT = SYNAPSE_WEIGHT_QUAD.words[0]
 _LABEL = SYNAPSE_LABEL_QUAD.words[0]
 

@@ -129,15 +129,11 @@ def _madc_pairs(neurons: list[int]) -> list[list[int]]:
     (hemisphere, column parity), in order; a neuron whose neighbour shares its line goes alone."""
     out: list[list[int]] = []
     for n in neurons:
-        if out and len(out[-1]) == 1 and _line(out[-1][0]) != _line(n):
+        if out and len(out[-1]) == 1 and b.madc_line(out[-1][0]) != b.madc_line(n):
             out[-1].append(n)
         else:
             out.append([n])
     return out
-
-
-def _line(neuron: int) -> tuple[int, int]:
-    return neuron // ob.COLUMNS, neuron % 2
 
 
 class Calibrator:
