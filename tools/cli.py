@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "calibrate": "bss2emu.tools.calibrate",
     "serve": "bss2emu.tools.serve",
     "ppu": "bss2emu.tools.ppu",
+    "export": "bss2emu.tools.export",
+    "import-nir": "bss2emu.tools.import_nir",
 }
 
 
