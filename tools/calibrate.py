@@ -5,8 +5,8 @@ import argparse
 
 import numpy as np
 from bss2emu.tools import paths
+from bss2emu.tools.arguments import add_device_arguments
 from bss2emu.tools.cli import UserError
-from bss2emu.tools.train import add_device_arguments
 
 HELP = "calibrate the neurons of a (possibly emulated) chip and save the result"
 
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bss2emu.host.chip.calibrated import default_neurons, run_calibration
     from bss2emu.host.chip.identity import calibration_path, chip_identity
-    from bss2emu.host.connection import HostError, connect
+    from bss2emu.host.chip.session import connect_chip
 
     if args.rounds < 1:
         raise UserError("--rounds must be at least 1")
@@ -35,11 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         paths.output_file(args.out, "--out")
     neurons = np.arange(512) if args.neurons == "all" else default_neurons()
-    try:
-        connection = connect(args.device, seed=args.chip_seed)
-    except (HostError, OSError) as err:
-        raise UserError(f"cannot reach {args.device or 'the embedded emulator'}: {err}") from None
-    with connection:
+    with connect_chip(args.device, args.chip_seed) as connection:
         identity = chip_identity(connection, args.device)
         out = paths.output_file(str(args.out or calibration_path(identity,
                                                                  args.calibration_dir)), "--out")

@@ -6,16 +6,12 @@ import time
 
 from bss2emu.host.chip.energy import InferenceCost
 from bss2emu.host.learning.checkpoint import load_checkpoint
-from bss2emu.host.learning.errors import LearningInputError
-from bss2emu.host.learning.trainer import Trainer, evaluate
+from bss2emu.host.learning.dataset import load_training_data
+from bss2emu.host.learning.evaluation import evaluate, trained_network
+from bss2emu.host.modes import open_backend
 from bss2emu.tools import paths
+from bss2emu.tools.arguments import add_calibration_argument, add_device_arguments, chip_options
 from bss2emu.tools.cli import UserError
-from bss2emu.tools.train import (
-    add_calibration_argument,
-    add_device_arguments,
-    load_training_data,
-    make_backend,
-)
 
 MAX_WINDOW_US = 4000.0
 """Longest sample window: an evaluation batch (200 samples) stays within the device server's
@@ -47,31 +43,18 @@ def run(args: argparse.Namespace) -> int:
         if args.window_us > MAX_WINDOW_US:
             raise UserError(f"--window-us {args.window_us:g} is longer than {MAX_WINDOW_US:g} us "
                             "(a batch of samples must fit one playback program)")
-    try:
-        state = load_checkpoint(args.checkpoint)
-        config = state.config
-        if args.mnist_dir is not None:
-            config.mnist_dir = args.mnist_dir
-        data = load_training_data(config)
-    except LearningInputError as err:
-        raise UserError(str(err)) from None
-    backend, release = make_backend(args)
-    try:
-        try:
-            trainer = Trainer(config, data, backend, state)
-        except LearningInputError as err:
-            raise UserError(str(err)) from None
-        split = getattr(data, args.split)
-        if args.mode == "chip":
-            if not args.window_us > 0:
-                raise UserError("--window-us must be positive")
-            backend.window_us = args.window_us
+    state = load_checkpoint(args.checkpoint)
+    config = state.config
+    if args.mnist_dir is not None:
+        config.mnist_dir = args.mnist_dir
+    data = load_training_data(config)
+    network = trained_network(config, state.weights, data)
+    split = getattr(data, args.split)
+    window_us = args.window_us if args.mode == "chip" else None
+    with open_backend(args.mode, chip_options(args), window_us) as backend:
         start = time.perf_counter()
-        _, accuracy, _ = evaluate(trainer.network, trainer.backend, split,
-                                  config.eval_batch_size, trainer.loss)
+        _, accuracy, _ = evaluate(network, backend, split, config.eval_batch_size, config.loss())
         wall = time.perf_counter() - start
-    finally:
-        release()
     print(f"{args.split} accuracy {100 * accuracy:.2f} % ({len(split)} samples, "
           f"{config.dataset}, {state.epoch} epochs, {args.mode})")
     if args.mode == "chip":

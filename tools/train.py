@@ -3,26 +3,23 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bss2emu.host.chip.neurons import NeuronSettings
 from bss2emu.host.connection import HostError
 from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
-from bss2emu.host.learning.config import TrainConfig, default_config
-from bss2emu.host.learning.dataset import DATASETS, Dataset, load_dataset, replicate_inputs
-from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.config import TrainConfig
+from bss2emu.host.learning.dataset import DATASETS, Dataset, load_training_data
+from bss2emu.host.modes import MODES, config_for, open_trainer
 from bss2emu.tools import paths
+from bss2emu.tools.arguments import add_calibration_argument, add_device_arguments, chip_options
 from bss2emu.tools.cli import Interrupted, UserError
 from tqdm import tqdm
 
 if TYPE_CHECKING:  # the gradient code is imported only by the modes that use it
-    from bss2emu.host.learning.backend import ForwardBackend
     from bss2emu.host.learning.trainer import Trainer
 
 HELP = "train a first-spike-time network (Yin-Yang, digits or MNIST) with exact gradients"
-MODES = ("software", "chip", "onchip")
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.json"
 
@@ -54,74 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_calibration_argument(parser)
 
 
-def add_device_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where a chip is: a device URL or the embedded emulator's seed."""
-    parser.add_argument("--device", metavar="URL",
-                        help="device URL (socket://HOST:PORT or a pty path); default: an "
-                             "embedded emulator")
-    parser.add_argument("--chip-seed", type=int, default=0,
-                        help="seed (identity) of the embedded emulated chip")
-
-
-def add_calibration_argument(parser: argparse.ArgumentParser) -> None:
-    """Which calibration chip mode applies."""
-    parser.add_argument("--calibration", default="auto", metavar="{auto,none,FILE}",
-                        help="chip mode: neuron calibration; auto (default) uses the chip's "
-                             "file in the calibration directory or calibrates first, none "
-                             "runs uncalibrated")
-    parser.add_argument("--calibration-dir", metavar="DIR",
-                        help="where calibrations live (default $BSS2EMU_DATA_DIR/calibrations "
-                             "or ~/.local/share/bss2emu/calibrations)")
-
-
-def open_chip(args: argparse.Namespace):
-    """A connection to the chip (--device or an embedded emulator) and its neuron settings."""
-    from bss2emu.host.connection import HostError, connect
-
-    try:
-        connection = connect(args.device, seed=args.chip_seed)
-    except (HostError, OSError) as err:
-        where = args.device or "the embedded emulator"
-        raise UserError(f"cannot reach {where}: {err}") from None
-    try:
-        return connection, chip_settings(args, connection)
-    except BaseException:
-        connection.close()
-        raise
-
-
-def make_backend(args: argparse.Namespace) -> tuple[ForwardBackend, Callable[[], None]]:
-    """The forward backend of a host-gradient mode (software, chip) and how to release it."""
-    if args.mode == "software":
-        from bss2emu.host.learning.backend import SoftwareBackend
-
-        return SoftwareBackend(), lambda: None
-    from bss2emu.host.chip.backend import ChipBackend
-    from bss2emu.host.chip.device import ProtocolDevice
-
-    connection, settings = open_chip(args)
-    return ChipBackend(ProtocolDevice(connection), settings), connection.close
-
-
-def chip_settings(args: argparse.Namespace, connection) -> NeuronSettings | None:
-    """Per-neuron codes from the chosen calibration (see --calibration)."""
-    from bss2emu.host.chip.calibrated import settings_for
-
-    return settings_for(connection, args.device, args.calibration,
-                        getattr(args, "calibration_dir", None),
-                        not getattr(args, "no_progress", False),
-                        tqdm.write)
-
-
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
     """The run's configuration and, when resuming, the checkpoint state."""
     if args.resume is None:
-        if args.mode in ("chip", "onchip") or args.chip_network:
-            from bss2emu.host.chip.training import chip_config
-
-            config = chip_config(args.dataset or "yinyang", args.tau_ratio or 1)
-        else:
-            config = default_config(args.dataset or "yinyang", args.tau_ratio or 1)
+        config = config_for(args.mode, args.dataset or "yinyang", args.tau_ratio or 1,
+                            args.chip_network)
         if args.seed is not None:
             config.seed = args.seed
         state = None
@@ -165,42 +99,10 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         paths.existing_file(args.resume, "--resume")
     paths.run_directory(args.out, resume=args.resume, force=args.force)
-    try:
-        config, state = resolve_config(args)
-        data = load_training_data(config)
-    except LearningInputError as err:
-        raise UserError(str(err)) from None
-    if args.mode == "onchip":
-        return train_onchip(args, config, state, data)
-    backend, release = make_backend(args)
-    try:
-        from bss2emu.host.learning.trainer import Trainer
-
-        try:
-            trainer = Trainer(config, data, backend, state)
-        except LearningInputError as err:
-            raise UserError(str(err)) from None
-        return train(args, trainer, data, backend)
-    finally:
-        release()
-
-
-def train_onchip(args: argparse.Namespace, config: TrainConfig, state: TrainState | None,
-                 data: Dataset) -> int:
-    """--mode onchip: the PPU learns; the host maps, loads, streams and reads results."""
-    from bss2emu.host.onchip.layout import OnChipLayoutError
-    from bss2emu.host.onchip.trainer import OnChipTrainer
-
-    connection, settings = open_chip(args)
-    try:
-        try:
-            trainer = OnChipTrainer(config, data, connection, settings, state)
-        except (LearningInputError, OnChipLayoutError) as err:
-            raise UserError(str(err)) from None
-        with trainer:
-            return train(args, trainer, data, None)
-    finally:
-        connection.close()
+    config, state = resolve_config(args)
+    data = load_training_data(config)
+    with open_trainer(args.mode, config, data, chip_options(args), state) as trainer:
+        return train(args, trainer, data)
 
 
 def _resume_hint(out: Path, epoch: int, what: str) -> str:
@@ -212,14 +114,7 @@ def _resume_hint(out: Path, epoch: int, what: str) -> str:
             f"bss2emu train --resume {checkpoint} --out {out}")
 
 
-def load_training_data(config: TrainConfig) -> Dataset:
-    """The configured data set, with inputs replicated as the configuration says."""
-    data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
-    return replicate_inputs(data, config.input_replicas)
-
-
-def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
-          backend: ForwardBackend | None) -> int:
+def train(args: argparse.Namespace, trainer: Trainer, data: Dataset) -> int:
     """The training loop of `run` (any trainer with Trainer's interface), with its outputs."""
     config = trainer.config
     if trainer.epoch > config.epochs:
@@ -261,8 +156,8 @@ def train(args: argparse.Namespace, trainer: Trainer, data: Dataset,
         if test_times is not None:
             plots.plot_label_times(test_times, data.test.labels, out / "label_times.png",
                                    subject)
-        if config.dataset == "yinyang" and backend is not None:
-            plots.plot_yinyang_class_map(trainer.network, backend, data.test,
+        if config.dataset == "yinyang" and args.mode != "onchip":  # a host forward pass
+            plots.plot_yinyang_class_map(trainer.network, trainer.backend, data.test,
                                          out / "class_map.png",
                                          replicas=config.input_replicas, subject=subject)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 from bss2emu.host.learning.errors import LearningInputError
+from bss2emu.host.learning.loss import SpikeTimeLoss
 from bss2emu.host.learning.neuron import NeuronParams
 
 
@@ -53,6 +54,20 @@ class TrainConfig:
             return NeuronParams(**{"tau_ratio": self.tau_ratio, **self.backward_neuron})
         except (TypeError, ValueError) as err:
             raise LearningInputError(f"invalid backward_neuron parameters: {err}") from None
+
+    def layer_sizes(self, n_inputs: int, n_classes: int) -> list[int]:
+        """Neurons per layer [inputs, hidden..., labels] for a data set of `n_inputs` channels
+        and `n_classes` classes; checks every per-layer setting has one entry per layer."""
+        sizes = [n_inputs, *self.hidden, n_classes]
+        n_layers = len(sizes) - 1
+        for name in ("bias_times", "weight_init", "max_missing"):
+            if len(getattr(self, name)) != n_layers:
+                raise LearningInputError(f"config {name} needs one entry per layer ({n_layers})")
+        return sizes
+
+    def loss(self) -> SpikeTimeLoss:
+        """The training and evaluation loss with the configured xi, alpha and beta."""
+        return SpikeTimeLoss(self.xi, self.alpha, self.beta)
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

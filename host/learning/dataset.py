@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from bss2emu.host.learning.config import TrainConfig
 from bss2emu.host.learning.errors import LearningInputError
 
 
@@ -28,6 +29,10 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def head(self, n: int) -> Split:
+        """The first `n` samples (all of them if there are fewer)."""
+        return Split(self.times[:n], self.labels[:n])
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -43,6 +48,13 @@ class Dataset:
     def n_inputs(self) -> int:
         """Input channels per sample."""
         return self.train.times.shape[1]
+
+    def head(self, n: int) -> Dataset:
+        """The first `n` samples of every split: a quick trial run on a small part of the data."""
+        if n < 1:
+            raise LearningInputError(f"need at least one sample per split, got {n}")
+        return Dataset(self.name, self.train.head(n), self.validation.head(n),
+                       self.test.head(n), self.n_classes)
 
 
 DATASETS = ("yinyang", "digits", "mnist")
@@ -80,3 +92,9 @@ def load_dataset(name: str, mnist_dir: str | None = None, seed: int = 0) -> Data
             raise LearningInputError("the mnist data set needs --mnist-dir with the IDX files")
         return mnist_dataset(mnist_dir)
     raise LearningInputError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
+
+
+def load_training_data(config: TrainConfig) -> Dataset:
+    """The configured data set, with inputs replicated as the configuration says."""
+    data = load_dataset(config.dataset, config.mnist_dir, config.split_seed)
+    return replicate_inputs(data, config.input_replicas)

@@ -14,25 +14,11 @@ from bss2emu.host.learning.backend import ForwardBackend
 from bss2emu.host.learning.bumping import WeightBumper
 from bss2emu.host.learning.checkpoint import TrainState
 from bss2emu.host.learning.config import TrainConfig
-from bss2emu.host.learning.dataset import Dataset, Split
-from bss2emu.host.learning.errors import LearningInputError
-from bss2emu.host.learning.loss import SpikeTimeLoss, predictions
+from bss2emu.host.learning.dataset import Dataset
+from bss2emu.host.learning.evaluation import evaluate, trained_network
+from bss2emu.host.learning.loss import predictions
 from bss2emu.host.learning.network import Network
 from tqdm import tqdm
-
-
-def evaluate(
-    network: Network, backend: ForwardBackend, split: Split, batch_size: int, loss: SpikeTimeLoss
-) -> tuple[float, float, np.ndarray]:
-    """(mean loss, accuracy, label-layer spike times) of a split, in batches."""
-    outputs, losses = [], []
-    for start in range(0, len(split), batch_size):
-        times = backend.forward(network, split.times[start:start + batch_size])[-1]
-        losses.append(loss(times, split.labels[start:start + batch_size])[0] * len(times))
-        outputs.append(times)
-    out = np.concatenate(outputs)
-    accuracy = float(np.mean(predictions(out) == split.labels))
-    return float(np.sum(losses) / len(split)), accuracy, out
 
 
 class Trainer:
@@ -48,12 +34,8 @@ class Trainer:
         self.config = config
         self.data = data
         self.backend = backend
-        self.loss = SpikeTimeLoss(config.xi, config.alpha, config.beta)
-        sizes = [data.n_inputs, *config.hidden, data.n_classes]
-        n_layers = len(sizes) - 1
-        for name in ("bias_times", "weight_init", "max_missing"):
-            if len(getattr(config, name)) != n_layers:
-                raise LearningInputError(f"config {name} needs one entry per layer ({n_layers})")
+        self.loss = config.loss()
+        sizes = config.layer_sizes(data.n_inputs, data.n_classes)
         init_seq, train_seq = np.random.SeedSequence(config.seed).spawn(2)
         self.rng = np.random.default_rng(train_seq)
         if state is None:
@@ -66,13 +48,7 @@ class Trainer:
             self.epoch = 0
             self.history: list[dict] = []
         else:
-            self.network = Network(
-                state.weights, config.bias_times, config.neuron_params(), config.backward_params()
-            )
-            if self.network.sizes != sizes:
-                raise LearningInputError(
-                    f"checkpoint network {self.network.sizes} does not fit the data ({sizes})"
-                )
+            self.network = trained_network(config, state.weights, data)
             self.epoch = state.epoch
             self.history = list(state.history)
             self.rng.bit_generator.state = state.rng_state
