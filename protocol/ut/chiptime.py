@@ -25,6 +25,21 @@ def event_time(current: np.ndarray | int, timestamp: np.ndarray | int) -> np.nda
     return int(t) if t.ndim == 0 else t
 
 
+def event_time_int(current: int, timestamp: int) -> int:
+    """Scalar twin of `event_time` for plain ints (the short-batch decoder's path)."""
+    t = ((current >> _LOW_BITS) << _LOW_BITS) | (timestamp // TIMESTAMP_DIVIDER)
+    return (t - _WRAP) & FPGA_TIME_MASK if t > current else t
+
+
+def next_time(now: int, header: int, value: int) -> int:
+    """Scalar twin of `message_times`: the current time after one message with this header
+    (`value`: its payload `value` field; used by Systime and Sysdelta only)."""
+    if header == FromFPGA.SYSTIME:
+        return value
+    now += TICKS_PER_MESSAGE
+    return now + value if header == FromFPGA.SYSDELTA else now
+
+
 def message_times(header: np.ndarray, value: np.ndarray, start: int
                   ) -> tuple[np.ndarray, int]:
     """Current FPGA time after each message (vectorised), and the time after the last one.
@@ -57,9 +72,5 @@ class TimeTracker:
 
     def update(self, msg: Message) -> int:
         """Advance by one message; return the current time after it."""
-        self.now += TICKS_PER_MESSAGE
-        if msg.instruction is FromFPGA.SYSTIME:
-            self.now = msg["value"]
-        elif msg.instruction is FromFPGA.SYSDELTA:
-            self.now += msg["value"]
+        self.now = next_time(self.now, msg.instruction, msg.fields.get("value", 0))
         return self.now

@@ -43,7 +43,7 @@ def pack_words(msgs: Wide) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Grammar:
+class Grammar:
     """What the splitter needs to know about one direction's dictionary."""
 
     unit: int            # bits per unit
@@ -55,7 +55,8 @@ class _Grammar:
 
 
 @cache
-def _grammar(direction: Direction) -> _Grammar:
+def grammar(direction: Direction) -> Grammar:
+    """The splitter's view of one direction's dictionary (derived from its rows)."""
     rows = DICTIONARIES[direction]
     unit = WORD_BITS
     for row in rows:
@@ -67,7 +68,7 @@ def _grammar(direction: Direction) -> _Grammar:
     lengths = tuple(sorted({row.word_width // unit for row in rows}))
     step = length.astype(np.int32)
     step[_COMMA_HEADER:] = -1
-    return _Grammar(unit, per_word, length, step, max(int(length.max()), per_word), lengths)
+    return Grammar(unit, per_word, length, step, max(int(length.max()), per_word), lengths)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Split:
 
 def to_units(words: np.ndarray, direction: Direction) -> np.ndarray:
     """uint64 words -> native unsigned array of units (16 or 64 bits) in wire order."""
-    unit = _grammar(direction).unit
+    unit = grammar(direction).unit
     big = np.ascontiguousarray(words, dtype=_U64).astype(">u8")
     return big.view(f">u{unit // 8}").astype(f"u{unit // 8}")
 
@@ -99,7 +100,7 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
     block-to-block (a short Python loop), then each block is walked once more to collect the
     starts.
     """
-    g = _grammar(direction)
+    g = grammar(direction)
     words = np.ascontiguousarray(words, dtype=_U64)
     m = len(words) * g.per_word
     empty = np.zeros(0, np.int64)
@@ -134,7 +135,7 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
     return Split(found, top, hi, lo, resume, error)
 
 
-def _single_word_messages(words: np.ndarray, g: _Grammar) -> Split | None:
+def _single_word_messages(words: np.ndarray, g: Grammar) -> Split | None:
     """Fast path: every word is exactly one one-word message (no comma, no wide message)."""
     header = (words >> _U64(WORD_BITS - HEADER_BITS)).astype(np.int64)
     if not np.all(g.length[header] == g.per_word):
@@ -193,7 +194,7 @@ def _collect(nxt: np.ndarray, entries: np.ndarray, block: int) -> np.ndarray:
     return table[table >= 0]
 
 
-def _gather(units: np.ndarray, starts: np.ndarray, length: np.ndarray, g: _Grammar
+def _gather(units: np.ndarray, starts: np.ndarray, length: np.ndarray, g: Grammar
             ) -> tuple[np.ndarray, np.ndarray]:
     """Assemble each message's units into (hi, lo)."""
     hi = np.zeros(len(starts), _U64)
@@ -220,4 +221,4 @@ def _combine(units: np.ndarray, idx: np.ndarray, count: int, unit: int) -> np.nd
 
 def units_per_word(direction: Direction) -> int:
     """How many splitter units make one 64-bit word in this direction."""
-    return _grammar(direction).per_word
+    return grammar(direction).per_word

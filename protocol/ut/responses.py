@@ -9,52 +9,20 @@ omnibus data and timeout notifications answering one sequence of accesses).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cache
 
 import numpy as np
 
 from .chiptime import event_time, message_times
-from .dictionary import spec
-from .enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA, Direction, FromFPGA
+from .enums import Direction, FromFPGA
 from .fields import extract
 from .message import UTError
 from .pack import split_words, units_per_word
+from .response_layout import EVENTS, RECORDS, TIME_MESSAGES, event_dtype, record_dtype
+from .responses_scalar import decode_scalar
 
-#: one record per message
-RECORDS: dict[str, FromFPGA] = {
-    "jtag": FromFPGA.JTAG_DATA,
-    "omnibus": FromFPGA.OMNIBUS_DATA,
-    "loopback": FromFPGA.LOOPBACK,
-    "highspeed_link": FromFPGA.HIGHSPEED_LINK_NOTIFICATION,
-    "timeout": FromFPGA.TIMEOUT_NOTIFICATION,
-}
-#: one record per event carried in a pack
-EVENTS: dict[str, tuple[FromFPGA, ...]] = {
-    "spikes": SPIKE_PACKS_FROM_FPGA,
-    "madc": MADC_PACKS_FROM_FPGA,
-}
-#: messages that carry time
-_TIME = (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)
-
-
-def _uint(width: int) -> str:
-    """Smallest little-endian unsigned dtype holding `width` bits."""
-    return next(f"<u{n}" for n in (1, 2, 4, 8) if width <= 8 * n)
-
-
-@cache
-def record_dtype(instruction: FromFPGA) -> np.dtype:
-    """fpga_time plus every payload field of the instruction."""
-    return np.dtype([("fpga_time", "<i8")] + [
-        (name, _uint(width)) for name, (_, width) in spec(instruction).fields.items()])
-
-
-@cache
-def event_dtype(packs: tuple[FromFPGA, ...]) -> np.dtype:
-    """chip_time, fpga_time and the per-event fields (slot suffix dropped)."""
-    one = spec(packs[0]).fields
-    return np.dtype([("chip_time", "<i8"), ("fpga_time", "<i8")] + [
-        (name.rsplit("_", 1)[0], _uint(width)) for name, (_, width) in one.items()])
+#: batches of at most this many words (with a held-back tail) are decoded by the scalar twin
+#: (`responses_scalar`): below it numpy's per-call overhead outweighs the work
+SCALAR_MAX_WORDS = 64
 
 
 @dataclass
@@ -73,6 +41,8 @@ class Responses:
     @classmethod
     def concatenate(cls, parts: list[Responses]) -> Responses:
         """Join batches in order."""
+        if len(parts) == 1:
+            return parts[0]
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
                       for f in fields(cls)})
 
@@ -84,8 +54,9 @@ class ResponseDecoder:
     header raises `UTError`; the decoder is then reset (time kept).
     """
 
-    def __init__(self, start_time: int = 0) -> None:
+    def __init__(self, start_time: int = 0, scalar_max_words: int = SCALAR_MAX_WORDS) -> None:
         self.time = start_time
+        self.scalar_max_words = scalar_max_words
         self._tail = np.zeros(0, np.uint64)
         self._offset = 0
 
@@ -96,17 +67,27 @@ class ResponseDecoder:
 
     def feed(self, words: np.ndarray) -> Responses:
         """Decode all complete messages in the stream so far."""
-        buf = np.concatenate([self._tail, np.asarray(words, np.uint64)])
+        words = np.asarray(words, np.uint64)
+        buf = np.concatenate([self._tail, words]) if len(self._tail) else words
+        per_word = units_per_word(Direction.FROM_FPGA)
+        if len(buf) <= self.scalar_max_words:
+            try:
+                out, headers, resume, self.time = decode_scalar(buf, self._offset, self.time)
+            except UTError:
+                self._tail, self._offset = np.zeros(0, np.uint64), 0
+                raise
+            first = resume // per_word
+            self._tail, self._offset = buf[first:].copy(), resume - first * per_word
+            return Responses(**out, headers=headers)
         split = split_words(buf, Direction.FROM_FPGA, start=self._offset)
         if split.error is not None:
             self._tail, self._offset = np.zeros(0, np.uint64), 0
             raise UTError(f"unknown FROM_FPGA header at bit {split.error * 16} of the batch")
-        per_word = units_per_word(Direction.FROM_FPGA)
         first = split.resume // per_word
-        self._tail, self._offset = buf[first:], split.resume - first * per_word
+        self._tail, self._offset = buf[first:].copy(), split.resume - first * per_word
         header = split.header
         value = np.zeros(len(header), np.int64)
-        for instruction in _TIME:
+        for instruction in TIME_MESSAGES:
             sel = header == instruction
             value[sel] = extract(instruction, split.hi[sel], split.lo[sel])["value"]
         times, self.time = message_times(header, value, self.time)

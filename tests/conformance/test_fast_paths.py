@@ -1,0 +1,45 @@
+"""The fast paths of the host link give exactly what the general paths give: the scalar
+response decoder for short batches against the vectorised one."""
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from bss2emu.protocol.ut import Direction, ResponseDecoder, Responses, UTError, encode
+from conformance_strategies import SEEDED, messages_of
+from hypothesis import given
+from hypothesis import strategies as st
+
+SCALAR, VECTOR = 1 << 30, 0  # scalar_max_words forcing one path
+
+
+def _decode_all(words: np.ndarray, start: int, bounds: list[int], scalar_max: int
+                ) -> tuple[Responses, int, int]:
+    dec = ResponseDecoder(start, scalar_max_words=scalar_max)
+    out = Responses.concatenate([dec.feed(words[a:b]) for a, b in pairwise(bounds)])
+    return out, dec.time, dec.pending_words
+
+
+@SEEDED
+@given(st.lists(messages_of(Direction.FROM_FPGA), max_size=60), st.integers(0, 1 << 42),
+       st.lists(st.integers(0, 80), max_size=5))
+def test_scalar_response_decoder_equals_vector_decoder(msgs, start, cuts):
+    words = encode(msgs, Direction.FROM_FPGA)
+    bounds = [0, *sorted(min(c, len(words)) for c in cuts), len(words)]
+    fast, fast_time, fast_pending = _decode_all(words, start, bounds, SCALAR)
+    slow, slow_time, slow_pending = _decode_all(words, start, bounds, VECTOR)
+    for name in Responses.__dataclass_fields__:
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert a.dtype == b.dtype, name
+        assert a.tobytes() == b.tobytes(), name
+    assert (fast_time, fast_pending) == (slow_time, slow_pending)
+
+
+@pytest.mark.parametrize("scalar_max", [SCALAR, VECTOR])
+def test_both_decoders_reject_an_unknown_header_and_recover(scalar_max):
+    dec = ResponseDecoder(scalar_max_words=scalar_max)
+    with pytest.raises(UTError, match="unknown FROM_FPGA header at bit 0"):
+        dec.feed(np.array([0x0D00_0000_0000_0000], np.uint64))
+    assert dec.pending_words == 0
+    assert len(dec.feed(np.array([0x0200_0000_0000_0000], np.uint64)).loopback) == 1
