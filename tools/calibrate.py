@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         identity = chip_identity(connection, args.device)
         out = paths.output_file(str(args.out or calibration_path(identity,
                                                                  args.calibration_dir)), "--out")
+        out.parent.mkdir(parents=True, exist_ok=True)  # before the work: a fresh data directory
         result = run_calibration(connection, identity, neurons, args.rounds,
                                  not args.no_progress)
     result.save(out)
