@@ -145,11 +145,12 @@ def test_export_import_evaluate_is_identical(runs, tmp_path, ratio):
     assert lines[0] == lines[1] and "test accuracy" in lines[0]
 
 
-def write_graph(path: Path, neuron: nir.NIRNode, weight: nir.NIRNode | None = None) -> None:
-    """input(4) -> weights -> neuron(3) -> output: a one-layer graph without bss2emu metadata."""
-    weight = weight or nir.Linear(weight=np.ones((3, 4)))
+def write_graph(path: Path, neuron: nir.NIRNode, weight: nir.NIRNode | None = None,
+                n_in: int = 4) -> None:
+    """input -> weights -> neuron(3) -> output: a one-layer graph without bss2emu metadata."""
+    weight = weight or nir.Linear(weight=np.ones((3, n_in)))
     graph = nir.NIRGraph(
-        nodes={"input": nir.Input(input_type=np.array([4])), "w": weight, "n": neuron,
+        nodes={"input": nir.Input(input_type=np.array([n_in])), "w": weight, "n": neuron,
                "output": nir.Output(output_type=np.array([3]))},
         edges=[("input", "w"), ("w", "n"), ("n", "output")])
     nir.write(path, graph)
@@ -172,8 +173,11 @@ BAD = {
                                                                bias=np.ones(3))),
                    ["--dataset", "yinyang"], "non-zero bias"),
     "nodataset.nir": (lambda p: write_graph(p, cuba()), [], "--dataset"),
-    "nohidden.nir": (lambda p: write_graph(p, cuba()), ["--dataset", "yinyang", "--mode", "chip"],
-                     "one hidden layer"),
+    "width.nir": (lambda p: write_graph(p, cuba()), ["--dataset", "digits"],
+                  "digits needs 64 inputs"),
+    # 20 inputs: the chip configuration's five replicas of the four Yin-Yang inputs
+    "nohidden.nir": (lambda p: write_graph(p, cuba(), n_in=20),
+                     ["--dataset", "yinyang", "--mode", "chip"], "one hidden layer"),
 }
 
 

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from bss2emu.host.learning.checkpoint import TrainState, save_checkpoint
-from bss2emu.host.learning.dataset import DATASETS
+from bss2emu.host.learning.dataset import DATASETS, load_dataset
 from bss2emu.tools import paths
 
 HELP = "read a NIR graph (input, Linear, CubaLIF, output) into a checkpoint `evaluate` accepts"
@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", metavar="{" + ",".join(DATASETS) + "}",
                         help="data set the network classifies, for graphs that do not carry a "
                              "bss2emu configuration")
+    parser.add_argument("--mnist-dir", help="directory with the MNIST IDX files (mnist networks)")
 
 
 def chip_report(state: TrainState) -> str:
@@ -42,6 +43,7 @@ def chip_report(state: TrainState) -> str:
 def run(args: argparse.Namespace) -> int:
     """Read, check the shape, map (chip mode), write the checkpoint."""
     from bss2emu.host.learning.nir_import import (
+        check_fits,
         checkpoint_state,
         network_from_graph,
         read_graph,
@@ -56,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
         base = chip_config(args.dataset, net.tau_ratio)
     state = checkpoint_state(net, args.dataset, base)
+    if args.mnist_dir is not None:
+        state.config.mnist_dir = args.mnist_dir
+    data = load_dataset(state.config.dataset, state.config.mnist_dir, state.config.split_seed)
+    check_fits(state, data.n_inputs, data.n_classes)
     if args.mode == "chip":
         print(f"chip mapping: {chip_report(state)}")
     save_checkpoint(Path(out), state)

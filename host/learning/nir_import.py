@@ -261,3 +261,16 @@ def checkpoint_state(net: NIRNetwork, dataset: str | None,
         bump_layer=None, bump_value=config.bump_value,
         rng_state=np.random.default_rng(train_seq).bit_generator.state, history=[],
     )
+
+
+def check_fits(state: TrainState, n_inputs: int, n_classes: int) -> None:
+    """Refuse a network whose input or label layer does not match its data set (inputs counted
+    after the configured replication), before a checkpoint `evaluate` would refuse is written."""
+    config = state.config
+    width = state.weights[0].shape[0] - len(config.bias_times[0])
+    labels = state.weights[-1].shape[1]
+    if width != n_inputs * config.input_replicas or labels != n_classes:
+        raise NIRGraphError(
+            f"the graph has {width} data inputs and {labels} outputs; {config.dataset} needs "
+            f"{n_inputs * config.input_replicas} inputs ({n_inputs} x {config.input_replicas} "
+            f"replicas) and {n_classes} outputs")
