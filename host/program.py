@@ -265,16 +265,8 @@ def interpret(program: PlaybackProgram, responses: Responses) -> ProgramResult:
     """Turn one program's decoded responses into its result (and attach it to the program)."""
     values, ok = _match_reads(program, responses)
     bases = _time_bases(program, values, ok)
-    spikes = np.zeros(responses.spikes.size, SPIKE_DTYPE)
-    spikes["systime"] = responses.spikes["chip_time"]
-    spikes["label"] = responses.spikes["label"]
-    madc = np.zeros(responses.madc.size, MADC_DTYPE)
-    madc["systime"] = responses.madc["chip_time"]
-    madc["channel"] = responses.madc["channel"]
-    madc["value"] = responses.madc["value"]
-    for arr in (spikes, madc):
-        arr["time"] = arr["systime"] - _base_of(bases, arr["systime"])
-        arr["seconds"] = arr["time"] * FPGA_TICK_S
+    spikes = _timed(responses.spikes, SPIKE_DTYPE, bases, ("label",))
+    madc = _timed(responses.madc, MADC_DTYPE, bases, ("channel", "value"))
     if responses.jtag.size != program.jtag_reads:
         raise ResponseError(f"{responses.jtag.size} JTAG responses for "
                             f"{program.jtag_reads} IDCODE reads")
@@ -288,19 +280,34 @@ def interpret(program: PlaybackProgram, responses: Responses) -> ProgramResult:
     return result
 
 
+def _timed(events: np.ndarray, dtype: np.dtype, bases: np.ndarray, names: tuple[str, ...]
+           ) -> np.ndarray:
+    """Decoded events (spikes or MADC samples) with their times: absolute systime, ticks and
+    seconds since the timer setup before each."""
+    out = np.zeros(events.size, dtype)
+    if not events.size:
+        return out
+    out["systime"] = events["chip_time"]
+    for name in names:
+        out[name] = events[name]
+    out["time"] = out["systime"] - _base_of(bases, out["systime"])
+    out["seconds"] = out["time"] * FPGA_TICK_S
+    return out
+
+
 def _match_reads(program: PlaybackProgram, responses: Responses
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Read values in program order. Data responses answer reads in order; a timeout names
     the address of the next access (read or write) to it that failed, so walking both in
     arrival order resolves every read even when some accesses time out."""
-    n_reads = int(program.access_is_read.sum())
+    n_reads = int(np.count_nonzero(program.access_is_read))
     data = responses.omnibus["value"].astype(np.uint32)
-    values = np.zeros(n_reads, np.uint32)
-    ok = np.zeros(n_reads, bool)
     if not responses.timeout.size:
         if data.size != n_reads:
             raise ResponseError(f"{data.size} omnibus data responses for {n_reads} reads")
         return data, np.ones(n_reads, bool)
+    values = np.zeros(n_reads, np.uint32)
+    ok = np.zeros(n_reads, bool)
     kinds = responses.headers[np.isin(responses.headers, (FromFPGA.OMNIBUS_DATA,
                                                           FromFPGA.TIMEOUT_NOTIFICATION))]
     addr = program.access_address.tolist()
@@ -337,7 +344,9 @@ def _match_reads(program: PlaybackProgram, responses: Responses
 def _time_bases(program: PlaybackProgram, values: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Systime of every timer setup, from its two systime reads."""
     idx = program.time_base_reads
-    if idx.size and not (ok[idx].all() and ok[idx + 1].all()):
+    if not idx.size:
+        return idx
+    if not (ok[idx].all() and ok[idx + 1].all()):
         raise ResponseError("the FPGA did not answer the systime reads of a timer setup")
     return values[idx].astype(np.int64) | (values[idx + 1].astype(np.int64) << 32)
 

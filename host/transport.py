@@ -1,5 +1,6 @@
 """Framed 64-bit word transport over any pyserial URL (socket://host:port, a pty or serial path,
-loop://).
+loop://). Plain socket://HOST:PORT URLs use a direct TCP connection (`host.tcp`); the rest
+go through pyserial.
 
 Sends words in link frames (`protocol.link`) and receives frames with a deadline: nothing
 blocks longer than the timeout, link damage is counted by the frame reader and never raised,
@@ -16,8 +17,8 @@ import numpy as np
 import serial
 from bss2emu.protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
-#: most bytes taken from the port in one read
-READ_BYTES = 1 << 20
+from .tcp import READ_BYTES, TcpPort, tcp_address
+
 #: frames written per write call when sending long programs
 SEND_FRAMES = 4
 
@@ -33,7 +34,7 @@ class TransportTimeout(TransportError, TimeoutError):
 class Transport:
     """One framed connection. Use `Transport.open(url)`; close it (or use `with`)."""
 
-    def __init__(self, port: serial.SerialBase, timeout: float = 5.0,
+    def __init__(self, port: serial.SerialBase | TcpPort, timeout: float = 5.0,
                  max_words: int = MAX_PAYLOAD_WORDS) -> None:
         self.port = port
         self.timeout = timeout
@@ -45,6 +46,12 @@ class Transport:
     def open(cls, url: str, timeout: float = 5.0, max_words: int = MAX_PAYLOAD_WORDS
              ) -> Transport:
         """Open a pyserial URL or device path."""
+        address = tcp_address(url)
+        if address is not None:
+            try:
+                return cls(TcpPort(address, timeout), timeout, max_words)
+            except OSError as err:
+                raise TransportError(f"cannot open {url}: {err}") from err
         try:
             port = serial.serial_for_url(url, timeout=timeout, write_timeout=timeout,
                                          do_not_open=True)
@@ -77,7 +84,8 @@ class Transport:
                 self.port.write(self.writer.frame(ptype, []))
             for start in range(0, len(words), step):
                 self.port.write(self.writer.frames(words[start:start + step], ptype))
-            self.port.flush()
+            if not isinstance(self.port, TcpPort):
+                self.port.flush()
         except (serial.SerialException, OSError) as err:
             raise TransportError(f"send failed: {err}") from err
 
@@ -104,7 +112,13 @@ class Transport:
         Ports with a file descriptor (sockets, ptys, serial devices) are read directly: one
         select, then everything available in one read. pyserial's own read would return one
         byte per call on sockets (its `in_waiting` is 0 or 1) and drops bytes it has already
-        read when the peer closes right after sending (e.g. a busy notice)."""
+        read when the peer closes right after sending (e.g. a busy notice). A direct TCP port
+        reads with the socket's own timeout instead."""
+        if isinstance(self.port, TcpPort):
+            try:
+                return self.port.read(timeout)
+            except OSError as err:
+                raise TransportError(f"receive failed: {err}") from err
         fd = self._fileno()
         if fd is None:
             try:

@@ -79,6 +79,12 @@ _SCALAR_FIELDS = {(enum, instr): tuple((name, shift, (1 << width) - 1)
                   for enum in (ToFPGA, FromFPGA) for instr in enum}
 
 
+#: the header bits of every 64-bit instruction, placed in the word (key as `_SCALAR_FIELDS`)
+_HEADER_WORDS = {(enum, instr): spec(instr).header << (WORD_BITS - HEADER_BITS)
+                 for enum in (ToFPGA, FromFPGA) for instr in enum
+                 if spec(instr).word_width == WORD_BITS}
+
+
 def word_fields(instruction: ToFPGA | FromFPGA, word: int) -> dict[str, int]:
     """Payload fields of one message of at most 64 bits held as an int (the scalar path of
     `extract`, for executors that handle one instruction at a time)."""
@@ -89,10 +95,12 @@ def word_fields(instruction: ToFPGA | FromFPGA, word: int) -> dict[str, int]:
 def single_word(instruction: ToFPGA | FromFPGA, **values: int) -> int:
     """One 64-bit message as an int (the scalar path of `build`; missing fields are 0, values
     are masked to their widths)."""
-    row = spec(instruction)
-    if row.word_width != WORD_BITS:
+    key = type(instruction), instruction
+    out = _HEADER_WORDS.get(key)
+    if out is None:
+        row = spec(instruction)
         raise UTError(f"{row.name} is {row.word_width} bits wide, not one {WORD_BITS}-bit word")
-    out = row.header << (WORD_BITS - HEADER_BITS)
-    for name, shift, mask in _SCALAR_FIELDS[type(instruction), instruction]:
-        out |= (int(values.get(name, 0)) & mask) << shift
+    for name, shift, mask in _SCALAR_FIELDS[key]:
+        if name in values:
+            out |= (int(values[name]) & mask) << shift
     return out

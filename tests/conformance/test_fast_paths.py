@@ -1,11 +1,17 @@
 """The fast paths of the host link give exactly what the general paths give: the scalar
-response decoder for short batches against the vectorised one."""
+response decoder for short batches against the vectorised one, the executor's word-by-word
+path for short batches against its search for runs of writes."""
 from __future__ import annotations
 
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
 import pytest
+from bss2emu.chipsim import fpga
+from bss2emu.chipsim.chip import Chip
+from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol.ut import Direction, ResponseDecoder, Responses, UTError, encode
 from conformance_strategies import SEEDED, messages_of
 from hypothesis import given
@@ -43,3 +49,32 @@ def test_both_decoders_reject_an_unknown_header_and_recover(scalar_max):
         dec.feed(np.array([0x0D00_0000_0000_0000], np.uint64))
     assert dec.pending_words == 0
     assert len(dec.feed(np.array([0x0200_0000_0000_0000], np.uint64)).loopback) == 1
+
+
+@cache
+def _executors() -> tuple[fpga.Executor, fpga.Executor]:
+    """Two executors that see the same programs (one per path), built once."""
+    return fpga.Executor(Chip(seed=0)), fpga.Executor(Chip(seed=0))
+
+
+@SEEDED
+@given(st.lists(st.tuples(st.sampled_from(["write", "partial", "read"]), st.integers(0, 7),
+                          st.integers(0, (1 << 32) - 1)), min_size=1, max_size=12))
+def test_executor_short_batches_equal_the_write_run_path(accesses):
+    """Short batches run word by word, long ones search runs of writes first: same answers,
+    same memory. Addresses: extmem words, and one that nobody answers (timeouts)."""
+    builder = PlaybackProgramBuilder(timer_setup=False)
+    addresses = [fr.EXTMEM_BASE + k for k in range(7)] + [0x7FFF_FFF0]
+    for kind, which, word in accesses:
+        address = addresses[which]
+        if kind == "read":
+            builder.read(address)
+        else:
+            builder.write(address, word, 0x5 if kind == "partial" else 0xF)
+    words = builder.done().words
+    answers = []
+    for short, ex in zip((len(words), 0), _executors(), strict=True):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(fpga, "SHORT_BATCH_WORDS", short)
+            answers.append((ex.execute(words).tobytes(), ex.chip.extmem[:28].tobytes()))
+    assert answers[0] == answers[1]
