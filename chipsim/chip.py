@@ -376,9 +376,9 @@ class Chip:
             record=None, substeps: int = 4) -> RunResult:
         """Run for `duration` FPGA ticks, injecting `input_events` (INPUT_EVENT_DTYPE).
 
-        engine: 'event' (exact, default for LIF), 'stepped' (needed for AdEx and membrane
-        recording), 'reference' (slow Python model) or 'auto'. record: neurons whose membrane
-        the MADC samples (10 bit, 29.4 MSa/s); implies the stepped engine.
+        engine: 'event' (exact, default for LIF), 'stepped' (needed for AdEx), 'reference' (slow
+        Python model of the event engine) or 'auto'. record: neurons whose membrane the MADC
+        samples (10 bit, 29.4 MSa/s): exact closed-form samples on the event engines.
         """
         if engine not in ENGINES:
             raise ChipError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -389,10 +389,10 @@ class Chip:
         params = self.parameters
         adex = bool(params.adex_enable.any())
         if engine == "auto":
-            engine = "stepped" if (adex or record_neurons.size) else "event"
-        if engine in ("event", "reference") and (adex or record_neurons.size):
-            raise ChipError(f"the {engine} engine is LIF-only and records no membrane; use "
-                            "engine='stepped' for AdEx neurons or MADC recording")
+            engine = "stepped" if adex else "event"
+        if engine in ("event", "reference") and adex:
+            raise ChipError(f"the {engine} engine is LIF-only; use engine='stepped' for AdEx "
+                            "neurons")
         self._settle()
         t_end = int(duration) * CHIP_TICKS_PER_FPGA_TICK
         tick = events["time"].astype(np.int64) * CHIP_TICKS_PER_FPGA_TICK
@@ -441,7 +441,7 @@ class Chip:
                  record: np.ndarray, substeps: int) -> RunResult:
         """Run the network for t_end chip ticks with FPGA events at `tick` (relative)."""
         if (engine == "event" and not tick.size and not self._in_flight[0].size
-                and not self._pending_padi):
+                and not self._pending_padi and not record.size):
             quiet = self._quiet_segment(t_end)
             if quiet is not None:
                 return quiet
@@ -467,7 +467,7 @@ class Chip:
             tables, in_tick, in_source, source_l2, keys, _ = self._tables(tick, label, t_end)
             ticks, neurons, trace = self._engine(engine, tables, in_tick, in_source, t_end,
                                                  record, substeps)
-        if engine == "stepped" and record.size:
+        if record.size:
             result.madc = np.clip(np.round(trace / MADC_FULL_SCALE_V * (2**MADC_BITS - 1)),
                                   0, 2**MADC_BITS - 1).astype(np.uint16)
             result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
@@ -529,7 +529,7 @@ class Chip:
                 or self.config.background.enable.any()):
             return None
         before = _copy_state(self.state)
-        ticks, _ = c_engine.event_run(net[1], self.state, _NO_TICKS, _NO_SOURCES, t_end)
+        ticks, _, _ = c_engine.event_run(net[1], self.state, _NO_TICKS, _NO_SOURCES, t_end)
         if ticks.size:
             self.state = before
             return None
@@ -544,11 +544,11 @@ class Chip:
         if engine == "event":
             net = c_engine.CNetwork(tables)
             self._quiet_net = (self._structure_generation, net)
-            ticks, neurons = c_engine.event_run(net, self.state, arr_tick, arr_source, t_end)
-            return ticks, neurons, None
+            return c_engine.event_run(net, self.state, arr_tick, arr_source, t_end, record,
+                                      MADC_SAMPLE_INTERVAL_TICKS)
         if engine == "reference":
-            ticks, neurons = reference.event_run(tables, self.state, arr_tick, arr_source, t_end)
-            return ticks, neurons, None
+            return reference.event_run(tables, self.state, arr_tick, arr_source, t_end, record,
+                                       MADC_SAMPLE_INTERVAL_TICKS)
         active = self._active(tables, record)
         return c_engine.stepped_run(c_engine.CNetwork(tables), self.state, arr_tick, arr_source,
                                     t_end, substeps, active, record, MADC_SAMPLE_INTERVAL_TICKS)

@@ -101,15 +101,41 @@ def _collect(status: int, spikes) -> tuple[np.ndarray, np.ndarray]:
         lib.bss2_spikes_free(spikes)
 
 
+class _Trace:
+    """A `bss2_trace` over a numpy buffer of membrane samples for `neurons` every `interval`
+    chip ticks over t_end ticks (one spare row: the engines stop at capacity)."""
+
+    def __init__(self, neurons: np.ndarray, interval: float, t_end: int) -> None:
+        self.neurons = np.ascontiguousarray(neurons, np.int32)
+        rows = int(np.floor((t_end - 1e-9) / interval)) + 2 if self.neurons.size else 0
+        self.samples = np.zeros((rows, self.neurons.size), np.float64)
+        self.struct = ffi.new("bss2_trace *")
+        self.struct.neuron = _ptr("int32_t *", self.neurons)
+        self.struct.n_neurons = self.neurons.size
+        self.struct.interval = float(interval)
+        self.struct.samples = _ptr("double *", self.samples)
+        self.struct.capacity = rows
+
+    def taken(self) -> np.ndarray:
+        """The samples the engine took, [sample, neuron]."""
+        return self.samples[:self.struct.n]
+
+
 def event_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
-              t_end: int) -> tuple[np.ndarray, np.ndarray]:
-    """Run the exact event-driven engine for t_end chip ticks; returns (spike ticks, neurons)."""
+              t_end: int, trace_neurons: np.ndarray | None = None,
+              trace_interval: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Run the exact event-driven engine for t_end chip ticks; returns (spike ticks, neurons,
+    membrane samples[sample, neuron] of `trace_neurons` every `trace_interval` ticks or None)."""
     in_tick = np.ascontiguousarray(in_tick, np.int64)
     in_source = np.ascontiguousarray(in_source, np.int32)
+    trace = _Trace(trace_neurons, trace_interval, t_end) if trace_neurons is not None and \
+        len(trace_neurons) else None
     spikes = ffi.new("bss2_spikes *")
     status = lib.bss2_event_run(net.struct, _CState.of(state).struct, _ptr("int64_t *", in_tick),
-                                _ptr("int32_t *", in_source), in_tick.size, int(t_end), spikes)
-    return _collect(status, spikes)
+                                _ptr("int32_t *", in_source), in_tick.size, int(t_end),
+                                trace.struct if trace else ffi.NULL, spikes)
+    ticks, neurons = _collect(status, spikes)
+    return ticks, neurons, trace.taken() if trace else None
 
 
 def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
@@ -119,16 +145,11 @@ def stepped_run(net: CNetwork, state: NeuronState, in_tick: np.ndarray, in_sourc
     in_tick = np.ascontiguousarray(in_tick, np.int64)
     in_source = np.ascontiguousarray(in_source, np.int32)
     active = np.ascontiguousarray(active, np.int32)
-    trace_neurons = np.ascontiguousarray(trace_neurons, np.int32)
-    n_samples = int(np.floor((t_end - 1e-9) / trace_interval)) + 2 if trace_neurons.size else 0
-    trace = np.zeros((n_samples, trace_neurons.size), np.float64)
-    n_trace = ffi.new("int64_t *")
+    trace = _Trace(trace_neurons, trace_interval, t_end)
     spikes = ffi.new("bss2_spikes *")
     status = lib.bss2_stepped_run(
         net.struct, _CState.of(state).struct, _ptr("int64_t *", in_tick),
         _ptr("int32_t *", in_source), in_tick.size, int(t_end), int(substeps),
-        _ptr("int32_t *", active), active.size, _ptr("int32_t *", trace_neurons),
-        trace_neurons.size, float(trace_interval), _ptr("double *", trace), n_samples, n_trace,
-        spikes)
+        _ptr("int32_t *", active), active.size, trace.struct, spikes)
     ticks, neurons = _collect(status, spikes)
-    return ticks, neurons, trace[:n_trace[0]]
+    return ticks, neurons, trace.taken()

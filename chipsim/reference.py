@@ -330,8 +330,11 @@ class _Run:
 
 
 def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_source: np.ndarray,
-              t_end: int) -> tuple[np.ndarray, np.ndarray]:
-    """Run the reference engine; mutates `st` like the C engine and returns (ticks, neurons)."""
+              t_end: int, trace_neurons: np.ndarray | None = None, trace_interval: float = 1.0,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Run the reference engine; mutates `st` like the C engine and returns (ticks, neurons,
+    membrane samples[sample, neuron] of `trace_neurons` every `trace_interval` ticks or None),
+    each sample taken after the events of its time."""
     nn = net.n_neurons
     run = _Run(net, st, float(t_end))
     p = {name: [float(x) for x in getattr(net, name)] for name in ("e_leak", "v_reset")}
@@ -385,6 +388,22 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
             if m not in dirty:
                 dirty.append(m)
 
+    def membrane_at(n: int, t: float) -> float:
+        """The membrane at t from the stored state, storing nothing (a HOLD ends by event)."""
+        dt = t - t_state[n]
+        if dt == 0.0:
+            return v[n]
+        return advance(dt, mode[n] != Mode.HOLD, v[n], je[n], ji[n], p["e_leak"][n], rate[n])[0]
+
+    traced = [] if trace_neurons is None else [int(x) for x in trace_neurons]
+    samples: list[list[float]] = []
+    capacity = int(math.floor((t_end - 1e-9) / trace_interval)) + 2 if traced else 0
+
+    def sample_until(t: float) -> None:
+        while len(samples) < capacity and len(samples) * trace_interval < t:
+            ts = len(samples) * trace_interval
+            samples.append([membrane_at(n, ts) for n in traced])
+
     spikes_t: list[int] = []
     spikes_n: list[int] = []
     fifo: list[tuple[int, int]] = []
@@ -403,6 +422,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
             t_arr = float(in_tick_l[next_in])
         n = min(range(nn), key=lambda i: (nxt[i], i))
         t_n = nxt[n]
+        sample_until(min(t_n, t_arr, run.t_end))
         if t_n < run.t_end and t_n <= t_arr:
             if mode[n] == Mode.FREE:
                 mode[n] = Mode.PENDING
@@ -456,4 +476,5 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
     st.fire_time[:] = np.asarray(fire_time) - run.t_end
     st.hold_end[:] = np.asarray(hold_end, dtype=np.int64) - t_end
     st.refractory_end[:] = np.asarray(ref_end, dtype=np.int64) - t_end
-    return np.asarray(spikes_t, dtype=np.int64), np.asarray(spikes_n, dtype=np.int32)
+    trace = np.asarray(samples, np.float64).reshape(-1, len(traced)) if traced else None
+    return np.asarray(spikes_t, dtype=np.int64), np.asarray(spikes_n, dtype=np.int32), trace

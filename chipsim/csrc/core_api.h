@@ -70,16 +70,25 @@ typedef struct {
 
 void bss2_spikes_free(bss2_spikes *spikes);
 
+/* Membrane samples (the MADC's view): sample k is taken at k * interval chip ticks, after the
+ * events of that time, into samples[k * n_neurons + i] for neuron[i]; n counts those taken. */
+typedef struct {
+    const int32_t *neuron;
+    int32_t n_neurons;
+    double interval;
+    double *samples;
+    int64_t capacity;
+    int64_t n;
+} bss2_trace;
+
 int bss2_event_run(const bss2_network *net, bss2_state *st,
                    const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
-                   bss2_spikes *spikes);
+                   bss2_trace *trace, bss2_spikes *spikes);
 
 int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
                      int32_t substeps, const int32_t *active, int32_t n_active,
-                     const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
-                     double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
-                     bss2_spikes *spikes);
+                     bss2_trace *trace, bss2_spikes *spikes);
 
 
 /* Decode one per-entry field of n synapse quad words (word index = row * 64 + quad within one

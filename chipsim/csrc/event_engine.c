@@ -1,16 +1,14 @@
 /* Exact event-driven engine: every neuron's membrane is propagated in closed form from event to
  * event; its next threshold crossing is predicted after each change and kept in a tournament
  * tree so that the earliest neuron event is found in O(log N). Ties: neuron events before
- * synaptic arrivals at the same time, lower neuron index first. */
+ * synaptic arrivals at the same time, lower neuron index first. Membrane samples (the MADC)
+ * are closed-form evaluations between events that leave the state untouched. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
 #include "engine_common.h"
 #include "lif.h"
-
-#define LOWER_BOUND_NEWTON_STEPS 2
-#define MAX_MARCHES 0
 
 typedef struct {
     const bss2_network *net;
@@ -135,6 +133,52 @@ static void advance(engine *e, int32_t n, double t)
         return;
     }
     advance_state(e, n, t, 1);
+}
+
+/* Membrane of neuron n at time t >= t_state[n] from its stored state, without storing
+ * anything: the same propagation steps as advance(), on copies. */
+static double membrane_at(const engine *e, int32_t n, double t)
+{
+    const bss2_state *st = e->st;
+    double v = st->v[n], je = st->je[n], ji = st->ji[n];
+    double from = e->t_state[n];
+    const double el = e->net->e_leak[n];
+    if (st->mode[n] == BSS2_MODE_HOLD) {
+        double hold_end = (double)st->hold_end[n];
+        if (from < hold_end) {
+            double to = (t < hold_end) ? t : hold_end;
+            if (to != from) {
+                bss2_advance(to - from, 0, &v, &je, &ji, el, &e->rate[n]);
+            }
+            from = to;
+        }
+        if (!(t > hold_end)) {
+            return v;
+        }
+    }
+    if (t != from) {
+        bss2_advance(t - from, 1, &v, &je, &ji, el, &e->rate[n]);
+    }
+    return v;
+}
+
+/* Take every membrane sample due before time t (events at a sample's time come first). */
+static void sample_until(engine *e, bss2_trace *trace, double t)
+{
+    if (!trace) {
+        return;
+    }
+    for (;;) {
+        double ts = (double)trace->n * trace->interval;
+        if (!(ts < t) || trace->n >= trace->capacity) {
+            return;
+        }
+        double *row = trace->samples + trace->n * trace->n_neurons;
+        for (int32_t i = 0; i < trace->n_neurons; ++i) {
+            row[i] = membrane_at(e, trace->neuron[i], ts);
+        }
+        trace->n += 1;
+    }
 }
 
 /* Lower bound of the time until a state (v, je) can reach theta, +inf if it never can.
@@ -281,11 +325,19 @@ static void deliver(engine *e, int32_t src, double t, int32_t *dirty, int32_t *n
 
 int bss2_event_run(const bss2_network *net, bss2_state *st,
                    const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
-                   bss2_spikes *spikes)
+                   bss2_trace *trace, bss2_spikes *spikes)
 {
     int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
     if (rc != BSS2_OK) {
         return rc;
+    }
+    if (trace && trace->n_neurons > 0) {
+        if (!(trace->interval > 0.0)) {
+            return BSS2_ERR_PARAMETER;
+        }
+        trace->n = 0;
+    } else {
+        trace = NULL;
     }
     int32_t nn = net->n_neurons;
     engine e;
@@ -327,6 +379,10 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         }
         int32_t n = e.tree[1]; /* -1 only if no neuron can have events */
         double t_n = (n >= 0) ? e.next[n] : INFINITY;
+        if (trace) {
+            double t_next = (t_n < t_arr) ? t_n : t_arr;
+            sample_until(&e, trace, (t_next < e.t_end) ? t_next : e.t_end);
+        }
         if (t_n < e.t_end && t_n <= t_arr) {
             rc = neuron_event(&e, n);
             if (rc != BSS2_OK) {

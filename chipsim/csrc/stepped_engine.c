@@ -10,22 +10,27 @@
 #include "lif.h"
 
 #define EXP_ARG_MAX 20.0
+/* exp() of anything below this is exactly 0 (the smallest subnormal is e^-744.4); skipping
+ * the call there is exact and avoids libm's slow underflow path, which dominated AdEx runs */
+#define EXP_ARG_ZERO -746.0
 
+/* Per-neuron constants of one step: propagators of the linear part and the AdEx terms. */
 typedef struct {
     double pm, pe, pi, ke, ki, pw;
+    double e_leak, v_exp, inv_delta_t, exp_gain, adapt_a; /* exp_gain = delta_t / tau_mem */
+    int adex;
 } propagator;
 
-static void record_trace(const bss2_state *st, const int32_t *trace_neuron, int32_t n_trace,
-                         double *trace, int64_t trace_capacity, int64_t *n_samples)
+static void record_trace(const bss2_state *st, bss2_trace *trace)
 {
-    if (*n_samples >= trace_capacity) {
+    if (trace->n >= trace->capacity) {
         return;
     }
-    double *row = trace + (*n_samples) * n_trace;
-    for (int32_t i = 0; i < n_trace; ++i) {
-        row[i] = st->v[trace_neuron[i]];
+    double *row = trace->samples + trace->n * trace->n_neurons;
+    for (int32_t i = 0; i < trace->n_neurons; ++i) {
+        row[i] = st->v[trace->neuron[i]];
     }
-    *n_samples += 1;
+    trace->n += 1;
 }
 
 static void enter_free(const bss2_network *net, bss2_state *st, int32_t n, double t)
@@ -40,15 +45,14 @@ static void enter_free(const bss2_network *net, bss2_state *st, int32_t n, doubl
 int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
                      int32_t substeps, const int32_t *active, int32_t n_active,
-                     const int32_t *trace_neuron, int32_t n_trace, double trace_interval,
-                     double *trace, int64_t trace_capacity, int64_t *n_trace_samples,
-                     bss2_spikes *spikes)
+                     bss2_trace *trace, bss2_spikes *spikes)
 {
     int rc = bss2_check_inputs(net, in_tick, in_source, n_in, t_end);
     if (rc != BSS2_OK) {
         return rc;
     }
-    if (substeps < 1 || (n_trace > 0 && !(trace_interval > 0.0))) {
+    int32_t n_trace = trace ? trace->n_neurons : 0;
+    if (substeps < 1 || (n_trace > 0 && !(trace->interval > 0.0))) {
         return BSS2_ERR_PARAMETER;
     }
     double dt = 1.0 / (double)substeps;
@@ -57,7 +61,9 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
     double *theta = (double *)malloc(sizeof(double) * (size_t)nn);
     bss2_spikes fifo = {0};
     int64_t fifo_head = 0, next_in = 0;
-    *n_trace_samples = 0;
+    if (trace) {
+        trace->n = 0;
+    }
     if (!prop || !theta) {
         rc = BSS2_ERR_MEMORY;
         goto done;
@@ -71,6 +77,12 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         p->ke = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_exc[n]);
         p->ki = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_inh[n]);
         p->pw = net->adex_enable[n] ? exp(-dt / net->tau_adapt[n]) : 1.0;
+        p->e_leak = net->e_leak[n];
+        p->adex = net->adex_enable[n] != 0;
+        p->v_exp = p->adex ? net->v_exp[n] : 0.0;
+        p->inv_delta_t = p->adex ? 1.0 / net->delta_t[n] : 0.0;
+        p->exp_gain = p->adex ? net->delta_t[n] / net->tau_mem[n] : 0.0;
+        p->adapt_a = p->adex ? net->adapt_a[n] : 0.0;
         theta[n] = bss2_threshold(net, st, n);
     }
     int64_t sample = 0;
@@ -131,8 +143,8 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         /* 3. integrate the sub-steps of this tick */
         for (int32_t s = 0; s < substeps; ++s) {
             double t = tk + s * dt;
-            while (n_trace > 0 && (double)sample * trace_interval <= t) {
-                record_trace(st, trace_neuron, n_trace, trace, trace_capacity, n_trace_samples);
+            while (n_trace > 0 && (double)sample * trace->interval <= t) {
+                record_trace(st, trace);
                 sample += 1;
             }
             for (int32_t a = 0; a < n_active; ++a) {
@@ -141,14 +153,15 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                 double v = st->v[n];
                 int32_t mode = st->mode[n];
                 if (mode != BSS2_MODE_HOLD) {
-                    double el = net->e_leak[n];
+                    double el = p->e_leak;
                     double vn = el + (v - el) * p->pm + st->je[n] * p->ke - st->ji[n] * p->ki;
-                    if (net->adex_enable[n]) {
-                        double arg = (v - net->v_exp[n]) / net->delta_t[n];
+                    if (p->adex) {
+                        double arg = (v - p->v_exp) * p->inv_delta_t;
                         if (arg > EXP_ARG_MAX) {
                             arg = EXP_ARG_MAX;
                         }
-                        vn += dt * (net->delta_t[n] / net->tau_mem[n] * exp(arg) - st->w[n]);
+                        double rise = (arg < EXP_ARG_ZERO) ? 0.0 : exp(arg);
+                        vn += dt * (p->exp_gain * rise - st->w[n]);
                     }
                     st->v[n] = vn;
                     if (mode == BSS2_MODE_FREE && net->fire_enable[n] && vn >= theta[n]) {
@@ -157,8 +170,8 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                         st->fire_time[n] = bss2_fire_tick(net, st, n, t + dt * frac);
                     }
                 }
-                if (net->adex_enable[n]) {
-                    double target = net->adapt_a[n] * (v - net->e_leak[n]);
+                if (p->adex) {
+                    double target = p->adapt_a * (v - p->e_leak);
                     st->w[n] = target + (st->w[n] - target) * p->pw;
                 }
                 st->je[n] *= p->pe;

@@ -68,7 +68,7 @@ def _first_spike(run, ratio: int, times, weights) -> float:
     order = np.argsort(times, kind="stable")
     t_end = int(times.max()) + 60 * int(TAU)
     state = NeuronState.at_rest(tables.e_leak)
-    ticks, _ = run(tables, state, times[order], (1 + np.arange(times.size))[order], t_end)
+    ticks = run(tables, state, times[order], (1 + np.arange(times.size))[order], t_end)[0]
     return float(ticks[0]) if ticks.size else np.inf
 
 

@@ -26,10 +26,11 @@ SCRIPT = textwrap.dedent("""
         chip = Chip(seed=k, threshold_noise=0.002 * (k % 2))
         events, duration = random_network(rng, chip)
         twin, stepped = copy.deepcopy(chip), copy.deepcopy(chip)
-        a = chip.run(events, duration, engine="event")
-        b = twin.run(events, duration, engine="reference")
+        a = chip.run(events, duration, engine="event", record=[0, 300])
+        b = twin.run(events, duration, engine="reference", record=[0, 300])
         stepped.run(events, duration, engine="stepped", record=[0, 300])
         assert np.array_equal(a.spikes, b.spikes), k
+        assert np.array_equal(a.madc, b.madc), k
         spikes += a.spikes.size
     try:  # invalid arrivals are rejected by the C core itself, not only by Python
         from bss2emu.chipsim.engine import CNetwork, event_run
