@@ -104,6 +104,23 @@ assert _ADDRESS_FIELDS["is_read"] == (36, 1) and _ADDRESS_FIELDS["byte_enables"]
 
 
 
+#: high 32 bits of the two words of a full-word omnibus write (address and data; the low 32
+#: bits are the address and the data word)
+_WRITE_HIGH = single_word(ToFPGA.OMNIBUS_ADDRESS, is_read=0, byte_enables=0xF) >> 32
+_DATA_HIGH = single_word(ToFPGA.OMNIBUS_DATA) >> 32
+assert _ADDRESS_FIELDS["address"] == (0, 32) and spec(ToFPGA.OMNIBUS_DATA).fields == {
+    "value": (0, 32)}
+
+
+def _leading_write_pairs(words: np.ndarray) -> int:
+    """How many full-word omnibus writes (address, data) the words start with: one compare
+    of the high halves, no search (the common bulk-configuration case)."""
+    pairs = len(words) // 2
+    high = words[:2 * pairs].astype("<u8", copy=False).view(np.uint32)[1::2]
+    good = (high[0::2] == _WRITE_HIGH) & (high[1::2] == _DATA_HIGH)
+    return pairs if good.all() else int(np.argmin(good))
+
+
 #: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)
 DECODE_ERROR_WORD = single_word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
 
@@ -311,17 +328,24 @@ class Executor:
         if n <= SHORT_BATCH_WORDS:
             self._slow(words, 0, n)
             return
-        starts = self._write_pairs(words)
+        pos = 2 * _leading_write_pairs(words)  # a bulk write's frames: all of the words
+        if pos:
+            self._at = 0
+            self._queue_pairs(words, 0, pos)
+        starts = self._write_pairs(words[pos:]) + pos
         runs = np.split(starts, np.flatnonzero(np.diff(starts) != 2) + 1) if starts.size else []
-        pos = 0
         for run in runs:
             first, end = int(run[0]), int(run[-1]) + 2
             self._slow(words, pos, first)
             self._at = first
-            pairs = words[first:end].reshape(-1, 2) & _U64(_WORD32)
-            self._bulk_writes(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64))
+            self._queue_pairs(words, first, end)
             pos = end
         self._slow(words, pos, n)
+
+    def _queue_pairs(self, words: np.ndarray, first: int, end: int) -> None:
+        """Queue the full-word writes words[first:end] (address/data pairs)."""
+        low = words[first:end].astype("<u8", copy=False).view(np.uint32)[::2]
+        self._bulk_writes(low[0::2].astype(np.int64), low[1::2].astype(np.int64))
 
     def _over_limit(self, reason: str) -> None:
         """Abandon the program: answer a decode-error notification, note the reason, and skip

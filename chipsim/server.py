@@ -53,6 +53,11 @@ IDLE_FLUSH_S = 2.0
 SEND_TIMEOUT_S = 10.0
 #: a client that sends nothing for this long while holding the device is disconnected
 IDLE_CLIENT_S = 600.0
+#: after answering, the TCP server polls for the client's next bytes without sleeping for this
+#: long (seconds): hosts that send programs back to back are then heard without the cost of
+#: waking a sleeping process (tens of microseconds and cold caches on a virtual machine). Costs
+#: at most this much CPU per answer; 0 for a server sharing its interpreter with the host
+SPIN_S = 0.001
 
 
 class Session:
@@ -162,9 +167,11 @@ class DeviceServer:
     """Serves one `Executor` (its chip persists across clients) until `stop` is set."""
 
     def __init__(self, executor: Executor | None = None, seed: int = 0,
-                 limits: Limits | None = None, idle_timeout: float = IDLE_CLIENT_S) -> None:
+                 limits: Limits | None = None, idle_timeout: float = IDLE_CLIENT_S,
+                 spin_s: float = SPIN_S) -> None:
         self.executor = executor if executor is not None else Executor(Chip(seed=seed), limits)
         self.idle_timeout = idle_timeout
+        self.spin_s = spin_s
         self.stop = threading.Event()
         self.lock = threading.Lock()  # held while a client's program executes
 
@@ -180,11 +187,15 @@ class DeviceServer:
         sel = selectors.DefaultSelector()
         sel.register(listener, selectors.EVENT_READ, None)
         client: tuple[socket.socket, Session] | None = None
+        hot_until = 0.0  # poll without sleeping until then (SPIN_S after the last answer)
         try:
             while not self.stop.is_set():
                 # the client first: a host that closed and reconnects at once must find its
                 # old session ended, not a busy device
-                keys = sorted(sel.select(POLL_S), key=lambda kv: kv[0].data is None)
+                hot = time.perf_counter() < hot_until
+                keys = sorted(sel.select(0.0 if hot else POLL_S), key=lambda kv: kv[0].data is None)
+                if hot and not keys:
+                    os.sched_yield()  # a process that needs this core (the host) gets it
                 for key, _ in keys:
                     if key.data is None:
                         client = self._check_alive(sel, client)
@@ -193,6 +204,8 @@ class DeviceServer:
                         sel.unregister(client[0])
                         self._drop(*client)
                         client = None
+                    else:
+                        hot_until = time.perf_counter() + self.spin_s
                 if client is not None:
                     reply = client[1].idle()
                     quiet = time.monotonic() - client[1].last_data
@@ -348,7 +361,7 @@ class EmbeddedServer:
     what `host.connect()` without a URL starts. `close()` stops it."""
 
     def __init__(self, seed: int = 0, executor: Executor | None = None) -> None:
-        self.server = DeviceServer(executor, seed=seed)
+        self.server = DeviceServer(executor, seed=seed, spin_s=0.0)  # the host shares the GIL
         self._listener = socket.create_server(("127.0.0.1", 0))
         port = self._listener.getsockname()[1]
         self.url = f"socket://127.0.0.1:{port}"

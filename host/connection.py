@@ -15,6 +15,7 @@ from bss2emu.protocol.link import ARQ_RESET_MAGIC, PacketType, read_notice
 from bss2emu.protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
 
 from .program import PlaybackProgram, ProgramResult, interpret
+from .tcp import SPIN_S
 from .transport import Transport, TransportError, TransportTimeout
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -137,7 +138,8 @@ def connect(url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, seed:
         emulator = EmbeddedServer(seed=seed)
         url = emulator.url
     try:
-        transport = Transport.open(url, timeout)
+        # an embedded emulator shares this interpreter: a spinning read would starve it
+        transport = Transport.open(url, timeout, spin_s=0.0 if emulator is not None else SPIN_S)
     except TransportError as err:
         if emulator is not None:
             emulator.close()

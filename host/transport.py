@@ -17,7 +17,7 @@ import numpy as np
 import serial
 from bss2emu.protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
-from .tcp import READ_BYTES, TcpPort, tcp_address
+from .tcp import READ_BYTES, SPIN_S, TcpPort, tcp_address
 
 #: frames written per write call when sending long programs
 SEND_FRAMES = 4
@@ -43,13 +43,14 @@ class Transport:
         self._ready: deque[Frame] = deque()
 
     @classmethod
-    def open(cls, url: str, timeout: float = 5.0, max_words: int = MAX_PAYLOAD_WORDS
-             ) -> Transport:
-        """Open a pyserial URL or device path."""
+    def open(cls, url: str, timeout: float = 5.0, max_words: int = MAX_PAYLOAD_WORDS,
+             spin_s: float = SPIN_S) -> Transport:
+        """Open a pyserial URL or device path. `spin_s`: how long a read on a direct TCP
+        port polls before it sleeps (`host.tcp`; 0 when the device runs in this process)."""
         address = tcp_address(url)
         if address is not None:
             try:
-                return cls(TcpPort(address, timeout), timeout, max_words)
+                return cls(TcpPort(address, timeout, spin_s), timeout, max_words)
             except OSError as err:
                 raise TransportError(f"cannot open {url}: {err}") from err
         try:

@@ -118,7 +118,14 @@ class Frame:
 def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
                  ack: int = 0, max_words: int = MAX_PAYLOAD_WORDS) -> bytes:
     """Serialise one frame; raises `LinkError` for a length its type or the link forbids."""
-    payload = np.asarray(words, dtype=np.uint64).astype(">u8").tobytes()
+    payload = memoryview(np.asarray(words, dtype=np.uint64).astype(">u8")).cast("B")
+    return b"".join(_frame_parts(ptype, payload, seq, ack, max_words))
+
+
+def _frame_parts(ptype: PacketType, payload: memoryview, seq: int, ack: int, max_words: int
+                 ) -> tuple[bytes, memoryview, bytes]:
+    """Header, payload (big-endian words, as given) and trailer of one frame; joined they are
+    the frame. Long programs are framed from one byte-swapped copy of their words this way."""
     length = len(payload) // WORD_BYTES
     ptype = PacketType(ptype)
     low, high = LENGTHS[ptype]
@@ -126,7 +133,7 @@ def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
         raise LinkError(f"{ptype.name} frame cannot carry {length} words")
     head = _HEADER_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length, 0)
     head = head[:CRC_COVERED] + zlib.crc32(head[:CRC_COVERED]).to_bytes(4, "big")
-    return head + payload + _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head)))
+    return head, payload, _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head)))
 
 
 class FrameWriter:
@@ -152,10 +159,16 @@ class FrameWriter:
         return out
 
     def frames(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> bytes:
-        """All words in as few frames as the maximum length allows."""
-        words = np.asarray(words, np.uint64)
-        return b"".join(self.frame(ptype, words[i:i + self.max_words])
-                        for i in range(0, len(words), self.max_words))
+        """All words in as few frames as the maximum length allows (the same bytes as one
+        `frame` call per slice, with one byte swap and one copy into the result)."""
+        payload = memoryview(np.asarray(words, np.uint64).astype(">u8")).cast("B")
+        step = self.max_words * WORD_BYTES
+        parts = []
+        for i in range(0, len(payload), step):
+            parts.extend(_frame_parts(ptype, payload[i:i + step], self.seq, self.ack,
+                                      self.max_words))
+            self.seq = (self.seq + 1) % SEQ_MODULUS
+        return b"".join(parts)
 
 
 #: error kinds counted by the reader
@@ -260,8 +273,8 @@ class FrameReader:
         (crc,) = _TRAILER_FMT.unpack_from(buf, end - TRAILER_BYTES)
         if zlib.crc32(memoryview(buf)[pos:end - TRAILER_BYTES]) != crc:
             return None, ("bad_crc", pos, "frame CRC mismatch"), 0
-        payload = bytes(buf[pos + HEADER_BYTES:end - TRAILER_BYTES])
-        return self._accept(PacketType(ptype), seq, ack, payload, pos), None, end
+        words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
+        return self._accept(PacketType(ptype), seq, ack, words, pos), None, end
 
     def _check_header(self, buf: bytearray, pos: int, ptype: int, length: int, hcrc: int
                       ) -> tuple[str, int, str] | None:
@@ -277,14 +290,13 @@ class FrameReader:
             return "bad_length", pos, f"{PacketType(ptype).name} with LEN {length}"
         return None
 
-    def _accept(self, ptype: PacketType, seq: int, ack: int, payload: bytes, pos: int
+    def _accept(self, ptype: PacketType, seq: int, ack: int, words: np.ndarray, pos: int
                 ) -> Frame:
         if self._next_seq is not None and seq != self._next_seq:
             self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
         self._next_seq = (seq + 1) % SEQ_MODULUS
         self.last_seq = seq
         self.frames_ok += 1
-        words = np.frombuffer(payload, ">u8").astype(np.uint64)
         return Frame(ptype, seq, ack, words)
 
 
