@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol import polling
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US, FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
@@ -249,6 +250,7 @@ class Executor:
         self.jtag_ir = JtagIR.IDCODE
         self.jtag_scaler = 0
         self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)  # event ring (address -> word)
+        self.polling_registers = dict.fromkeys(polling.REGISTERS, 0)  # polling block config
         self.event_recording = _RECORDING_ON  # EventRecordingConfig word
         self.out = ResponseStream()
         self.programs_done: list[str] = []
@@ -268,7 +270,7 @@ class Executor:
             ToFPGA.WAIT_UNTIL: self._wait_until,
             ToFPGA.SYSTIME_INIT: self._no_wait,
             ToFPGA.BARRIER: self._no_wait,
-            ToFPGA.POLLING_OMNIBUS_BLOCK: self._no_wait,
+            ToFPGA.POLLING_OMNIBUS_BLOCK: self._polling_block,
             ToFPGA.SYSTEM_RESET: self._system_reset,
             ToFPGA.LOOPBACK: self._loopback,
             ToFPGA.OMNIBUS_ADDRESS: self._omnibus_address,
@@ -284,12 +286,15 @@ class Executor:
             fr.SYSTIME_HIGH: lambda: (self.systime >> 32) & ((1 << fr.SYSTIME_HIGH_BITS) - 1),
             **{a: (lambda a=a: self.ring_registers[a]) for a in _RING_REGISTERS},
             fr.EVENT_RECORDING_CONFIG: lambda: self.event_recording,
+            **{a: (lambda a=a: self.polling_registers[a]) for a in polling.REGISTERS},
             fr.EMULATED_CHIP_SEED_LOW: lambda: self.chip.seed & _WORD32,
             fr.EMULATED_CHIP_SEED_HIGH: lambda: (self.chip.seed >> 32) & _WORD32,
         }
         self._local_writes: dict[int, Callable[[int], None]] = {
             **{a: (lambda w, a=a: self._ring_register(a, w)) for a in _RING_REGISTERS},
             fr.EVENT_RECORDING_CONFIG: self._event_recording_config,
+            **{a: (lambda w, a=a: self.polling_registers.__setitem__(a, w))
+               for a in polling.REGISTERS},
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -431,19 +436,49 @@ class Executor:
 
     # -- timing and system -----------------------------------------------------------------------
     def _no_wait(self, word: int) -> None:
-        """SYSTIME_INIT, BARRIER, POLLING_OMNIBUS_BLOCK: every channel is idle at once in
-        emulation (accesses complete when executed), so these return immediately."""
+        """SYSTIME_INIT, BARRIER: every channel is idle at once in emulation (accesses
+        complete when executed), so these return immediately."""
+
+    def _polling_block(self, word: int) -> None:
+        """Read the configured word, letting time pass in growing steps, until its masked
+        value equals (value 1) or differs from (value 0) the target, or the deadline passes
+        (protocol.polling)."""
+        equal = bool(word_fields(ToFPGA.POLLING_OMNIBUS_BLOCK, word)["value"])
+        regs = self.polling_registers
+        address, mask, target = (regs[polling.ADDRESS], regs[polling.MASK],
+                                 regs[polling.TARGET])
+        deadline = regs[polling.DEADLINE]
+        end = self.timer_base + deadline if deadline else None
+        local = self._local_reads.get(address)
+        step = polling.POLL_FIRST_TICKS
+        while True:
+            self._sync()
+            try:
+                value = local() if local is not None else self._chip_read(address)
+            except OmnibusError as err:
+                self._timeout(address, str(err))
+                return
+            if ((value & mask) == target) == equal or (end is not None and self.systime >= end):
+                return
+            until = self.systime + step if end is None else min(self.systime + step, end)
+            self._check_time(until, "a polling block")
+            self.systime = until
+            step = min(2 * step, polling.POLL_MAX_TICKS)
 
     def _timer_setup(self, word: int) -> None:
         self.timer_base = self.systime
 
     def _wait_until(self, word: int) -> None:
         target = self.timer_base + word_fields(ToFPGA.WAIT_UNTIL, word)["value"]
+        self._check_time(target, "program")
+        self.systime = max(self.systime, target)
+
+    def _check_time(self, target: int, what: str) -> None:
+        """ProgramLimit if letting emulated time run to systime `target` breaks the limit."""
         if target - self._stats.start_systime > self.limits.program_ticks:
             raise ProgramLimit(
-                f"program asks for {(target - self._stats.start_systime) / TICKS_PER_MS:.1f} ms of "
-                f"emulated time, over the limit of {self.limits.program_ms:g} ms per program")
-        self.systime = max(self.systime, target)
+                f"{what} asks for {(target - self._stats.start_systime) / TICKS_PER_MS:.1f} ms "
+                f"of emulated time, over the limit of {self.limits.program_ms:g} ms per program")
 
     def _system_reset(self, word: int) -> None:
         """Reset asserted: the chip (with its MADC) returns to reset state;
@@ -452,6 +487,7 @@ class Executor:
             self._pending_time, self._pending_label = [], []
             self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)
             self.event_recording = _RECORDING_ON
+            self.polling_registers = dict.fromkeys(polling.REGISTERS, 0)
             self.chip.configure_event_ring(False)
             self.chip.reset()
             self.chip_synced = self.systime

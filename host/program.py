@@ -1,6 +1,7 @@
 """Playback programs in the spirit of fisch: a builder that appends UT instructions (omnibus
-writes and reads with tickets, timer setup and wait-until, spike injection from numpy arrays,
-MADC control, JTAG IDCODE, halt), and the decoding of the FPGA's responses into numpy arrays.
+writes and reads with tickets, timer setup, wait-until and the polling block, spike injection
+from numpy arrays, MADC control, JTAG IDCODE, halt), and the decoding of the FPGA's
+responses into numpy arrays.
 
 Times: `wait_until` and `inject` take FPGA ticks (8 ns) relative to the last `timer_setup()`
 (the builder starts with one). Each timer setup is followed by two reads of the FPGA systime
@@ -28,6 +29,7 @@ from bss2emu.protocol.ut import (
     loopback,
     omnibus_reads,
     omnibus_writes,
+    polling_omnibus_block,
     spike_injection,
     timer_setup,
     wait_until,
@@ -186,6 +188,13 @@ class PlaybackProgramBuilder:
     def wait_until(self, ticks: int) -> PlaybackProgramBuilder:
         """Block until the timer reaches `ticks` (no-op if it already has)."""
         self._append(encode([wait_until(int(ticks))], Direction.TO_FPGA))
+        return self
+
+    def polling_block(self, equal: bool = True) -> PlaybackProgramBuilder:
+        """Block on the FPGA until the omnibus word configured in its polling registers,
+        masked, equals (or, with equal=False, differs from) the target, or the deadline
+        there passes (`protocol.polling`; write the registers before)."""
+        self._append(encode([polling_omnibus_block(int(equal))], Direction.TO_FPGA))
         return self
 
     def inject(self, times: np.ndarray, labels: np.ndarray) -> PlaybackProgramBuilder:

@@ -1,15 +1,18 @@
 """Loading a PPU program into a chip and running it, through the wire protocol only: hold the
-PPU in reset, write its SRAM (mailbox zeroed) and the FPGA memory, release reset, then let
-emulated time pass in slices and poll the status register until the core sleeps."""
+PPU in reset, write its SRAM (mailbox zeroed) and the FPGA memory, release reset, then wait on
+the device until the core sleeps: the FPGA's polling block (`protocol.polling`) watches the
+PPU's status word, so a program runs at emulator speed with one host round trip per
+`WAIT_CHUNK_US` of emulated time instead of one per poll."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from bss2emu.host.connection import Connection
+from bss2emu.host.connection import Connection, ProgramLimitExceeded
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
+from bss2emu.protocol import polling
 from bss2emu.protocol.clocks import FPGA_TICKS_PER_US, PPU_CYCLES_PER_US
 
 from .elf import PpuProgram
@@ -19,6 +22,10 @@ EXCEPTIONS = ("reset", "machine check", "critical input", "data storage",
               "instruction storage", "external input", "alignment", "program", "system call",
               "doorbell", "critical doorbell", "fixed-interval timer", "decrementer")
 """Vector number -> exception class, in the runtime's vector-table order."""
+
+#: emulated time one waiting program may cover (well inside the server's default limit of
+#: 1000 ms per program); a longer --timeout-us takes several programs
+WAIT_CHUNK_US = 100_000.0
 
 
 class PpuRunError(Exception):
@@ -103,26 +110,46 @@ def start_write(hemisphere: int) -> tuple[int, int]:
 
 
 def run_program(connection: Connection, program: PpuProgram, *, hemisphere: int = 0,
-                timeout_us: float = 10_000.0, poll_us: float = 100.0,
-                request_timeout: float | None = None) -> PpuRunResult:
+                timeout_us: float = 10_000.0, request_timeout: float | None = None
+                ) -> PpuRunResult:
     """Load, start and wait until the PPU sleeps or `timeout_us` of emulated time passed."""
-    if not timeout_us > 0 or not poll_us > 0:
-        raise PpuRunError("timeout and poll interval must be positive")
+    if not timeout_us > 0:
+        raise PpuRunError("the timeout must be positive")
     builder = PlaybackProgramBuilder(timer_setup=False)
     builder.write_many(*load_writes(program, hemisphere))
     builder.write(*start_write(hemisphere))
-    _run(connection, builder, request_timeout)
-    step = max(1, int(poll_us * FPGA_TICKS_PER_US))
+    total = max(1, int(timeout_us * FPGA_TICKS_PER_US))
     elapsed, sleeping = 0, False
-    while not sleeping and elapsed < timeout_us * FPGA_TICKS_PER_US:
-        builder = PlaybackProgramBuilder()
-        builder.wait_until(step)
-        status = builder.read(ob.ppu_status_address(hemisphere))
-        _run(connection, builder, request_timeout)
-        elapsed += step
+    while not sleeping and elapsed < total:
+        chunk = min(total - elapsed, int(WAIT_CHUNK_US * FPGA_TICKS_PER_US))
+        status, timer = wait_for_sleep(builder, hemisphere, chunk)
+        try:
+            _run(connection, builder, request_timeout)
+        except ProgramLimitExceeded as err:
+            raise PpuRunError(f"the device stopped the wait for the PPU: {err}") from None
+        elapsed += timer.value
         sleeping = bool(ob.PPU_STATUS.parse(status.value)["sleep"])
+        builder = PlaybackProgramBuilder(timer_setup=False)
     return read_result(connection, hemisphere, finished=sleeping,
                        elapsed_us=elapsed / FPGA_TICKS_PER_US, request_timeout=request_timeout)
+
+
+def wait_for_sleep(builder: PlaybackProgramBuilder, hemisphere: int, ticks: int):
+    """Append a wait on the device until the PPU sleeps or `ticks` FPGA ticks pass: the
+    polling registers, a timer setup, the polling block, then reads of the PPU status and the
+    timer. Returns their tickets (status word, ticks waited)."""
+    _check_hemisphere(hemisphere)
+    sleep = ob.PPU_STATUS.build(sleep=1)
+    builder.write_many(np.array([polling.ADDRESS, polling.MASK, polling.TARGET,
+                                 polling.DEADLINE], np.int64),
+                       np.array([polling.ADDRESS_WORD.build(address=ob.ppu_status_address(
+                                     hemisphere)),
+                                 polling.MASK_WORD.build(mask=sleep),
+                                 polling.TARGET_WORD.build(target=sleep),
+                                 polling.DEADLINE_WORD.build(ticks=ticks)], np.int64))
+    builder.timer_setup()
+    builder.polling_block(equal=True)
+    return builder.read(ob.ppu_status_address(hemisphere)), builder.read(fr.TIMER)
 
 
 def read_result(connection: Connection, hemisphere: int, *, finished: bool,

@@ -113,7 +113,7 @@ def test_runaway_program_times_out_with_its_pc(tmp_path):
     program = compile_c(tmp_path, "int start(void) { for (;;) ; return 0; }")
     start = program.symbol("start")
     with connect() as conn:
-        result = run_program(conn, program, timeout_us=300, poll_us=100)
+        result = run_program(conn, program, timeout_us=300)
     assert not result.finished and result.exit_code is None and result.fault is None
     assert start.address <= result.pc < start.address + start.size
     assert "still running" in result.describe() and "after 300.0 us" in result.describe()
