@@ -5,10 +5,13 @@ The causal set is the forward pass's own when it is given (`causal_until`, from
 C = {i: t_i <= T}, so the output times may also be measured elsewhere (hardware in the loop);
 the neuron parameters used here may differ from those of the forward pass. Non-causal
 inputs, silent neurons and input sets whose model crossing does not exist get zero entries.
+`layer_backward` runs in C (csrc/spiketime.c), one sample and neuron at a time without
+temporaries; `reference_layer_backward` is the same computation batched with numpy.
 """
 from __future__ import annotations
 
 import numpy as np
+from bss2emu.host.learning._spiketime import ffi, lib
 from bss2emu.host.learning.lambertw import lambertw0
 from bss2emu.host.learning.neuron import NeuronParams
 from bss2emu.host.learning.spiketime import shifted_scaled_times
@@ -78,6 +81,36 @@ def layer_backward(
     `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any of its entries
     exceeds that magnitude (the paper's guard against near-threshold divergences).
     """
+    tau = params.tau_syn
+    t, shift = shifted_scaled_times(in_times, params)
+    big_t = out_times / tau - shift[:, None]
+    horizon = big_t if causal_until is None else causal_until / tau - shift[:, None]
+    arrays = [np.ascontiguousarray(x, np.float64) for x in
+              (t, big_t, horizon, weights, out_error)]
+    batch, n_in = t.shape
+    n_out = arrays[3].shape[1]
+    grad = np.zeros((n_in, n_out))
+    in_error = np.zeros((batch, n_in))
+    if batch and n_in and n_out:
+        lib.bss2_layer_backward(
+            *(ffi.cast("double *", ffi.from_buffer(x)) for x in arrays), batch, n_in, n_out,
+            float(params.c), float(tau), int(params.tau_ratio),
+            np.inf if max_dw_norm is None else float(max_dw_norm),
+            ffi.cast("double *", ffi.from_buffer(grad)),
+            ffi.cast("double *", ffi.from_buffer(in_error)))
+    return grad, in_error
+
+
+def reference_layer_backward(
+    in_times: np.ndarray,
+    weights: np.ndarray,
+    out_times: np.ndarray,
+    out_error: np.ndarray,
+    params: NeuronParams,
+    max_dw_norm: float | None = None,
+    causal_until: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`layer_backward` batched with numpy through `spike_time_jacobians` (its reference)."""
     d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params, causal_until)
     per_sample = d_w * out_error[:, None, :]
     if max_dw_norm is not None:

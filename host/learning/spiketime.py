@@ -1,14 +1,18 @@
-"""Exact first-spike times of a layer of LIF neurons from the closed forms, batched with numpy.
+"""Exact first-spike times of a layer of LIF neurons from the closed forms.
 
 Every prefix of the time-sorted inputs is a candidate causal set; its closed-form threshold
 crossing counts if it lies between the prefix's last input and the next input. The earliest
 such crossing is the first spike, +inf if there is none. Silent inputs (+inf) contribute
-nothing. Arrays over prefixes are laid out (n_in, batch, n_out) so prefix sums and reductions
-run over contiguous slices.
+nothing. `first_spike_times` finds each causal set with a C kernel (csrc/spiketime.c) that
+stops at the first accepted prefix, then evaluates the closed forms with numpy;
+`reference_first_spike_times` is the same algorithm batched with numpy over
+all prefixes, laid out (n_in, batch, n_out) so prefix sums and reductions run over contiguous
+slices: the differential tests hold the two together.
 """
 from __future__ import annotations
 
 import numpy as np
+from bss2emu.host.learning._spiketime import ffi, lib
 from bss2emu.host.learning.lambertw import lambertw0
 from bss2emu.host.learning.neuron import NeuronParams
 
@@ -100,6 +104,35 @@ def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronPara
     input of each spike's causal set (+inf for silent neurons): the inputs at or before it
     are exactly those the forward pass used, which the backward pass must use too.
     """
+    scaled, shift = shifted_scaled_times(times, params)
+    scaled = np.ascontiguousarray(scaled, np.float64)
+    order = np.ascontiguousarray(np.argsort(scaled, axis=1, kind="stable"), np.int64)
+    weights = np.ascontiguousarray(weights, np.float64)
+    batch, n_out = scaled.shape[0], weights.shape[1]
+    a1, second, last = (np.empty((batch, n_out)) for _ in range(3))
+    if batch and n_out and scaled.shape[1]:
+        lib.bss2_causal_sets(
+            ffi.cast("double *", ffi.from_buffer(scaled)),
+            ffi.cast("int64_t *", ffi.from_buffer(order)), batch, scaled.shape[1],
+            ffi.cast("double *", ffi.from_buffer(weights)), n_out, float(params.c),
+            int(params.tau_ratio), *(ffi.cast("double *", ffi.from_buffer(x))
+                                     for x in (a1, second, last)))
+    else:
+        last.fill(np.inf)
+    has = np.isfinite(last)
+    first = np.full((batch, n_out), np.inf)
+    crossing = crossing_time_ratio1 if params.tau_ratio == 1 else crossing_time_ratio2
+    first[has] = crossing(a1[has], second[has], params.c)
+    out = (first + shift[:, None]) * params.tau_syn
+    if not with_causal:
+        return out
+    return out, (last + shift[:, None]) * params.tau_syn
+
+
+def reference_first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
+                                with_causal: bool = False,
+                                ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """`first_spike_times` batched with numpy over every prefix (the C kernel's reference)."""
     scaled, shift = shifted_scaled_times(times, params)
     order = np.argsort(scaled, axis=1, kind="stable").T  # (n_in, batch)
     t_sorted = np.take_along_axis(scaled.T, order, axis=0)
