@@ -119,6 +119,25 @@ def test_runaway_program_times_out_with_its_pc(tmp_path):
     assert "still running" in result.describe() and "after 300.0 us" in result.describe()
 
 
+def test_runaway_program_past_the_servers_time_limit_is_a_clear_error(tmp_path):
+    """The device waits for the PPU (polling block); a wait longer than the server allows per
+    program ends with the limit error, never a hang, and the device keeps serving."""
+    from bss2emu.chipsim.fpga import Executor, Limits
+    from bss2emu.chipsim.server import EmbeddedServer
+    from bss2emu.host.connection import connect
+    from bss2emu.host.ppu.runner import PpuRunError, run_program
+
+    program = compile_c(tmp_path, "int start(void) { for (;;) ; return 0; }")
+    srv = EmbeddedServer(executor=Executor(Chip(seed=0), Limits(program_ms=2)))
+    try:
+        with connect(srv.url) as conn:
+            with pytest.raises(PpuRunError, match="over the limit of 2 ms per program"):
+                run_program(conn, program, timeout_us=50_000)
+            assert not run_program(conn, program, timeout_us=1000).finished  # within the limit
+    finally:
+        srv.close()
+
+
 def test_extmem_written_by_the_host_is_read_by_the_ppu(tmp_path):
     from bss2emu.host.connection import connect
     from bss2emu.host.ppu.runner import run_program
