@@ -78,6 +78,10 @@ def open_trainer(mode: str, config: TrainConfig, data: Dataset,
     if mode == "onchip":
         from bss2emu.host.onchip.trainer import OnChipTrainer
 
+        if config.distortions is not None:
+            raise LearningInputError("distortions apply to host-gradient modes (software, chip), "
+                                     "not onchip mode")
+
         with open_chip(chip or ChipOptions()) as session, \
                 OnChipTrainer(config, data, session.connection, session.settings,
                               state) as trainer:

@@ -10,6 +10,7 @@ from bss2emu.host.connection import HostError
 from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from bss2emu.host.learning.config import TrainConfig
 from bss2emu.host.learning.dataset import DATASETS, Dataset, load_training_data
+from bss2emu.host.learning.distortions import CONDITIONS, Distortions
 from bss2emu.host.modes import MODES, config_for, open_trainer
 from bss2emu.tools import paths
 from bss2emu.tools.arguments import add_calibration_argument, add_device_arguments, chip_options
@@ -22,6 +23,9 @@ if TYPE_CHECKING:  # the gradient code is imported only by the modes that use it
 HELP = "train a first-spike-time network (Yin-Yang, digits or MNIST) with exact gradients"
 CHECKPOINT = "checkpoint.npz"
 METRICS = "metrics.json"
+# the distortion magnitudes among the options (named as `Distortions`' fields)
+DISTORTION_OPTIONS = ("jitter", "tau_ratio_spread", "threshold_spread", "weight_bits",
+                      "weight_range", "dead_fraction")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +53,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "write the trained weights to a chip without the loop)")
     add_device_arguments(parser)
     add_calibration_argument(parser)
+    group = parser.add_argument_group(
+        "distortions", "substrate imperfections of the forward pass (docs/studies.md)")
+    group.add_argument("--jitter", type=float, metavar="SIGMA",
+                       help="Gaussian spike-time jitter (model time units)")
+    group.add_argument("--tau-ratio-spread", type=float, metavar="S",
+                       help="relative per-neuron spread of tau_m (software mode)")
+    group.add_argument("--threshold-spread", type=float, metavar="S",
+                       help="relative per-neuron spread of the threshold (software mode)")
+    group.add_argument("--weight-bits", type=int, metavar="B",
+                       help="weight resolution: 2**B - 1 levels per sign")
+    group.add_argument("--weight-range", type=float, metavar="W",
+                       help="weights clipped to +-W (model units)")
+    group.add_argument("--dead-fraction", type=float, metavar="F",
+                       help="fraction of hidden neurons that never spike")
+    group.add_argument("--distortion-condition", choices=CONDITIONS,
+                       help="loop: in training, validation and test (default); test: only in "
+                            "the final test")
+    group.add_argument("--distortion-seed", type=int, metavar="N",
+                       help="seed of the distortions' draws (default: --seed)")
+
+
+def distortions_from_args(args: argparse.Namespace, seed: int) -> dict | None:
+    """The distortions the options ask for (None if no magnitude is given), as stored in the
+    configuration."""
+    magnitudes = {name: getattr(args, name) for name in DISTORTION_OPTIONS
+                  if getattr(args, name) is not None}
+    if not magnitudes:
+        if args.distortion_condition is not None or args.distortion_seed is not None:
+            raise UserError("--distortion-condition and --distortion-seed need a distortion "
+                            "magnitude (e.g. --jitter 0.05)")
+        return None
+    paths.non_negative_int(args.distortion_seed, "--distortion-seed")
+    return Distortions(**magnitudes, condition=args.distortion_condition or "loop",
+                       seed=seed if args.distortion_seed is None else args.distortion_seed
+                       ).to_dict()
 
 
 def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | None]:
@@ -58,6 +97,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | 
                             args.chip_network)
         if args.seed is not None:
             config.seed = args.seed
+        config.distortions = distortions_from_args(args, config.seed)
         state = None
     else:
         state = load_checkpoint(args.resume)
@@ -69,6 +109,10 @@ def resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, TrainState | 
                     f"--{option.replace('_', '-')} {value} conflicts with the checkpoint's "
                     f"{getattr(config, option)}"
                 )
+        asked = distortions_from_args(args, config.seed)
+        if asked is not None and asked != config.distortions:
+            raise UserError(f"the distortion options conflict with the checkpoint's "
+                            f"distortions {config.distortions}")
     if args.epochs is not None:
         if args.epochs < 1:
             raise UserError("--epochs must be at least 1")
@@ -83,6 +127,7 @@ def write_metrics(out: Path, trainer: Trainer, mode: str, test: dict | None) -> 
     metrics = {
         "mode": mode,
         "config": trainer.config.to_dict(),
+        "distortions": trainer.config.distortions,
         "epochs": trainer.history,
         "test_accuracy": None if test is None else test["accuracy"],
         "test_loss": None if test is None else test["loss"],

@@ -35,6 +35,11 @@ class ChipBackend:
         self.report = MappingReport()
         self.synapse_words_written = 0
 
+    @property
+    def weight_limit(self) -> float:
+        """Largest |weight| (model units) the chip represents: weights beyond are clamped."""
+        return MAX_WEIGHT / self.scale
+
     def _check(self, network: Network) -> None:
         if len(network.weights) != 2:
             raise MappingError("the chip mapping supports networks with exactly one hidden "
@@ -48,7 +53,7 @@ class ChipBackend:
     def sync_weights(self, network: Network) -> None:
         """Clamp the network's weights to the chip's range and write what changed."""
         self._check(network)
-        limit = MAX_WEIGHT / self.scale
+        limit = self.weight_limit
         for w in network.weights:
             np.clip(w, -limit, limit, out=w)
         if self.placement is None:

@@ -2,7 +2,8 @@
 
 If a layer (hidden layers first, then the label layer) has more silent (neuron, sample) pairs
 than allowed, the weights into every neuron of that layer that missed a spike in the batch
-grow by the bump value, which doubles while the same layer keeps needing bumps.
+grow by the bump value, which doubles while the same layer keeps needing bumps. Neurons known
+to be dead (a distorted substrate's, `dead`) are left out: no bump can revive them.
 """
 from __future__ import annotations
 
@@ -17,11 +18,17 @@ class WeightBumper:
         self.initial_value = value
         self.value = value
         self.last_layer: int | None = None
+        # per layer, neurons that can never spike (None: all can)
+        self.dead: list[np.ndarray] | None = None
+
+    def _alive(self, layer: int, n: int) -> np.ndarray:
+        return np.ones(n, dtype=bool) if self.dead is None else ~self.dead[layer]
 
     def offending_layer(self, layer_times: list[np.ndarray]) -> int | None:
         """Index (0 = first hidden layer) of the first layer with too many silent neurons."""
         for layer, times in enumerate(layer_times[1:]):
-            if np.mean(~np.isfinite(times)) > self.max_missing[layer]:
+            alive = self._alive(layer, times.shape[1])
+            if alive.any() and np.mean(~np.isfinite(times[:, alive])) > self.max_missing[layer]:
                 return layer
         return None
 
@@ -29,7 +36,8 @@ class WeightBumper:
         """Raise all weights (bias rows included) into neurons of `layer` that missed a spike."""
         self.value = self.value * 2.0 if self.last_layer == layer else self.initial_value
         self.last_layer = layer
-        silent = (~np.isfinite(layer_times[layer + 1])).any(axis=0)
+        times = layer_times[layer + 1]
+        silent = (~np.isfinite(times)).any(axis=0) & self._alive(layer, times.shape[1])
         weights[layer][:, silent] += self.value
 
     def reset(self) -> None:

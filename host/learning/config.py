@@ -41,6 +41,8 @@ class TrainConfig:
     backward_neuron: dict | None = None
     # each input channel fed to the network this many times (the paper's chip runs: 5)
     input_replicas: int = 1
+    # substrate distortions of the forward pass (`distortions.Distortions.to_dict()`), None: none
+    distortions: dict | None = None
 
     def neuron_params(self) -> NeuronParams:
         """Software neuron model for the configured tau_m / tau_s."""

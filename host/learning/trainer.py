@@ -2,6 +2,8 @@
 
 Spike times come from a pluggable forward backend; gradients always come from
 `Network.backward` on those times, so the same loop serves software and chip-in-the-loop runs.
+A configuration's substrate distortions wrap that backend: for training, validation and test
+("loop") or for the test alone ("test").
 """
 from __future__ import annotations
 
@@ -15,6 +17,14 @@ from bss2emu.host.learning.bumping import WeightBumper
 from bss2emu.host.learning.checkpoint import TrainState
 from bss2emu.host.learning.config import TrainConfig
 from bss2emu.host.learning.dataset import Dataset
+from bss2emu.host.learning.distorted_backend import (
+    TEST,
+    TRAIN,
+    VALIDATION,
+    DistortedBackend,
+    distorted_backends,
+)
+from bss2emu.host.learning.distortions import Distortions
 from bss2emu.host.learning.evaluation import evaluate, trained_network
 from bss2emu.host.learning.loss import predictions
 from bss2emu.host.learning.network import Network
@@ -34,6 +44,9 @@ class Trainer:
         self.config = config
         self.data = data
         self.backend = backend
+        distortions = (None if config.distortions is None
+                       else Distortions.from_dict(config.distortions))
+        self.train_backend, self.test_backend = distorted_backends(backend, distortions)
         self.loss = config.loss()
         sizes = config.layer_sizes(data.n_inputs, data.n_classes)
         init_seq, train_seq = np.random.SeedSequence(config.seed).spawn(2)
@@ -54,6 +67,8 @@ class Trainer:
             self.rng.bit_generator.state = state.rng_state
         self.adam = Adam([w.shape for w in self.network.weights])
         self.bumper = WeightBumper(config.max_missing, config.bump_value)
+        if isinstance(self.train_backend, DistortedBackend):
+            self.bumper.dead = self.train_backend.dead_masks(self.network)
         if state is not None:
             self.adam.m = [np.array(m) for m in state.adam_m]
             self.adam.v = [np.array(v) for v in state.adam_v]
@@ -82,11 +97,16 @@ class Trainer:
             return times
         return np.abs(times + self.rng.normal(0.0, self.config.training_noise, times.shape))
 
+    def _reseed(self, backend: ForwardBackend, phase: int) -> None:
+        """Restart a distorted backend's noise for `phase` of the current epoch."""
+        if isinstance(backend, DistortedBackend):
+            backend.reseed(phase, self.epoch)
+
     def train_step(
         self, inputs: np.ndarray, labels: np.ndarray, lr: float
     ) -> tuple[float, int, bool]:
         """One batch: (loss, correct predictions, whether weights were bumped instead)."""
-        times = self.backend.forward(self.network, inputs)
+        times = self.train_backend.forward(self.network, inputs)
         loss, out_error = self.loss(times[-1], labels)
         correct = int(np.sum(predictions(times[-1]) == labels))
         layer = self.bumper.offending_layer(times)
@@ -107,6 +127,7 @@ class Trainer:
         order = self.rng.permutation(len(train))
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
         losses, correct, bumps = 0.0, 0, 0
+        self._reseed(self.train_backend, TRAIN)
         bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{cfg.epochs}", leave=False,
                    disable=not progress, unit="batch")
         for idx in bar:
@@ -114,8 +135,9 @@ class Trainer:
             losses += loss * len(idx)
             correct += ok
             bumps += bumped
+        self._reseed(self.train_backend, VALIDATION)
         val_loss, val_acc, _ = evaluate(
-            self.network, self.backend, self.data.validation, cfg.eval_batch_size, self.loss
+            self.network, self.train_backend, self.data.validation, cfg.eval_batch_size, self.loss
         )
         self.epoch += 1
         metrics = {
@@ -142,6 +164,7 @@ class Trainer:
 
     def test(self) -> tuple[float, float, np.ndarray]:
         """(loss, accuracy, label times) on the test split."""
+        self._reseed(self.test_backend, TEST)
         return evaluate(
-            self.network, self.backend, self.data.test, self.config.eval_batch_size, self.loss
+            self.network, self.test_backend, self.data.test, self.config.eval_batch_size, self.loss
         )
