@@ -123,13 +123,20 @@ class RegisterFile:
         handled = np.zeros(addresses.size, bool)
         structure = False
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
+        low, high = (int(addresses.min()), int(addresses.max())) if addresses.size else (0, -1)
         for h in range(ob.HEMISPHERES):
             for kind in ("synapse_weight_quad", "synapse_label_quad"):
                 block = ob.block(kind, h)
+                if block.base > high or block.base + span <= low:
+                    continue  # no address in this block: skip the passes over all of them
                 rel = addresses - block.base
-                sel = (rel >= 0) & (rel < span)
-                if sel.any():
+                sel = rel.view(np.uint64) < span  # one compare: below the base wraps around
+                count = int(np.count_nonzero(sel))
+                if count == addresses.size:
+                    self._synapse_bulk(block, rel, words.astype(np.uint32))
+                elif count:
                     self._synapse_bulk(block, rel[sel], words[sel].astype(np.uint32))
+                if count:
                     handled |= sel
                     structure |= kind == "synapse_label_quad"
         for a, w in zip(addresses[~handled].tolist(), words[~handled].tolist(), strict=True):

@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 
 #: most bytes taken from the socket in one read
 READ_BYTES = 1 << 20
+#: kernel send buffer: a bulk program (1 MiB of frames for both synapse arrays) is handed to
+#: the kernel at once while the device works through the first frames
+SEND_BUFFER_BYTES = 4 << 20
 #: how long a read polls without sleeping before it blocks (seconds)
 SPIN_S = 0.001
 
@@ -46,11 +49,20 @@ class TcpPort:
         self.spin_s = spin_s
         self.sock = socket.create_connection(address, timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
 
     def write(self, data: bytes | memoryview) -> None:
         """Send everything (OSError, incl. TimeoutError, if it cannot within the timeout)."""
         self.sock.settimeout(self.write_timeout)
         self.sock.sendall(data)
+
+    def write_parts(self, parts: list[bytes | memoryview]) -> None:
+        """Send the concatenation of `parts` without joining them first (scatter-gather)."""
+        self.sock.settimeout(self.write_timeout)
+        total = sum(len(p) for p in parts)
+        sent = self.sock.sendmsg(parts)
+        if sent < total:  # a partial send: the rest in one piece
+            self.sock.sendall(memoryview(b"".join(parts))[sent:])
 
     def read(self, timeout: float) -> bytes:
         """The bytes that arrive within `timeout` (b"" if none); ConnectionError when the peer

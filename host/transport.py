@@ -84,7 +84,11 @@ class Transport:
             if not len(words):
                 self.port.write(self.writer.frame(ptype, []))
             for start in range(0, len(words), step):
-                self.port.write(self.writer.frames(words[start:start + step], ptype))
+                chunk = words[start:start + step]
+                if isinstance(self.port, TcpPort):
+                    self.port.write_parts(self.writer.frame_parts(chunk, ptype))
+                else:
+                    self.port.write(self.writer.frames(chunk, ptype))
             if not isinstance(self.port, TcpPort):
                 self.port.flush()
         except (serial.SerialException, OSError) as err:

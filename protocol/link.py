@@ -160,15 +160,22 @@ class FrameWriter:
 
     def frames(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> bytes:
         """All words in as few frames as the maximum length allows (the same bytes as one
-        `frame` call per slice, with one byte swap and one copy into the result)."""
+        `frame` call per slice)."""
+        return b"".join(self.frame_parts(words, ptype))
+
+    def frame_parts(self, words: np.ndarray, ptype: PacketType = PacketType.UT
+                    ) -> list[bytes | memoryview]:
+        """`frames` as the pieces that joined give its bytes: per frame its header, a view of
+        its payload in one byte-swapped copy of the words, its trailer (for a scatter-gather
+        send that copies the payload no further)."""
         payload = memoryview(np.asarray(words, np.uint64).astype(">u8")).cast("B")
         step = self.max_words * WORD_BYTES
-        parts = []
+        parts: list[bytes | memoryview] = []
         for i in range(0, len(payload), step):
             parts.extend(_frame_parts(ptype, payload[i:i + step], self.seq, self.ack,
                                       self.max_words))
             self.seq = (self.seq + 1) % SEQ_MODULUS
-        return b"".join(parts)
+        return parts
 
 
 #: error kinds counted by the reader

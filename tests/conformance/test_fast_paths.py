@@ -1,6 +1,7 @@
 """The fast paths of the host link give exactly what the general paths give: the scalar
 response decoder for short batches against the vectorised one, the executor's word-by-word
-path for short batches against its search for runs of writes."""
+path for short batches against its search for runs of writes, scatter-gather framing against
+frame-by-frame encoding, the scalar one-word message builder against construct."""
 from __future__ import annotations
 
 from functools import cache
@@ -12,7 +13,16 @@ from bss2emu.chipsim import fpga
 from bss2emu.chipsim.chip import Chip
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
-from bss2emu.protocol.ut import Direction, ResponseDecoder, Responses, UTError, encode
+from bss2emu.protocol.link import FrameWriter, PacketType, encode_frame
+from bss2emu.protocol.ut import (
+    Direction,
+    ResponseDecoder,
+    Responses,
+    UTError,
+    encode,
+    encode_message,
+)
+from bss2emu.protocol.ut.fields import single_word
 from conformance_strategies import SEEDED, messages_of
 from hypothesis import given
 from hypothesis import strategies as st
@@ -78,3 +88,29 @@ def test_executor_short_batches_equal_the_write_run_path(accesses):
             patch.setattr(fpga, "SHORT_BATCH_WORDS", short)
             answers.append((ex.execute(words).tobytes(), ex.chip.extmem[:28].tobytes()))
     assert answers[0] == answers[1]
+
+
+@SEEDED
+@given(st.lists(st.integers(0, (1 << 64) - 1), max_size=40), st.integers(1, 16),
+       st.integers(0, (1 << 32) - 1))
+def test_scatter_gather_frames_equal_frame_by_frame_encoding(words, max_words, seq):
+    """`FrameWriter.frame_parts` (one byte swap, views) and `frames` give the bytes of one
+    `encode_frame` per slice."""
+    words = np.array(words, np.uint64)
+    fast, joined = FrameWriter(max_words), FrameWriter(max_words)
+    fast.seq = joined.seq = seq
+    expected = b"".join(encode_frame(PacketType.UT, words[i:i + max_words], (seq + k) % 2**32,
+                                     0, max_words)
+                        for k, i in enumerate(range(0, len(words), max_words)))
+    assert b"".join(fast.frame_parts(words)) == expected
+    assert joined.frames(words) == expected
+
+
+@SEEDED
+@given(messages_of(Direction.FROM_FPGA) | messages_of(Direction.TO_FPGA))
+def test_single_word_equals_the_construct_encoding(msg):
+    """The executor's scalar word builder (precomputed header words) against the construct
+    declaration, for every one-word message."""
+    if msg.spec.word_width != 64:
+        return
+    assert single_word(msg.instruction, **msg.fields).to_bytes(8, "big") == encode_message(msg)
