@@ -254,6 +254,9 @@ class Chip:
             "ppu_control": (lambda b, i: dict(ppus[b.unit[0]].control), control_write),
             "ppu_status": (lambda b, i: {"sleep": int(ppus[b.unit[0]].sleeping)}, None),
             "ppu_debug": (lambda b, i: {"value": ppus[b.unit[0]].debug_word(i)}, None),
+            "ppu_stack_limit": (lambda b, i: {"address": ppus[b.unit[0]].core.stack_limit},
+                                lambda b, i, v: setattr(ppus[b.unit[0]].core, "stack_limit",
+                                                        v["address"])),
         }
 
     def madc_control(self, values: dict[str, int]) -> None:

@@ -25,7 +25,7 @@ STATELESS_KINDS = frozenset({
     "neuron_reset", "spike_counter_reset", "block_post_pulse", "correlation_reset",
     "neuron_reset_quad", "padi_event", "madc_control", "spike_counter_read",
     "crossbar_input_drop_counter", "crossbar_output_event_counter", "cadc_sample_quad",
-    "ppu_memory", "ppu_control", "ppu_status", "ppu_debug",
+    "ppu_memory", "ppu_control", "ppu_status", "ppu_debug", "ppu_stack_limit",
 })
 """Triggers, counters and devices: no configuration state of their own."""
 

@@ -63,6 +63,7 @@ ACTIONS: dict[str, str] = {
     "crossbar_output_event_counter": "events routed to the output (if counting is enabled)",
     "ppu_memory": "PPU SRAM", "ppu_control": "runs / holds the PPU",
     "ppu_status": "PPU sleeping", "ppu_debug": "bss2emu debug words",
+    "ppu_stack_limit": "bss2emu stack guard: stores through r1 below it fault",
     "block_post_pulse": "accepted, no effect (no post-pulse plasticity model)",
     "padi_event": "sends one event (row select, 6-bit label) on each bus of `fire_bus` whose "
                   "`enable_spl1` bit is 0; it reaches the drivers when the next run starts",

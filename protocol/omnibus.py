@@ -37,7 +37,7 @@ from .layouts.neuron import (
     SPIKE_COUNTER_READ,
     TRIGGER,
 )
-from .layouts.ppu import PPU_CONTROL, PPU_DEBUG, PPU_MEMORY_WORD, PPU_STATUS
+from .layouts.ppu import PPU_CONTROL, PPU_DEBUG, PPU_MEMORY_WORD, PPU_STACK_LIMIT, PPU_STATUS
 from .layouts.sram_timing import SRAM_TIMING, SYNAPSE_DRIVER_SRAM_TIMING
 from .layouts.synapse_driver import (
     COMMON_PADI_BUS_CONFIG,
@@ -126,6 +126,7 @@ PPU_CONTROL_OFFSET = 0x20_0000
 PPU_STATUS_OFFSET = 0x20_0001
 PPU_DEBUG_OFFSET = 0x20_0002  # bss2emu: + 0 program counter, + 1 exception cause, + 2 its PC
 PPU_DEBUG_WORDS = 3
+PPU_STACK_LIMIT_OFFSET = 0x20_0005  # bss2emu: the stack guard (read-write)
 SYNRAM_BASE = (0x02C0_0000, 0x03C0_0000)  # "synacc": PPU memory base | 1 << 22
 SYNRAM_LABEL_OFFSET = 0x4_0000
 SYNRAM_TIME_CALIB_OFFSET = 0x1_0000
@@ -252,6 +253,7 @@ def _hemisphere_blocks(h: int) -> list[Block]:
         Block("ppu_status", (h,), ppu + PPU_STATUS_OFFSET, 1, PPU_STATUS, h, writable=False),
         Block("ppu_debug", (h,), ppu + PPU_DEBUG_OFFSET, PPU_DEBUG_WORDS, PPU_DEBUG,
               h * PPU_DEBUG_WORDS, writable=False),
+        Block("ppu_stack_limit", (h,), ppu + PPU_STACK_LIMIT_OFFSET, 1, PPU_STACK_LIMIT, h),
     ]
     for side in range(2):
         sram = cadc + CADC_CHANNEL_OFFSET[side]
@@ -428,6 +430,11 @@ def ppu_debug_address(hemisphere: int, index: int) -> int:
     """bss2emu debug word: 0 program counter, 1 last exception cause (0xFFFFFFFF none), 2 its
     PC."""
     return PPU_MEMORY_BASE[hemisphere] + PPU_DEBUG_OFFSET + index
+
+
+def ppu_stack_limit_address(hemisphere: int) -> int:
+    """bss2emu stack guard of a PPU (layouts.ppu.PPU_STACK_LIMIT)."""
+    return PPU_MEMORY_BASE[hemisphere] + PPU_STACK_LIMIT_OFFSET
 
 
 def crossbar_node_number(input_: int, output: int) -> int:

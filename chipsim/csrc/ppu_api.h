@@ -91,6 +91,11 @@ typedef struct {
     uint32_t watch_bytes;
     uint64_t watch_pass;             /* cycles + 1 of the instruction let through after SYNC */
 
+    /* bss2emu stack guard (kept by reset; 0: off): a store addressed through r1 (the stack
+     * pointer) below this SRAM address raises a data storage exception instead of silently
+     * overwriting what lies below the stack (.bss) */
+    uint32_t stack_limit;
+
     /* memories */
     uint8_t sram[16384];             /* big-endian, instructions and data */
     uint8_t *extmem;                 /* BSS2_PPU_EXTMEM_BYTES, shared by both PPUs, instructions

@@ -330,9 +330,11 @@ void bss2_ppu_reset(bss2_ppu *p)
 {
     uint32_t pir = p->pir, gin = p->gin, mode = p->exception_mode;
     uint32_t watch_offset = p->watch_offset, watch_bytes = p->watch_bytes;
+    uint32_t stack_limit = p->stack_limit;
     uint8_t *extmem = p->extmem;
     memset(p, 0, offsetof(bss2_ppu, sram));
     p->pir = pir;
+    p->stack_limit = stack_limit;
     p->watch_offset = watch_offset;
     p->watch_bytes = watch_bytes;
     p->gin = gin;
@@ -348,6 +350,10 @@ void bss2_ppu_reset(bss2_ppu *p)
 #define FAULT(c, a, e) do { cause = (c); fault_addr = (a); esr = (e); goto fault; } while (0)
 #define ILLEGAL() FAULT(BSS2_EXC_PROGRAM, 0, ESR_PIL)
 #define PRIVILEGED() do { if (p->msr & MSR_PR) FAULT(BSS2_EXC_PROGRAM, 0, ESR_PPR); } while (0)
+/* bss2emu stack guard: a store through r1 below the stack limit */
+#define STACK_GUARD(ea) \
+    do { if (F_RA(w) == 1 && (ea) < p->stack_limit) FAULT(BSS2_EXC_DATA_STORAGE, (ea), ESR_ST); } \
+    while (0)
 #define UPDATE_FORM_CHECK(is_load) \
     do { if (F_RA(w) == 0 || ((is_load) && F_RA(w) == F_RT(w))) ILLEGAL(); } while (0)
 
@@ -383,6 +389,7 @@ void bss2_ppu_reset(bss2_ppu *p)
 #define STORE(ea_expr, size, put, update, omnibus)                                             \
     do {                                                                                       \
         uint32_t ea = (ea_expr), value = g[F_RT(w)];                                           \
+        STACK_GUARD(ea);                                                                       \
         RESOLVE(ea, size, 1, omnibus, BSS2_BUS_STORE, value);                                  \
         put(m, value);                                                                         \
         if (update)                                                                            \
@@ -656,6 +663,8 @@ uint32_t bss2_ppu_run(bss2_ppu *p, uint64_t cycle_limit)
             uint32_t ea = EA_D(w), first = F_RT(w), count = 32 - first, store = op == OP_STMW;
             if (!store && F_RA(w) >= first)   /* RA among the loaded registers: invalid form */
                 ILLEGAL();
+            if (store)
+                STACK_GUARD(ea);
             RESOLVE(ea, 4, store, 0, 0, 0);
             if (!(m = bss2_ppu_data_pointer(p, ea, 4 * count)))
                 FAULT(BSS2_EXC_DATA_STORAGE, ea, store ? ESR_ST : 0);

@@ -148,6 +148,8 @@ class PpuCore:
     dear = _register("dear", "data exception address register")
     gin = _register("gin", "GPIO input (SPR 65)")
     gout = _register("gout", "GPIO output (SPR 66)")
+    stack_limit = _register("stack_limit", "bss2emu stack guard: stores through r1 below this "
+                            "address raise a data storage exception (0: off; kept by reset)")
 
     def reset(self) -> None:
         """Registers to their reset values, PC 0, status RUNNING; memories are kept."""

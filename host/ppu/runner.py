@@ -23,6 +23,10 @@ EXCEPTIONS = ("reset", "machine check", "critical input", "data storage",
               "doorbell", "critical doorbell", "fixed-interval timer", "decrementer")
 """Vector number -> exception class, in the runtime's vector-table order."""
 
+#: the linker script's symbol above .bss and its red zone: the emulated chip's stack guard
+#: (`protocol.layouts.ppu.PPU_STACK_LIMIT`) faults a stack frame that reaches below it
+STACK_LIMIT_SYMBOL = "heap_base"
+
 #: emulated time one waiting program may cover (well inside the server's default limit of
 #: 1000 ms per program); a longer --timeout-us takes several programs
 WAIT_CHUNK_US = 100_000.0
@@ -41,6 +45,7 @@ class Fault:
     esr: int
     dear: int
     instruction: int
+    stack_limit: int = 0  # the stack guard the program ran with (0: none)
 
     def describe(self) -> str:
         name = EXCEPTIONS[self.vector] if self.vector < len(EXCEPTIONS) else "unknown"
@@ -48,7 +53,16 @@ class Fault:
         text += f", ESR {self.esr:#010x}"
         if self.vector in (3, 6):  # data storage, alignment: the data address matters
             text += f", data address {self.dear:#010x}"
-        return text + ")"
+        text += ")"
+        if self.stack_overflow:
+            text = (f"stack overflow: a stack frame reached {self.dear:#010x}, below the stack's "
+                    f"end {self.stack_limit:#010x} (.bss and its red zone lie below); {text}")
+        return text
+
+    @property
+    def stack_overflow(self) -> bool:
+        """A data storage fault from the stack guard: a store below the stack's end."""
+        return self.vector == 3 and 0 < self.stack_limit and self.dear < self.stack_limit
 
 
 @dataclass
@@ -78,15 +92,23 @@ class PpuRunResult:
         return f"PPU {self.hemisphere}: still running (pc {self.pc:#010x}){took}"
 
 
+def stack_limit(program: PpuProgram) -> int:
+    """Lowest address the program's stack may reach (0: unknown, no guard)."""
+    symbol = program.symbols.get(STACK_LIMIT_SYMBOL)
+    return symbol.address if symbol is not None else 0
+
+
 def load_writes(program: PpuProgram, hemisphere: int) -> tuple[np.ndarray, np.ndarray]:
-    """Omnibus writes that stop the PPU and load the program: reset, all 4096 SRAM words
-    (unused ones and the mailbox zero), extmem words of the program's extmem segments."""
+    """Omnibus writes that stop the PPU and load the program: reset, the stack guard (bss2emu
+    extension), all 4096 SRAM words (unused ones and the mailbox zero), extmem words of the
+    program's extmem segments."""
     _check_hemisphere(hemisphere)
     image = np.frombuffer(program.sram_image(), ">u4").astype(np.uint32)
     stop_address, stop_word = stop_write(hemisphere)
-    addresses = [np.array([stop_address], np.uint32),
+    addresses = [np.array([stop_address, ob.ppu_stack_limit_address(hemisphere)], np.uint32),
                  ob.PPU_MEMORY_BASE[hemisphere] + np.arange(image.size, dtype=np.uint32)]
-    words = [np.array([stop_word], np.uint32), image]
+    words = [np.array([stop_word, ob.PPU_STACK_LIMIT.build(address=stack_limit(program))],
+                      np.uint32), image]
     for seg in program.segments_in("extmem"):
         offset = seg.offset  # code (.ext.text) and data share the memory
         first, last = offset // 4, (offset + len(seg.data) + 3) // 4
@@ -154,13 +176,14 @@ def wait_for_sleep(builder: PlaybackProgramBuilder, hemisphere: int, ticks: int)
 
 def read_result(connection: Connection, hemisphere: int, *, finished: bool,
                 elapsed_us: float = 0.0, request_timeout: float | None = None) -> PpuRunResult:
-    """Read the mailbox and the program counter of a PPU."""
+    """Read the mailbox, the program counter and the stack guard of a PPU."""
     layout = mailbox_layout()
     first = layout["BASE"] // 4
     builder = PlaybackProgramBuilder(timer_setup=False)
     mailbox = builder.read_many(ob.PPU_MEMORY_BASE[hemisphere] + first
                                 + np.arange(layout["SIZE"] // 4, dtype=np.uint32))
     pc = builder.read(ob.ppu_debug_address(hemisphere, 0))
+    guard = builder.read(ob.ppu_stack_limit_address(hemisphere))
     _run(connection, builder, request_timeout)
     raw = np.asarray(mailbox.value, np.uint32).astype(">u4").tobytes()
 
@@ -173,7 +196,8 @@ def read_result(connection: Connection, hemisphere: int, *, finished: bool,
     fault = None
     if word(layout["FAULT_MAGIC"]) == layout["FAULT_MAGIC_VALUE"]:
         fault = Fault(*(word(layout[k]) for k in ("FAULT_VECTOR", "FAULT_SRR0", "FAULT_ESR",
-                                                  "FAULT_DEAR", "FAULT_INSN")))
+                                                  "FAULT_DEAR", "FAULT_INSN")),
+                      stack_limit=ob.PPU_STACK_LIMIT.parse(guard.value)["address"])
     length = min(word(layout["TEXT_LENGTH"]), layout["TEXT_SIZE"])
     text = raw[layout["TEXT"]:layout["TEXT"] + length].decode("ascii", errors="replace")
     user = layout["USER_WORDS"]

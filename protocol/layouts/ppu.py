@@ -16,3 +16,9 @@ PPU_STATUS = container("ppu_status", [("sleep", 1)])
 
 PPU_DEBUG = container("ppu_debug", [("value", 32)])
 """bss2emu extension, read-only: program counter / last exception cause / its PC."""
+
+PPU_STACK_LIMIT = container("ppu_stack_limit", [("address", 32)])
+"""bss2emu extension: the stack guard. A store addressed through r1 (the stack pointer) below
+`address` raises a data storage exception (ESR ST, DEAR the address) instead of overwriting
+what lies below the stack; 0 turns it off. Kept by the core's reset; `bss2emu ppu run` and the
+on-chip learning loader set it to the end of the program's .bss plus its red zone."""
