@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "ppu": "bss2emu.tools.ppu",
     "export": "bss2emu.tools.export",
     "import-nir": "bss2emu.tools.import_nir",
+    "sweep": "bss2emu.tools.sweep",
 }
 
 
