@@ -212,21 +212,29 @@ class ResponseStream:
 
 @dataclass
 class ProgramStats:
-    """What one program did, for the server's one log line per program."""
+    """What one program did, for the server's one log line per program (`str()` formats it,
+    only when the line is logged)."""
 
     words: int = 0
     counts: Counter = field(default_factory=Counter)
     start_systime: int = 0
     wall_start: float = field(default_factory=time.perf_counter)
+    end_systime: int = 0
+    wall_end: float = 0.0
 
-    def line(self, end_systime: int) -> str:
-        """One human-readable line."""
+    def finish(self, end_systime: int) -> ProgramStats:
+        """Note the end of the program (at its halt)."""
+        self.end_systime = end_systime
+        self.wall_end = time.perf_counter()
+        return self
+
+    def __str__(self) -> str:
         c = self.counts
         return (f"{self.words} words: {c['write']} writes, {c['read']} reads, "
                 f"{c['spike_in']} spikes in, {c['spike_out']} spikes out, "
                 f"{c['madc']} MADC samples, {c['timeout']} timeouts, {c['malformed']} malformed; "
-                f"{(end_systime - self.start_systime) * 8e-6:.3f} ms emulated, "
-                f"{(time.perf_counter() - self.wall_start) * 1e3:.1f} ms wall")
+                f"{(self.end_systime - self.start_systime) * 8e-6:.3f} ms emulated, "
+                f"{(self.wall_end - self.wall_start) * 1e3:.1f} ms wall")
 
 
 class Executor:
@@ -253,7 +261,7 @@ class Executor:
         self.polling_registers = dict.fromkeys(polling.REGISTERS, 0)  # polling block config
         self.event_recording = _RECORDING_ON  # EventRecordingConfig word
         self.out = ResponseStream()
-        self.programs_done: list[str] = []
+        self.programs_done: list[ProgramStats] = []
         self.totals: Counter = Counter()
         self._pending_time: list[int] = []
         self._pending_label: list[int] = []
@@ -306,7 +314,7 @@ class Executor:
     def execute(self, words: np.ndarray) -> np.ndarray:
         """Execute to-FPGA words (a program may be split anywhere across calls) and return the
         from-FPGA words produced. After each halt the words so far are one finished program's
-        responses; its log line is appended to `programs_done`."""
+        responses; its statistics are appended to `programs_done`."""
         words = np.asarray(words, _U64)
         if self._discarding:
             words = self._skip_to_halt(words)
@@ -502,7 +510,7 @@ class Executor:
             self._stats.counts["halt"] += 1
             self.totals.update(self._stats.counts)
             self.totals["programs"] += 1
-            self.programs_done.append(self._stats.line(self.systime))
+            self.programs_done.append(self._stats.finish(self.systime))
             self._stats = ProgramStats(start_systime=self.systime)
             self._emitted_words = 0
             self.out.restart()

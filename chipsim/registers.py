@@ -22,6 +22,8 @@ from .effects import changes_network
 from .errors import OmnibusError
 
 _QUAD_COLUMNS_I16 = np.ascontiguousarray(QUAD_COLUMNS, np.int16)
+#: write_many's run fast path applies to at most this many runs of consecutive addresses
+MAX_RUNS = 64
 _IDENTITY = np.arange(256, dtype=np.uint8)
 _TO_WEIGHT = STORED_TO_WEIGHT.astype(np.uint8)
 
@@ -120,6 +122,8 @@ class RegisterFile:
             bad = int(np.flatnonzero((words < 0) | (words >= 1 << 32))[0])
             raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x} is "
                                "not a 32-bit value", int(addresses[bad]))
+        if self._synapse_runs(addresses, words):
+            return
         handled = np.zeros(addresses.size, bool)
         structure = False
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
@@ -143,6 +147,35 @@ class RegisterFile:
             self.write(a, w)
         if handled.any():
             self.changed(weights_only=not structure)
+
+    def _synapse_runs(self, addresses: np.ndarray, words: np.ndarray) -> bool:
+        """Fast path of write_many for the common bulk layout: a few runs of consecutive
+        addresses, each inside one weight or label plane (e.g. whole synapse arrays). The runs
+        are written in order from slices, without masks over all words. False (nothing
+        written) when the writes do not have that shape."""
+        if addresses.size < 2:
+            return False
+        breaks = np.flatnonzero(np.diff(addresses) != 1) + 1
+        if breaks.size > MAX_RUNS:
+            return False
+        starts = [0, *breaks.tolist()]
+        ends = [*breaks.tolist(), addresses.size]
+        span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
+        planes = {ob.block(kind, h).base: ob.block(kind, h) for h in range(ob.HEMISPHERES)
+                  for kind in ("synapse_weight_quad", "synapse_label_quad")}
+        runs = []
+        for start, end in zip(starts, ends, strict=True):
+            first = int(addresses[start])
+            block = next((b for base, b in planes.items()
+                          if base <= first and first + (end - start) <= base + span), None)
+            if block is None:
+                return False
+            runs.append((block, start, end, first - block.base))
+        for block, start, end, offset in runs:
+            self._synapse_bulk(block, np.arange(offset, offset + end - start, dtype=np.int64),
+                               words[start:end].astype(np.uint32))
+        self.changed(weights_only=all(b.kind == "synapse_weight_quad" for b, *_ in runs))
+        return True
 
     def changed(self, weights_only: bool) -> None:
         """Note a configuration change (weights only, or anything else)."""

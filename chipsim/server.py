@@ -136,9 +136,9 @@ class Session:
             response = np.array([DECODE_ERROR_WORD], np.uint64)
         finally:
             ex.emit = ex.should_cancel = None
-        for line in ex.programs_done:
+        for stats in ex.programs_done:  # formatted only if the debug line is logged
             self.programs += 1
-            log.debug("%s program %d: %s", self.peer, self.programs, line)
+            log.debug("%s program %d: %s", self.peer, self.programs, stats)
         ex.programs_done.clear()
         out = self.writer.frames(response) if len(response) else b""
         for reason in ex.notices:

@@ -99,11 +99,11 @@ class Connection:
             except UTError as err:
                 raise ProtocolViolation(f"undecodable response: {err}") from err
             parts.append(part)
-            seen += int(np.count_nonzero(part.loopback["value"] == LoopbackKind.HALT))
+            seen += part.loopback["value"].tolist().count(LoopbackKind.HALT)
         responses = Responses.concatenate(parts)
         if decoder.pending_words:
             raise ProtocolViolation("response stream ends inside a message")
-        return np.concatenate(raw), responses
+        return (raw[0] if len(raw) == 1 else np.concatenate(raw)), responses
 
     def _send(self, words: np.ndarray, ptype: PacketType) -> None:
         try:

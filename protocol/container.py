@@ -123,10 +123,13 @@ class Container:
         return values
 
     def encode_word(self, values: dict[str, int], k: int) -> int:
-        """Word k for complete logical values (no range checks: the values are stored ones)."""
-        raw = {p.raw: self._store((values[p.field] >> p.lsb) & ((1 << p.width) - 1), p)
-               for p in self._word_pieces[k]}
-        return self.words[k].build(**raw)
+        """Word k for complete logical values (no range checks: the values are stored ones).
+        Each piece goes straight to its shift in the word's layout (what `Register.build`
+        would do, without building a dict of raw fields: register reads are hot)."""
+        word = 0
+        for name, lsb, mask, shift, p in self._word_shifts[k]:
+            word |= self._store((values[name] >> lsb) & mask, p) << shift
+        return word
 
     def decode_word(self, values: dict[str, int], k: int, word: int) -> dict[str, int]:
         """The fields of word k replaced by what `word` holds; the rest of `values` is kept
@@ -143,6 +146,14 @@ class Container:
             keep = out[p.field] & ~(((1 << p.width) - 1) << p.lsb)
             out[p.field] = keep | self._store(parsed[p.raw], p) << p.lsb
         return out
+
+    @cached_property
+    def _word_shifts(self) -> tuple[tuple[tuple[str, int, int, int, Piece], ...], ...]:
+        """Per word: (logical field, its lowest bit here, mask of the piece's width, shift of
+        the raw field in the word's layout, the piece) for every piece."""
+        return tuple(tuple((p.field, p.lsb, (1 << p.width) - 1, self.words[k].fields[p.raw][0],
+                            p) for p in pieces)
+                     for k, pieces in enumerate(self._word_pieces))
 
     @cached_property
     def _word_pieces(self) -> tuple[tuple[Piece, ...], ...]:

@@ -75,7 +75,9 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
     t = _table()
     unit, step = t.unit, t.step
     m = len(words) * t.per_word
-    stream = int.from_bytes(np.asarray(words, np.uint64).astype(">u8").tobytes(), "big")
+    stream = 0
+    for word in words.tolist():  # the batch as one big-endian number
+        stream = (stream << 64) | word
     top_shift = unit - 8
     rows: dict[str, list[tuple[int, ...]]] = {name: [] for name in (*RECORDS, *EVENTS)}
     headers: list[int] = []

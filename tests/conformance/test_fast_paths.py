@@ -1,7 +1,8 @@
 """The fast paths of the host link give exactly what the general paths give: the scalar
 response decoder for short batches against the vectorised one, the executor's word-by-word
 path for short batches against its search for runs of writes, scatter-gather framing against
-frame-by-frame encoding, the scalar one-word message builder against construct."""
+frame-by-frame encoding, the scalar one-word message builder against construct, the chip's
+slice path for runs of synapse writes against writes one by one."""
 from __future__ import annotations
 
 from functools import cache
@@ -13,6 +14,7 @@ from bss2emu.chipsim import fpga
 from bss2emu.chipsim.chip import Chip
 from bss2emu.host.program import PlaybackProgramBuilder
 from bss2emu.protocol import fpga_registers as fr
+from bss2emu.protocol import omnibus as ob
 from bss2emu.protocol.link import FrameWriter, PacketType, encode_frame
 from bss2emu.protocol.ut import (
     Direction,
@@ -114,3 +116,31 @@ def test_single_word_equals_the_construct_encoding(msg):
     if msg.spec.word_width != 64:
         return
     assert single_word(msg.instruction, **msg.fields).to_bytes(8, "big") == encode_message(msg)
+
+
+@cache
+def _chips() -> tuple[Chip, Chip]:
+    """Two chips that see the same writes (bulk, one by one), built once."""
+    return Chip(seed=0), Chip(seed=0)
+
+
+@SEEDED
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 16383), st.integers(1, 40)),
+                min_size=1, max_size=6), st.data())
+def test_write_many_runs_equal_writes_one_by_one(runs, data):
+    """Runs of consecutive synapse-plane addresses (write_many's slice path) leave the synapse
+    arrays as the same writes one by one do."""
+    planes = [ob.block(kind, h) for h in range(2)
+              for kind in ("synapse_weight_quad", "synapse_label_quad")]
+    addresses = np.concatenate([planes[p].base + np.arange(start, min(start + n, 16384))
+                                for p, start, n in runs])
+    words = np.array(data.draw(st.lists(st.sampled_from([0, 0x3F3F_3F3F, 0x0102_0304,
+                                                         0x2A00_1F3E]),
+                                        min_size=addresses.size, max_size=addresses.size)),
+                     np.int64)
+    bulk, single = _chips()
+    bulk.write_many(addresses, words)
+    for a, w in zip(addresses.tolist(), words.tolist(), strict=True):
+        single.write(a, w)
+    assert np.array_equal(bulk.config.weight, single.config.weight)
+    assert np.array_equal(bulk.config.label, single.config.label)

@@ -195,7 +195,7 @@ def test_each_program_gets_one_log_line():
     ex.execute(words([omnibus_write(PADI, 1), omnibus_read(UNKNOWN)], HALT,
                      [omnibus_read(PADI)], HALT))
     assert len(ex.programs_done) == 2
-    assert "1 writes" in ex.programs_done[0] and "1 timeouts" in ex.programs_done[0]
+    assert "1 writes" in str(ex.programs_done[0]) and "1 timeouts" in str(ex.programs_done[0])
 
 
 def test_writes_received_before_an_abandoned_program_are_applied():
