@@ -133,3 +133,16 @@ def test_in_the_loop_distortions_shape_the_training() -> None:
     dead = backend.dead_masks(trainer.network)[0]
     assert dead.sum() == round(0.2 * dead.size) and np.isinf(times[1][:, dead]).all()
     assert loop[2] == _run(trainer.config.distortions)[2]
+
+
+def test_a_resumed_run_draws_the_same_jitter() -> None:
+    whole = _run(Distortions(jitter=0.1, seed=2).to_dict())[0]
+    config = whole.config
+    data = whole.data
+    with api.open_trainer("software", config, data) as first:
+        first.train(1)
+        state = first.state()
+    with api.open_trainer("software", config, data, state=state) as resumed:
+        resumed.train(config.epochs)
+    for a, b in zip(whole.network.weights, resumed.network.weights, strict=True):
+        assert np.array_equal(a, b)
