@@ -12,6 +12,7 @@ import os
 import select
 import time
 from collections import deque
+from itertools import pairwise
 
 import numpy as np
 import serial
@@ -19,7 +20,8 @@ from bss2emu.protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWr
 
 from .tcp import READ_BYTES, SPIN_S, TcpPort, tcp_address
 
-#: frames written per write call when sending long programs
+#: frames written per write call when sending long programs: the first frame alone (the
+#: device starts on it at once), then groups of this many
 SEND_FRAMES = 4
 
 
@@ -76,15 +78,16 @@ class Transport:
 
     def send(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> None:
         """Send words in as many maximal frames as needed (at least one frame). Long programs
-        are written in groups of `SEND_FRAMES` frames, so the device can start executing
-        while the rest is still being framed and sent."""
+        are written as their first frame, then groups of `SEND_FRAMES` frames, so the device
+        can start executing while the rest is still being framed and sent."""
         words = np.asarray(words, np.uint64)
-        step = self.writer.max_words * SEND_FRAMES
+        n = len(words)
+        edges = [0, *range(self.writer.max_words, n, self.writer.max_words * SEND_FRAMES), n]
         try:
-            if not len(words):
+            if not n:
                 self.port.write(self.writer.frame(ptype, []))
-            for start in range(0, len(words), step):
-                chunk = words[start:start + step]
+            for start, end in pairwise(edges) if n else ():
+                chunk = words[start:end]
                 if isinstance(self.port, TcpPort):
                     self.port.write_parts(self.writer.frame_parts(chunk, ptype))
                 else:

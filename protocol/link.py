@@ -226,20 +226,26 @@ class FrameReader:
         return f"{self.frames_ok} frames, {self.garbage_bytes} garbage bytes, {errs}"
 
     def feed(self, data: bytes) -> list[Frame]:
-        """Consume bytes; return every frame they complete."""
-        self._buf += data
-        return self._scan(final=False)
+        """Consume bytes; return every frame they complete. With nothing held back, the bytes
+        are scanned where they are and only an incomplete rest is kept (no copy of a bulk
+        program's frames into the buffer)."""
+        if self._buf:
+            self._buf += data
+            return self._scan(self._buf, final=False)
+        return self._scan(data, final=False)
 
     def flush(self) -> list[Frame]:
         """Give up on a pending partial frame and release what follows it."""
-        return self._scan(final=True)
+        return self._scan(self._buf, final=True)
 
     def _error(self, kind: str, pos: int, detail: str) -> None:
         self.errors[kind] += 1
         self.recent.append(FrameError(kind, self._offset + pos, detail))
 
-    def _scan(self, final: bool) -> list[Frame]:
-        buf, out, pos = self._buf, [], 0
+    def _scan(self, buf: bytes | bytearray, final: bool) -> list[Frame]:
+        """Frames in `buf` (the held-back bytes, or newly received ones when none are held);
+        what is not consumed is held back afterwards."""
+        out, pos = [], 0
         while True:
             at = buf.find(SYNC_BYTES, pos)
             if at < 0:
@@ -259,11 +265,14 @@ class FrameReader:
                 continue
             out.append(frame)
             pos = end
-        del buf[:pos]
+        if buf is self._buf:
+            del buf[:pos]
+        else:
+            self._buf = bytearray(buf[pos:])
         self._offset += pos
         return out
 
-    def _try_frame(self, buf: bytearray, pos: int, final: bool
+    def _try_frame(self, buf: bytes | bytearray, pos: int, final: bool
                    ) -> tuple[Frame | None, tuple[str, int, str] | None, int]:
         """A frame starting at a sync word: (frame, None, end), (None, reason, 0) if it must be
         rejected, or (None, None, 0) if more bytes are needed."""
@@ -283,7 +292,7 @@ class FrameReader:
         words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
         return self._accept(PacketType(ptype), seq, ack, words, pos), None, end
 
-    def _check_header(self, buf: bytearray, pos: int, ptype: int, length: int, hcrc: int
+    def _check_header(self, buf: bytes | bytearray, pos: int, ptype: int, length: int, hcrc: int
                       ) -> tuple[str, int, str] | None:
         """Why this header must be rejected, or None."""
         if zlib.crc32(memoryview(buf)[pos:pos + CRC_COVERED]) != hcrc:
