@@ -1,4 +1,4 @@
-"""cffi build script of the first-spike-time kernels (causal sets, one layer's backward pass):
+"""cffi build script of the first-spike-time kernels (forward, one layer's backward pass):
 `bss2emu.host.learning._spiketime`, used by setup.py (`cffi_modules`); the same floating-point
 rules as the chip's core (no FMA contraction, no fast math), so the kernels match their numpy
 references to rounding."""
@@ -15,9 +15,9 @@ FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-er
 
 ffibuilder = FFI()
 ffibuilder.cdef("""
-void bss2_causal_sets(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                      const double *weights, int64_t n_out, double c, int32_t ratio,
-                      double *a1, double *second, double *last);
+void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
+                       const double *weights, int64_t n_out, double c, int32_t ratio,
+                       double *first, double *last);
 void bss2_layer_backward(const double *t, const double *big_t, const double *horizon,
                          const double *weights, const double *out_error, int64_t batch,
                          int64_t n_in, int64_t n_out, double c, double tau, int32_t ratio,

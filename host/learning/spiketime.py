@@ -3,9 +3,8 @@
 Every prefix of the time-sorted inputs is a candidate causal set; its closed-form threshold
 crossing counts if it lies between the prefix's last input and the next input. The earliest
 such crossing is the first spike, +inf if there is none. Silent inputs (+inf) contribute
-nothing. `first_spike_times` finds each causal set with a C kernel (csrc/spiketime.c) that
-stops at the first accepted prefix, then evaluates the closed forms with numpy;
-`reference_first_spike_times` is the same algorithm batched with numpy over
+nothing. `first_spike_times` runs a C kernel (csrc/spiketime.c) that stops at the first
+accepted prefix; `reference_first_spike_times` is the same algorithm batched with numpy over
 all prefixes, laid out (n_in, batch, n_out) so prefix sums and reductions run over contiguous
 slices: the differential tests hold the two together.
 """
@@ -109,20 +108,17 @@ def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronPara
     order = np.ascontiguousarray(np.argsort(scaled, axis=1, kind="stable"), np.int64)
     weights = np.ascontiguousarray(weights, np.float64)
     batch, n_out = scaled.shape[0], weights.shape[1]
-    a1, second, last = (np.empty((batch, n_out)) for _ in range(3))
+    first, last = np.empty((batch, n_out)), np.empty((batch, n_out))
     if batch and n_out and scaled.shape[1]:
-        lib.bss2_causal_sets(
+        lib.bss2_first_spikes(
             ffi.cast("double *", ffi.from_buffer(scaled)),
             ffi.cast("int64_t *", ffi.from_buffer(order)), batch, scaled.shape[1],
             ffi.cast("double *", ffi.from_buffer(weights)), n_out, float(params.c),
-            int(params.tau_ratio), *(ffi.cast("double *", ffi.from_buffer(x))
-                                     for x in (a1, second, last)))
+            int(params.tau_ratio), ffi.cast("double *", ffi.from_buffer(first)),
+            ffi.cast("double *", ffi.from_buffer(last)))
     else:
+        first.fill(np.inf)
         last.fill(np.inf)
-    has = np.isfinite(last)
-    first = np.full((batch, n_out), np.inf)
-    crossing = crossing_time_ratio1 if params.tau_ratio == 1 else crossing_time_ratio2
-    first[has] = crossing(a1[has], second[has], params.c)
     out = (first + shift[:, None]) * params.tau_syn
     if not with_causal:
         return out

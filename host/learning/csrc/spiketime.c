@@ -57,62 +57,6 @@ static int next_after_peak(const prefix *p, const input *next, int32_t ratio)
     return 2.0 * p->a1 * next->decay <= p->second;
 }
 
-void bss2_causal_sets(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                      const double *weights, int64_t n_out, double c, int32_t ratio,
-                      double *a1, double *second, double *last)
-{
-    input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
-    if (!in) {
-        for (int64_t i = 0; i < batch * n_out; ++i) {
-            a1[i] = second[i] = last[i] = NAN;
-        }
-        return;
-    }
-    const double tol = c * WINDOW_TOL;
-    for (int64_t b = 0; b < batch; ++b) {
-        const int64_t *ord = order + b * n_in;
-        for (int64_t k = 0; k < n_in; ++k) {
-            double t = times[b * n_in + ord[k]];
-            int finite = isfinite(t);
-            in[k].t = t;
-            in[k].e1 = exp(finite ? t : -INFINITY);
-            in[k].x = (ratio == 1) ? (finite ? t : 0.0) * in[k].e1 : sqrt(in[k].e1);
-            in[k].decay = (ratio == 1) ? exp(-t) : exp(-0.5 * t);
-        }
-        for (int64_t j = 0; j < n_out; ++j) {
-            int64_t at = b * n_out + j;
-            a1[at] = second[at] = last[at] = INFINITY;
-            prefix cur, nxt = {0};
-            const double *wcol = weights + j;
-            double w0 = wcol[ord[0] * n_out];
-            cur.a1 = w0 * in[0].e1;
-            cur.second = w0 * in[0].x;
-            evaluate(&cur, &in[0], ratio);
-            for (int64_t k = 0; k < n_in; ++k) {
-                double v_end = 0.0;
-                int after = 1;
-                if (k + 1 < n_in) {
-                    double w = wcol[ord[k + 1] * n_out];
-                    nxt.a1 = cur.a1 + w * in[k + 1].e1;
-                    nxt.second = cur.second + w * in[k + 1].x;
-                    evaluate(&nxt, &in[k + 1], ratio);
-                    v_end = nxt.v_start;
-                    after = next_after_peak(&cur, &in[k + 1], ratio);
-                }
-                if (cur.before && cur.v_start <= c + tol && (after || v_end >= c)
-                    && reaches(&cur, c, ratio)) {
-                    a1[at] = cur.a1;
-                    second[at] = cur.second;
-                    last[at] = in[k].t;
-                    break;
-                }
-                cur = nxt;
-            }
-        }
-    }
-    free(in);
-}
-
 /* Real principal-branch Lambert W on [-1/e, 0] (mirrors lambertw.lambertw0). */
 static double lambertw0(double z)
 {
@@ -134,6 +78,77 @@ static double lambertw0(double z)
         w = w - f / (ew * wp1 - (w + 2.0) * f / (2.0 * wp1));
     }
     return w;
+}
+
+/* The causal set's upward threshold crossing (mirrors spiketime.crossing_time_ratio1/2). */
+static double crossing(double a1, double second, double c, int32_t ratio)
+{
+    if (ratio == 1) {
+        double r = second / a1;
+        double z = -exp(log(c / a1) + r);
+        double lo = -exp(-1.0);
+        return r - lambertw0(z > lo ? z : lo);
+    }
+    double disc = second * second - 4.0 * a1 * c;
+    if (!(a1 > 0.0 && second > 0.0 && disc >= 0.0)) {
+        return INFINITY;
+    }
+    return 2.0 * (log(2.0 * a1) - log(second + sqrt(disc)));
+}
+
+void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
+                       const double *weights, int64_t n_out, double c, int32_t ratio,
+                       double *first, double *last)
+{
+    input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
+    if (!in) {
+        for (int64_t i = 0; i < batch * n_out; ++i) {
+            first[i] = last[i] = NAN;
+        }
+        return;
+    }
+    const double tol = c * WINDOW_TOL;
+    for (int64_t b = 0; b < batch; ++b) {
+        const int64_t *ord = order + b * n_in;
+        for (int64_t k = 0; k < n_in; ++k) {
+            double t = times[b * n_in + ord[k]];
+            int finite = isfinite(t);
+            in[k].t = t;
+            in[k].e1 = exp(finite ? t : -INFINITY);
+            in[k].x = (ratio == 1) ? (finite ? t : 0.0) * in[k].e1 : sqrt(in[k].e1);
+            in[k].decay = (ratio == 1) ? exp(-t) : exp(-0.5 * t);
+        }
+        for (int64_t j = 0; j < n_out; ++j) {
+            int64_t at = b * n_out + j;
+            first[at] = last[at] = INFINITY;
+            prefix cur, nxt = {0};
+            const double *wcol = weights + j;
+            double w0 = wcol[ord[0] * n_out];
+            cur.a1 = w0 * in[0].e1;
+            cur.second = w0 * in[0].x;
+            evaluate(&cur, &in[0], ratio);
+            for (int64_t k = 0; k < n_in; ++k) {
+                double v_end = 0.0;
+                int after = 1;
+                if (k + 1 < n_in) {
+                    double w = wcol[ord[k + 1] * n_out];
+                    nxt.a1 = cur.a1 + w * in[k + 1].e1;
+                    nxt.second = cur.second + w * in[k + 1].x;
+                    evaluate(&nxt, &in[k + 1], ratio);
+                    v_end = nxt.v_start;
+                    after = next_after_peak(&cur, &in[k + 1], ratio);
+                }
+                if (cur.before && cur.v_start <= c + tol && (after || v_end >= c)
+                    && reaches(&cur, c, ratio)) {
+                    first[at] = crossing(cur.a1, cur.second, c, ratio);
+                    last[at] = in[k].t;
+                    break;
+                }
+                cur = nxt;
+            }
+        }
+    }
+    free(in);
 }
 
 void bss2_layer_backward(const double *t, const double *big_t, const double *horizon,

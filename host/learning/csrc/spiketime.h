@@ -1,17 +1,17 @@
-/* The causal sets of first spikes of a layer of current-based LIF neurons (the paper's model,
- * tau_m = tau_s or 2 tau_s), one sample and neuron at a time with an early exit at the first
- * accepted set; the closed-form crossing times are then evaluated vectorised in numpy.
- * Mirrors host/learning/spiketime.py's numpy reference, operation for operation. */
+/* First-spike times of a layer of current-based LIF neurons from the paper's closed forms
+ * (tau_m = tau_s: Lambert W; tau_m = 2 tau_s: log/sqrt), one sample and neuron at a time with an
+ * early exit at the first accepted causal set. Mirrors host/learning/spiketime.py's numpy
+ * reference, operation for operation. */
 #include <stdint.h>
 
 /* times (batch, n_in): input times in tau_syn units shifted per sample, +inf for silent inputs;
  * order (batch, n_in): each row's stable ascending order; weights (n_in, n_out); c: threshold in
- * kernel units; ratio 1 or 2. Writes, each (batch, n_out), the causal set's sums a1 = sum w e^t
- * and second (ratio 1: sum w t e^t, ratio 2: sum w e^{t/2}) and the time of its last input, all
- * +inf where the neuron does not spike. */
-void bss2_causal_sets(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                      const double *weights, int64_t n_out, double c, int32_t ratio,
-                      double *a1, double *second, double *last);
+ * kernel units; ratio 1 or 2. Writes, each (batch, n_out), the crossing time (same units as
+ * times) and the time of the causal set's last input, both +inf where the neuron does not
+ * spike. */
+void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
+                       const double *weights, int64_t n_out, double c, int32_t ratio,
+                       double *first, double *last);
 
 /* One layer's backward pass (mirrors gradients.layer_backward): from input times t and output
  * times big_t (both (batch, ...) in tau_syn units with the same per-sample shift, +inf silent),
