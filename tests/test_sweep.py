@@ -1,6 +1,7 @@
 """`bss2emu sweep`: a tiny study on a separately started Dask scheduler with two workers gives
-the numbers of a serial run; a stopped sweep resumes without redoing finished points; bad specs
-are one line and exit status 2."""
+the numbers of a serial run; test-only points tested on their seed's clean network give the
+records of full training runs, at fewer training runs; a stopped sweep resumes without redoing
+finished points; bad specs are one line and exit status 2."""
 from __future__ import annotations
 
 import json
@@ -26,6 +27,8 @@ dead_fraction = [0.2]
 """
 # distinct runs: clean x 2 seeds, jitter 0.1 and dead 0.2 x 2 conditions x 2 seeds
 RUNS = 10
+# trained: clean and the in-the-loop points; the 4 test-only points reuse the clean networks
+TRAINED = 6
 
 
 def _sweep(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -50,7 +53,7 @@ def study(tmp_path_factory) -> Path:
     (d / "spec.toml").write_text(SPEC)
     done = _sweep("spec.toml", "--serial", cwd=d)
     assert done.returncode == 0, done.stderr
-    assert f"{RUNS} runs trained" in done.stdout
+    assert f"{TRAINED} runs trained, {RUNS - TRAINED} test-only points tested" in done.stdout
     return d
 
 
@@ -105,6 +108,17 @@ def test_a_dask_cluster_gives_the_serial_numbers(study: Path, scheduler: str) ->
     assert (study / "cluster" / "jitter.png").stat().st_size > 0
 
 
+def test_reused_test_points_equal_full_training_runs(study: Path) -> None:
+    done = _sweep("spec.toml", "--serial", "--no-reuse", "--out", "full", cwd=study)
+    assert done.returncode == 0, done.stderr
+    assert f"{RUNS} runs trained, 0 test-only points" in done.stdout
+    reused, full = _results(study / "serial"), _results(study / "full")
+    assert len(full) == RUNS and reused == full
+    assert reused["jitter-0.1-test-seed0.json"]["history"] == reused["clean-seed0.json"]["history"]
+    assert (reused["jitter-0.1-test-seed0.json"]["test_loss"]
+            != reused["clean-seed0.json"]["test_loss"])
+
+
 def test_a_stopped_sweep_resumes(study: Path) -> None:
     resumed = study / "resumed"
     shutil.copytree(study / "serial", resumed)
@@ -114,9 +128,31 @@ def test_a_stopped_sweep_resumes(study: Path) -> None:
     done = _sweep("spec.toml", "--serial", "--out", "resumed", cwd=study)
     assert done.returncode == 0, done.stderr
     assert f"{RUNS - 1} of {RUNS} runs already have results" in done.stdout
-    assert "1 runs trained" in done.stdout
+    assert "0 runs trained, 1 test-only points" in done.stdout
     assert all(p.stat().st_mtime_ns == t for p, t in before.items())
     assert _results(resumed) == _results(study / "serial")
+
+
+def test_a_resumed_sweep_without_stored_states_retrains_the_clean_run(study: Path) -> None:
+    resumed = study / "stateless"
+    shutil.copytree(study / "serial", resumed)
+    shutil.rmtree(resumed / "states")
+    (resumed / "points" / "dead_fraction-0.2-test-seed0.json").unlink()
+    clean = resumed / "points" / "clean-seed0.json"
+    before = clean.stat().st_mtime_ns
+    done = _sweep("spec.toml", "--serial", "--out", "stateless", cwd=study)
+    assert done.returncode == 0, done.stderr
+    assert "1 runs trained, 1 test-only points" in done.stdout
+    assert clean.stat().st_mtime_ns == before
+    assert (resumed / "states" / "clean-seed0.npz").exists()
+    assert _results(resumed) == _results(study / "serial")
+
+
+def test_epochs_override_is_recorded(study: Path) -> None:
+    done = _sweep("spec.toml", "--epochs", "2", "--serial", cwd=study)
+    assert done.returncode == 2 and "holds a sweep with other epochs" in done.stderr
+    done = _sweep("spec.toml", "--epochs", "0", "--serial", "--out", "none", cwd=study)
+    assert done.returncode == 2 and "epochs must be an integer >= 1" in done.stderr
 
 
 BAD = [

@@ -23,6 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int,
                         help="local cluster: worker processes, one thread each (default: one "
                              "per core, at most one per pending run)")
+    parser.add_argument("--epochs", type=int,
+                        help="train this many epochs instead of the spec's (recorded in the "
+                             "sweep directory: use another --out than for other counts)")
+    parser.add_argument("--no-reuse", action="store_true",
+                        help="train test-only points in full instead of testing their seed's "
+                             "clean network (the same results, one training run each)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -36,13 +42,15 @@ def run(args: argparse.Namespace) -> int:
     from bss2emu.host.studies.spec import load_spec
     from bss2emu.host.studies.sweep import load_results, run_sweep
 
-    spec = load_spec(args.spec)
+    spec = load_spec(args.spec, epochs=args.epochs)
     if args.out is not None:
         spec = dataclasses.replace(spec, out=Path(args.out))
-    ran = run_sweep(spec, serial=args.serial, scheduler=args.scheduler, workers=args.workers,
-                    progress=not args.no_progress)
+    done = run_sweep(spec, serial=args.serial, scheduler=args.scheduler,
+                     workers=args.workers, progress=not args.no_progress,
+                     reuse=not args.no_reuse)
     results = load_results(spec)
     report = write_report(spec, results)
-    print(f"{ran} runs trained, {len(results)} of {len(spec.runs())} have results; "
+    print(f"{done.trained} runs trained, {done.evaluated} test-only points tested on their "
+          f"seed's clean network, {len(results)} of {len(spec.runs())} have results; "
           f"table and figures in {report}")
     return 0

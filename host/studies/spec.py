@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bss2emu.host.learning.dataset import DATASETS
@@ -95,6 +95,11 @@ class SweepSpec:
         return list(seen.values())
 
 
+def clean_of(run: Run) -> Run:
+    """The clean run of `run`'s seed: the same settings without a distortion."""
+    return replace(run, name=f"clean-seed{run.seed}", distortions=None)
+
+
 def _fail(path: Path, message: str) -> SpecError:
     return SpecError(f"{path}: {message}")
 
@@ -130,8 +135,9 @@ def _run(spec: dict, path: Path, seed: int, name: str, distortions: dict | None)
                distortions=distortions)
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read and check a TOML specification; every problem is a one-line SpecError."""
+def load_spec(path: str | Path, epochs: int | None = None) -> SweepSpec:
+    """Read and check a TOML specification; every problem is a one-line SpecError. `epochs`,
+    if given, replaces the spec's epoch count (e.g. a shorter trial of a long study)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text())
@@ -151,7 +157,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     spec = {
         "mode": raw.get("mode", "software"),
         "dataset": raw.get("dataset", "yinyang"),
-        "epochs": _int(path, "epochs", raw["epochs"], 1),
+        "epochs": _int(path, "epochs", raw["epochs"] if epochs is None else epochs, 1),
         "samples": _int(path, "samples", raw.get("samples", 0), 0),
         "tau_ratio": raw.get("tau_ratio", 1),
         "chip_seed": _int(path, "chip_seed", raw.get("chip_seed", 0), 0),
@@ -195,10 +201,11 @@ def load_spec(path: str | Path) -> SweepSpec:
             for condition in conditions:
                 for seed in seeds:
                     distortions = _distortions(path, axis, magnitude, condition, seed)
-                    name = (f"clean-seed{seed}" if distortions is None else
-                            f"{axis}-{_magnitude_label(magnitude)}-{condition}-seed{seed}")
+                    run = _run(spec, path, seed,
+                               f"{axis}-{_magnitude_label(magnitude)}-{condition}-seed{seed}",
+                               distortions)
                     points.append(Point(axis, magnitude, condition, seed,
-                                        _run(spec, path, seed, name, distortions)))
+                                        clean_of(run) if distortions is None else run))
     out = Path(raw["out"])
     return SweepSpec(path=path, mode=spec["mode"], dataset=spec["dataset"],
                      epochs=spec["epochs"], seeds=seeds, conditions=conditions,

@@ -3,7 +3,10 @@ result file per run written by the process that drives the sweep (so workers nee
 file system), files already present skipped (a stopped sweep resumes where it stopped).
 
 Results do not depend on where a run executes: each is a pure function of its settings and
-seeds (`run.run_training`), so a cluster gives the numbers a serial loop gives.
+seeds (`run.train_run`), so a cluster gives the numbers a serial loop gives. A test-only point
+is not trained: its training would be its seed's clean run, so the clean run's final state
+(kept in `states/` for resuming, handed from task to task on Dask) is tested under the point's
+distortion (`run.evaluate_on_clean`), which writes the record a full run would.
 """
 from __future__ import annotations
 
@@ -11,15 +14,20 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
-from bss2emu.host.studies.run import run_training
-from bss2emu.host.studies.spec import Run, SpecError, SweepSpec
+from bss2emu.host.learning.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from bss2emu.host.studies.run import evaluate_on_clean, train_run
+from bss2emu.host.studies.spec import Run, SpecError, SweepSpec, clean_of
 from tqdm import tqdm
 
 from bss2emu.errors import InputError
 
 RESULTS = "points"
+STATES = "states"
 SETTINGS = "sweep.json"
 # settings every run of a sweep directory shares: results made under others cannot be reused
 _SHARED = ("mode", "dataset", "epochs", "samples", "tau_ratio", "chip_seed", "calibration")
@@ -92,21 +100,91 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
         yield client
 
 
-def _serial(runs: list[Run]) -> Iterator[tuple[Run, dict]]:
-    for run in runs:
-        yield run, run_training(run)
+def state_path(out: Path, run: Run) -> Path:
+    """Where the final training state of clean run `run` lives (what its seed's test-only
+    points are evaluated from when a sweep resumes)."""
+    return out / STATES / f"{run.name}.npz"
 
 
-def _on_dask(runs: list[Run], client: object) -> Iterator[tuple[Run, dict]]:
+def reuses_clean(run: Run) -> bool:
+    """Whether `run` is evaluated on its seed's clean network instead of trained: a test-only
+    distortion, whose training is the clean run's. Software mode only: a chip-mode point's test
+    would run on a chip other than the one that trained, which is not shown to match."""
+    return (run.mode == "software" and run.distortions is not None
+            and run.distortions["condition"] == "test")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a sweep still has to do: runs to train (clean runs first), test-only points to
+    evaluate on their seed's clean network, and the clean states already stored, by name."""
+
+    train: list[Run]
+    evaluate: list[Run]
+    stored: dict[str, TrainState]
+
+
+def plan(spec: SweepSpec, reuse: bool = True) -> Work:
+    """The pending work of `spec`; without `reuse` every pending point is trained in full. A
+    clean run whose state is needed but not stored is trained again (its result is kept)."""
+    pending = pending_runs(spec)
+    evaluate = [run for run in pending if reuse and reuses_clean(run)]
+    train = [run for run in pending if run not in evaluate]
+    stored: dict[str, TrainState] = {}
+    for run in evaluate:
+        clean = clean_of(run)
+        path = state_path(spec.out, clean)
+        if clean.name in stored or clean in train:
+            continue
+        if path.exists():
+            stored[clean.name] = load_checkpoint(path)
+        else:
+            train.append(clean)
+    train.sort(key=lambda run: run.distortions is not None)
+    return Work(train, evaluate, stored)
+
+
+# (run, its result record, its final training state or None for an evaluated point)
+Outcome = tuple[Run, dict, TrainState | None]
+
+
+def _serial(work: Work) -> Iterator[Outcome]:
+    states = dict(work.stored)
+    for run in work.train:
+        record, state = train_run(run)
+        states[run.name] = state
+        yield run, record, state
+    for run in work.evaluate:
+        yield run, evaluate_on_clean(run, states[clean_of(run).name]), None
+
+
+def _on_dask(work: Work, client: object) -> Iterator[Outcome]:
+    """Training tasks, and evaluation tasks depending on their clean run's task (or on its
+    stored state, scattered): states travel between workers, no shared disk needed."""
     from distributed import as_completed
 
-    futures = {client.submit(run_training, run, pure=False, key=f"bss2emu-{run.name}"): run
-               for run in runs}
+    futures, trained = {}, {}
+    for run in work.train:
+        future = client.submit(train_run, run, pure=False, key=f"bss2emu-{run.name}")
+        futures[future], trained[run.name] = (run, True), future
+    states = {name: client.scatter(state) for name, state in work.stored.items()}
+    for run in work.evaluate:
+        name = clean_of(run).name
+        if name not in states:
+            states[name] = client.submit(itemgetter(1), trained[name], pure=False,
+                                         key=f"bss2emu-state-{name}")
+        future = client.submit(evaluate_on_clean, run, states[name], pure=False,
+                               key=f"bss2emu-{run.name}")
+        futures[future] = (run, False)
     try:
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            run, training = futures[future]
+            if training:
+                yield run, *future.result()
+            else:
+                yield run, future.result(), None
     finally:
-        client.cancel(list(futures))
+        client.cancel([*futures, *states.values()])
 
 
 def prepare_chip(spec: SweepSpec) -> None:
@@ -120,31 +198,48 @@ def prepare_chip(spec: SweepSpec) -> None:
         pass
 
 
+class Done(NamedTuple):
+    """What a sweep did: training runs, and test-only points evaluated on a clean network."""
+
+    trained: int
+    evaluated: int
+
+
 def run_sweep(spec: SweepSpec, serial: bool = False, scheduler: str | None = None,
-              workers: int | None = None, progress: bool = True,
-              note: Callable[[str], None] = tqdm.write) -> int:
-    """Run every pending run of `spec` and save its result; returns how many ran."""
+              workers: int | None = None, progress: bool = True, reuse: bool = True,
+              note: Callable[[str], None] = tqdm.write) -> Done:
+    """Run every pending point of `spec` and save its result (clean runs also their final
+    state); `reuse=False` trains test-only points in full instead of testing the clean
+    network of their seed (the same records, at a training run each)."""
     claim_directory(spec)
-    runs = pending_runs(spec)
+    work = plan(spec, reuse)
     total = len(spec.runs())
-    done = total - len(runs)
+    done = total - len(pending_runs(spec))
     if done:
         note(f"{done} of {total} runs already have results in {spec.out / RESULTS}: skipped")
-    if not runs:
-        return 0
+    if not work.train and not work.evaluate:
+        return Done(0, 0)
     prepare_chip(spec)
     bar = tqdm(total=total, initial=done, desc="sweep", unit="run", disable=not progress)
     try:
         if serial:
-            for run, result in _serial(runs):
-                save_result(spec.out, run, result)
-                bar.update()
+            for outcome in _serial(work):
+                _save(spec.out, *outcome, bar)
         else:
-            count = workers or min(len(runs), os.cpu_count() or 1)
+            count = workers or min(len(work.train) + len(work.evaluate), os.cpu_count() or 1)
             with dask_client(scheduler, count) as client:
-                for run, result in _on_dask(runs, client):
-                    save_result(spec.out, run, result)
-                    bar.update()
+                for outcome in _on_dask(work, client):
+                    _save(spec.out, *outcome, bar)
     finally:
         bar.close()
-    return len(runs)
+    return Done(len(work.train), len(work.evaluate))
+
+
+def _save(out: Path, run: Run, record: dict, state: TrainState | None, bar: tqdm) -> None:
+    """Keep a finished run: a clean run's state, and the record unless one is present."""
+    if run.distortions is None:
+        state_path(out, run).parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(state_path(out, run), state)
+    if not result_path(out, run).exists():
+        save_result(out, run, record)
+        bar.update()
