@@ -2,11 +2,12 @@
 produces the from-FPGA UT words a real FPGA would stream back (bss2-facts §5.2, §5.3).
 
 Execution is in emulated time. The FPGA keeps a 43-bit systime (8 ns ticks) and the program
-timer (systime minus the systime of the last TIMER_SETUP). Only WAIT_UNTIL advances time, and
-it does not sleep; every other instruction takes no time. The chip is run lazily: spikes
-injected by spike packs are collected with their systime, and the chip is run (one
-`Chip.run` call) for the time elapsed since it last ran whenever it must be observed or
-configured (an omnibus access, a chip reset, a halt). Neuron state persists across runs, so a
+timer (systime minus the systime of the last TIMER_SETUP). Only WAIT_UNTIL and the polling
+block (POLLING_OMNIBUS_BLOCK, `protocol.polling`) advance time, and they do not sleep; every
+other instruction takes no time. The chip is run lazily: spikes injected by spike packs are
+collected with their systime, and the chip is run (one `Chip.run` call) for the time elapsed
+since it last ran whenever it must be observed or configured (an omnibus access, a chip
+reset, a halt). Neuron state persists across runs, so a
 program with no observation point between two times runs the chip in a single piece.
 
 Responses, in program order:
