@@ -7,8 +7,8 @@ block (POLLING_OMNIBUS_BLOCK, `protocol.polling`) advance time, and they do not 
 other instruction takes no time. The chip is run lazily: spikes injected by spike packs are
 collected with their systime, and the chip is run (one `Chip.run` call) for the time elapsed
 since it last ran whenever it must be observed or configured (an omnibus access, a chip
-reset, a halt). Neuron state persists across runs, so a
-program with no observation point between two times runs the chip in a single piece.
+reset, a halt). Neuron state persists across runs, so a program with no observation point
+between two times runs the chip in a single piece.
 
 Responses, in program order:
 
