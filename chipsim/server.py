@@ -108,7 +108,7 @@ class Session:
                 batch.append(frame.words)
                 continue
             if batch:
-                out.append(self._execute(np.concatenate(batch)))
+                out.append(self._execute(_joined(batch)))
                 batch = []
             handler = self._handlers.get(frame.ptype)
             if handler is None:
@@ -116,7 +116,7 @@ class Session:
             else:
                 out.append(handler(frame))
         if batch:
-            out.append(self._execute(np.concatenate(batch)))
+            out.append(self._execute(_joined(batch)))
         return b"".join(out)
 
     def _execute(self, words: np.ndarray) -> bytes:
@@ -161,6 +161,11 @@ class Session:
             self.executor.abort_program()
         self.reader.restart_sequence()
         return self.writer.frame(PacketType.ARQ_RESET, frame.words)
+
+
+def _joined(batch: list[np.ndarray]) -> np.ndarray:
+    """The words of consecutive UT frames as one array (a single frame's as they are)."""
+    return batch[0] if len(batch) == 1 else np.concatenate(batch)
 
 
 class DeviceServer:
