@@ -43,8 +43,9 @@ from bss2emu.protocol import polling
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US, FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
-from bss2emu.protocol.ut.fields import Wide, single_word, word_fields
+from bss2emu.protocol.ut.fields import Wide, build, single_word, word_fields
 
+from ._core import ffi, lib
 from .chip import Chip
 from .errors import ChipError, OmnibusError
 from .events import input_events
@@ -127,6 +128,43 @@ def _leading_write_pairs(words: np.ndarray) -> int:
 DECODE_ERROR_WORD = single_word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
 
 
+def place_packs(t_first: np.ndarray, t_last: np.ndarray, now: int
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Timing message before each event pack: (kind: lib.BSS2_TIMING_*, field value, decoder
+    time after the last pack)."""
+    t_first = np.ascontiguousarray(t_first, np.int64)
+    t_last = np.ascontiguousarray(t_last, np.int64)
+    kind = np.empty(t_first.size, np.int8)
+    value = np.zeros(t_first.size, np.int64)
+    now = lib.bss2_place_packs(ffi.cast("int64_t *", ffi.from_buffer(t_first)),
+                               ffi.cast("int64_t *", ffi.from_buffer(t_last)), t_first.size,
+                               int(now), _WINDOW, _SYSDELTA_MAX,
+                               ffi.cast("int8_t *", ffi.from_buffer(kind)),
+                               ffi.cast("int64_t *", ffi.from_buffer(value)))
+    return kind, value, int(now)
+
+
+def reference_placement(t_first: np.ndarray, t_last: np.ndarray, now: int
+                        ) -> tuple[np.ndarray, np.ndarray, int]:
+    """`place_packs` in plain Python (the differential tests' reference)."""
+    kind = np.full(len(t_first), lib.BSS2_TIMING_NONE, np.int8)
+    value = np.zeros(len(t_first), np.int64)
+    for i, (first, last) in enumerate(zip(np.asarray(t_first).tolist(),
+                                          np.asarray(t_last).tolist(), strict=True)):
+        nxt = now + 1
+        if not last <= nxt <= first + _WINDOW - 1:
+            delta = last - now - 2
+            if 0 <= delta <= _SYSDELTA_MAX:
+                kind[i], value[i] = lib.BSS2_TIMING_SYSDELTA, delta
+                now += 1 + delta
+            else:
+                kind[i], value[i] = lib.BSS2_TIMING_SYSTIME, max(last - 1, 0)
+                now = max(last - 1, 0)
+            nxt = now + 1
+        now = nxt
+    return kind, value, now
+
+
 class ResponseStream:
     """From-FPGA messages of the running program, and the host decoder's time as the FPGA
     predicts it (+1 per message, SYSTIME sets, SYSDELTA adds)."""
@@ -153,42 +191,30 @@ class ResponseStream:
     def events(self, packs: Wide, t_first: np.ndarray, t_last: np.ndarray) -> None:
         """Append event packs (sorted by time; t_first/t_last: systime of each pack's first
         and last event), with the SYSTIME/SYSDELTA messages that place each pack where the
-        decoder's time after it lies in [t_last, t_first + 127]."""
+        decoder's time after it lies in [t_last, t_first + 127] (the scan runs in C:
+        csrc/event_timing.c; `reference_placement` is its Python form)."""
         n = len(packs.lo)
         if not n:
             return
-        order: list[int] = []   # >= 0: pack index; < 0: -1 - index into timing words
-        timing: list[int] = []
-        now = self.now
-        for i, (first, last) in enumerate(zip(t_first.tolist(), t_last.tolist(), strict=True)):
-            nxt = now + 1
-            if not last <= nxt <= first + _WINDOW - 1:
-                delta = last - now - 2
-                if 0 <= delta <= _SYSDELTA_MAX:
-                    timing.append(single_word(FromFPGA.SYSDELTA, value=delta))
-                    now += 1 + delta
-                else:
-                    start = max(last - 1, 0)
-                    timing.append(single_word(FromFPGA.SYSTIME, value=start & FPGA_TIME_MASK))
-                    now = start
-                order.append(-len(timing))
-                nxt = now + 1
-            order.append(i)
-            now = nxt
+        kind, value, self.now = place_packs(t_first, t_last, self.now)
         self._cut()
-        idx = np.array(order, np.int64)
-        is_pack = idx >= 0
-        timing_lo = np.array(timing, _U64)
-        hi = np.zeros(len(idx), _U64)
-        lo = np.zeros(len(idx), _U64)
-        width = np.full(len(idx), WORD_BITS, np.int64)
-        hi[is_pack] = packs.hi[idx[is_pack]]
-        lo[is_pack] = packs.lo[idx[is_pack]]
-        width[is_pack] = packs.width[idx[is_pack]]
-        lo[~is_pack] = timing_lo[-1 - idx[~is_pack]]
+        timed = kind != lib.BSS2_TIMING_NONE
+        # the message sequence: pack i preceded by its timing message, if any
+        at = np.arange(n) + np.cumsum(timed)  # position of pack i
+        total = n + int(timed.sum())
+        hi = np.zeros(total, _U64)
+        lo = np.zeros(total, _U64)
+        width = np.full(total, WORD_BITS, np.int64)
+        hi[at], lo[at], width[at] = packs.hi, packs.lo, packs.width
+        for code, instruction, mask in ((lib.BSS2_TIMING_SYSDELTA, FromFPGA.SYSDELTA, None),
+                                        (lib.BSS2_TIMING_SYSTIME, FromFPGA.SYSTIME,
+                                         FPGA_TIME_MASK)):
+            sel = kind == code
+            if sel.any():
+                values = value[sel] if mask is None else value[sel] & mask
+                lo[at[sel] - 1] = build(instruction, value=values).lo
         self._pieces.append(Wide(hi, lo, width))
-        self.messages += len(idx)
-        self.now = now
+        self.messages += total
 
     @property
     def pending_words(self) -> int:

@@ -15,6 +15,10 @@
 #define BSS2_ERR_PARAMETER 4
 #define BSS2_ERR_MEMORY 5
 
+#define BSS2_TIMING_NONE 0
+#define BSS2_TIMING_SYSDELTA 1
+#define BSS2_TIMING_SYSTIME 2
+
 /* Static description of a configured network: neuron parameters (engine units: volts, chip clock
  * ticks, synaptic drive in volts per tick) and the resolved routing as a fan-out table per source.
  * Sources 0..n_neurons-1 are the neurons; higher sources are external (FPGA input, background). */
@@ -90,6 +94,12 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      int32_t substeps, const int32_t *active, int32_t n_active,
                      bss2_trace *trace, bss2_spikes *spikes);
 
+
+/* Timing messages before each of n event packs in the FPGA's response stream (see
+ * event_timing.c): kind[i] one of BSS2_TIMING_*, value[i] its field; returns the decoder's time
+ * after the last pack. */
+int64_t bss2_place_packs(const int64_t *t_first, const int64_t *t_last, int64_t n, int64_t now,
+                         int64_t window, int64_t sysdelta_max, int8_t *kind, int64_t *value);
 
 /* Decode one per-entry field of n synapse quad words (word index = row * 64 + quad within one
  * hemisphere) into a (2, 256, 256) array through value_table; later words win, as sequential
