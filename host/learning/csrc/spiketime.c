@@ -71,7 +71,7 @@ static double lambertw0(double z)
     if (!(p > 1e-3)) {
         return w;
     }
-    for (int i = 0; i < 3; ++i) { /* lambertw._HALLEY_STEPS */
+    for (int i = 0; i < 2; ++i) { /* lambertw._HALLEY_STEPS */
         double ew = exp(w);
         double f = w * ew - z;
         double wp1 = w + 1.0;
