@@ -2,13 +2,15 @@
 
 pyserial's socket handler selects before every read and after every partial write; on a
 loopback link those calls cost more than the round trip itself. Here a write is one `sendall`
-with Nagle's algorithm off (TCP_NODELAY), so a short program leaves at once, and a read first
-polls the socket without sleeping for up to `spin_s` (default `SPIN_S`), then waits in one
-`recv` with the socket's own timeout. The short busy wait matters on virtual machines, where
-waking a sleeping process costs tens of microseconds and leaves its caches cold: a device that
-answers within the window is heard several times faster. It costs at most `spin_s` of CPU per
-read; a host sharing its interpreter with the device server (the embedded emulator) must not
-spin (`spin_s=0`), or it would hold the GIL the server needs.
+(or one `sendmsg` of a long program's frame pieces) with Nagle's algorithm off (TCP_NODELAY),
+so a short program leaves at once, and a read first polls the socket without sleeping for up
+to `spin_s` (default `SPIN_S`; yielding the core on every turn, so a process that needs it,
+such as the device, runs), then waits in one `recv` with the socket's own timeout. The short
+busy wait matters on virtual machines, where waking a sleeping process costs tens of
+microseconds and leaves its caches cold: a device that answers within the window is heard
+several times faster. It costs at most `spin_s` of CPU per read; a host sharing its
+interpreter with the device server (the embedded emulator) must not spin (`spin_s=0`), or it
+would hold the GIL the server needs.
 """
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from .chiptime import event_time_int, next_time
+from .constants import HEADER_BITS
 from .dictionary import spec
 from .enums import Direction, FromFPGA
 from .message import UTError
@@ -78,7 +79,7 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
     stream = 0
     for word in words.tolist():  # the batch as one big-endian number
         stream = (stream << 64) | word
-    top_shift = unit - 8
+    top_shift = unit - HEADER_BITS
     rows: dict[str, list[tuple[int, ...]]] = {name: [] for name in (*RECORDS, *EVENTS)}
     headers: list[int] = []
     pos = offset
