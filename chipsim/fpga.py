@@ -43,7 +43,8 @@ from bss2emu.protocol import polling
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
 from bss2emu.protocol.ut.bulk import event_packs, pack_groups
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US, FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
-from bss2emu.protocol.ut.fields import Wide, build, single_word, word_fields
+from bss2emu.protocol.ut.enums import SPIKE_PACKS_TO_FPGA
+from bss2emu.protocol.ut.fields import Wide, build, extract, single_word, word_fields
 
 from ._core import ffi, lib
 from .chip import Chip
@@ -62,6 +63,9 @@ _COMMA = 1 << (HEADER_BITS - 1)
 #: batches of at most this many words skip the search for runs of writes and execute word by
 #: word (the search's numpy calls cost more than the words; the outcome is the same)
 SHORT_BATCH_WORDS = 16
+#: runs of timed spikes at least this long are executed at once (Executor._timed_run)
+TIMED_RUN_WORDS = 16
+_TIMED_HEADERS = np.array([ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA], np.uint64)
 #: queued full-word writes are applied at the latest when this many have accumulated
 MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
@@ -446,7 +450,52 @@ class Executor:
         return np.flatnonzero(is_write[:-1] & (header[1:] == ToFPGA.OMNIBUS_DATA))
 
     def _slow(self, words: np.ndarray, begin: int, end: int) -> None:
-        """Execute words one by one (everything but runs of plain omnibus writes)."""
+        """Execute words one by one (everything but runs of plain omnibus writes), runs of
+        timed spikes (WAIT_UNTIL and spike packs, as a playback of input events has them) at
+        once."""
+        if end - begin >= TIMED_RUN_WORDS:
+            timed = np.isin(words[begin:end] >> _U64(WORD_BITS - HEADER_BITS), _TIMED_HEADERS)
+            edges = np.flatnonzero(np.diff(np.r_[0, timed.view(np.int8), 0]))
+            for first, stop in zip(edges[0::2] + begin, edges[1::2] + begin, strict=True):
+                if stop - first < TIMED_RUN_WORDS:
+                    continue
+                self._words_one_by_one(words, begin, first)
+                if not self._timed_run(words, first, stop):
+                    self._words_one_by_one(words, first, stop)
+                begin = stop
+        self._words_one_by_one(words, begin, end)
+
+    def _timed_run(self, words: np.ndarray, begin: int, end: int) -> bool:
+        """Execute words[begin:end], all WAIT_UNTIL or spike packs, at once: each spike gets
+        the systime of the waits before it. False (nothing done) where the word-by-word path
+        must decide: a write address waiting for its data, or a wait over the time limit."""
+        if self._write_address is not None:
+            return False
+        run = words[begin:end]
+        header = run >> _U64(WORD_BITS - HEADER_BITS)
+        is_wait = header == ToFPGA.WAIT_UNTIL
+        targets = self.timer_base + extract(ToFPGA.WAIT_UNTIL, np.zeros(int(is_wait.sum()), _U64),
+                                             run[is_wait])["value"].astype(np.int64)
+        if targets.size and targets.max() - self._stats.start_systime > self.limits.program_ticks:
+            return False
+        if self._queued:
+            self._flush_writes()
+        systime = np.maximum.accumulate(np.r_[self.systime, targets])  # after each wait
+        spike = np.flatnonzero(~is_wait)
+        count = (header[spike] - ToFPGA.SPIKE_PACK_1 + 1).astype(np.int64)
+        word_of = np.repeat(spike, count)
+        slot = np.arange(word_of.size) - np.repeat(np.cumsum(count) - count, count)
+        shift = (16 * (np.repeat(count, count) - 1 - slot)).astype(_U64)
+        labels = (run[word_of] >> shift) & _U64(0xFFFF)
+        self._pending_label.extend(labels.tolist())
+        self._pending_time.extend(systime[np.cumsum(is_wait)[word_of]].tolist())
+        self.systime = int(systime[-1])
+        self._stats.words += end - begin
+        self._stats.counts["spike_in"] += word_of.size
+        self._at = end - 1
+        return True
+
+    def _words_one_by_one(self, words: np.ndarray, begin: int, end: int) -> None:
         for i, word in enumerate(words[begin:end].tolist()):
             self._at = begin + i
             self._stats.words += 1

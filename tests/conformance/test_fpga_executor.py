@@ -3,10 +3,12 @@ sequence, omnibus semantics and timeouts, malformed words, programs split anywhe
 registers of the FPGA itself, chip reset."""
 from __future__ import annotations
 
+import bss2emu.chipsim.fpga as fpga
 import numpy as np
 import pytest
 from bss2emu.chipsim import Chip
 from bss2emu.chipsim.fpga import Executor
+from bss2emu.host.chip.mapping import map_network
 from bss2emu.protocol import builders as b
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import omnibus as ob
@@ -32,6 +34,7 @@ from bss2emu.protocol.ut import (
     timer_setup,
     wait_until,
 )
+from bss2emu.protocol.ut.bulk import spike_injection
 
 SYNAPSE_QUADS = ob.block("synapse_quad", 0).base  # combined view: every 32-bit word is legal
 PADI = ob.PADI_BASE[0] + 1  # CommonPADIBusConfig (+ 0 is the write-only event trigger)
@@ -212,3 +215,47 @@ def test_writes_received_before_an_abandoned_program_are_applied():
     assert chip.read(int(addr[2000])) == 0  # its data word never arrived
     out = responses(ex, words([omnibus_read(PADI)], HALT))  # the next program starts clean
     assert [m.instruction for m in out] == [FromFPGA.OMNIBUS_DATA, FromFPGA.LOOPBACK]
+
+
+
+def _playback(labels: np.ndarray, over_limit: bool) -> np.ndarray:
+    """A chip-mode style program: timer setup, 400 input spikes at increasing times (several
+    labels per time), a final wait, a read of the timer, halt; optionally one wait far past
+    the server's emulated-time limit in the middle of the spikes."""
+    rng = np.random.default_rng(5)
+    times = np.sort(rng.integers(0, 20_000, 400))
+    spikes = spike_injection(times, labels[rng.integers(0, labels.size, 400)])
+    if over_limit:
+        far = encode([wait_until(int(2e9))], Direction.TO_FPGA)
+        spikes = np.concatenate([spikes[:spikes.size // 2], far, spikes[spikes.size // 2:]])
+    return words([timer_setup()], spikes, [wait_until(25_000)],
+                 omnibus_reads(np.array([fr.TIMER, fr.SYSTIME_LOW])), HALT)
+
+
+@pytest.mark.parametrize("over_limit", [False, True])
+def test_timed_spike_runs_equal_word_by_word(monkeypatch, over_limit):
+    """Runs of WAIT_UNTIL and spike packs executed at once give the word-by-word answers: the
+    same spikes reach the chip at the same times (its responses and state agree), and a wait
+    over the time limit inside such a run ends the program at the same word."""
+    rng = np.random.default_rng(11)
+    placement, writes, _, _ = map_network(rng.normal(0.3, 0.3, (25, 30)),
+                                          rng.normal(0.2, 0.4, (30, 3)))
+    program = _playback(np.array(placement.input_labels), over_limit)
+    results = []
+    for run_words in (fpga.TIMED_RUN_WORDS, 10**9):  # fast path, then word by word
+        monkeypatch.setattr(fpga, "TIMED_RUN_WORDS", run_words)
+        chip = Chip(seed=3)
+        chip.write_many(*writes)
+        ex = Executor(chip)
+        out = responses(ex, program)
+        results.append((out, list(ex.notices), chip.state.v.copy()))
+    (fast, fast_notes, fast_v), (slow, slow_notes, slow_v) = results
+    assert fast == slow and fast_notes == slow_notes
+    assert np.array_equal(fast_v, slow_v)
+    spikes_out = [m for m in fast if m.instruction in (FromFPGA.SPIKE_PACK_1,
+                                                       FromFPGA.SPIKE_PACK_2,
+                                                       FromFPGA.SPIKE_PACK_3)]
+    if over_limit:
+        assert fast_notes and "limit" in fast_notes[0]
+    else:
+        assert len(spikes_out) > 10  # the input spikes did drive the network
