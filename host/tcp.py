@@ -44,7 +44,9 @@ def tcp_address(url: str) -> tuple[str, int] | None:
 
 
 class TcpPort:
-    """One TCP connection with a write timeout; reads take their own timeout."""
+    """One TCP connection with a write timeout; reads take their own timeout. The socket stays
+    non-blocking between calls, so the common case (a write that fits the send buffer, a read
+    that finds its bytes while polling) costs no switch of its mode."""
 
     def __init__(self, address: tuple[str, int], timeout: float, spin_s: float = SPIN_S) -> None:
         self.write_timeout = timeout
@@ -52,19 +54,25 @@ class TcpPort:
         self.sock = socket.create_connection(address, timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        self.sock.setblocking(False)
 
     def write(self, data: bytes | memoryview) -> None:
         """Send everything (OSError, incl. TimeoutError, if it cannot within the timeout)."""
-        self.sock.settimeout(self.write_timeout)
-        self.sock.sendall(data)
+        self.write_parts([data])
 
     def write_parts(self, parts: list[bytes | memoryview]) -> None:
         """Send the concatenation of `parts` without joining them first (scatter-gather)."""
-        self.sock.settimeout(self.write_timeout)
-        total = sum(len(p) for p in parts)
-        sent = self.sock.sendmsg(parts)
-        if sent < total:  # a partial send: the rest in one piece
-            self.sock.sendall(memoryview(b"".join(parts))[sent:])
+        try:
+            sent = self.sock.sendmsg(parts)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        if sent < sum(len(p) for p in parts):  # the send buffer is full: wait for the rest
+            rest = memoryview(b"".join(parts))[sent:]
+            self.sock.settimeout(self.write_timeout)
+            try:
+                self.sock.sendall(rest)
+            finally:
+                self.sock.setblocking(False)
 
     def read(self, timeout: float) -> bytes:
         """The bytes that arrive within `timeout` (b"" if none); ConnectionError when the peer
@@ -77,6 +85,8 @@ class TcpPort:
                 data = self.sock.recv(READ_BYTES)
             except (TimeoutError, BlockingIOError, InterruptedError):
                 return b""
+            finally:
+                self.sock.setblocking(False)
         if not data:
             raise ConnectionError("the connection was closed by the peer")
         return data
@@ -85,7 +95,6 @@ class TcpPort:
         """Poll without sleeping for up to `window` seconds: the bytes, or None if none came."""
         if window <= 0:
             return None
-        self.sock.setblocking(False)
         deadline = time.perf_counter() + window
         while True:
             try:
