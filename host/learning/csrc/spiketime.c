@@ -21,7 +21,9 @@ typedef struct {
  * passed them, which leaves the accepted set unchanged. */
 typedef struct {
     double a1, second; /* sum w e^t and (ratio 1) sum w t e^t or (ratio 2) sum w e^{t/2} */
-    double peak;       /* ratio 1: time of the potential's peak */
+    double mean_time;  /* ratio 1: b / a1, the inputs' time weighted by w e^t */
+    double peak;       /* ratio 1: time of the potential's peak, mean_time + 1 */
+    double exp_peak;   /* ratio 1: e^peak, once `reaches` computed it */
     double v_start;    /* prefix potential at its last input */
     int before;        /* its last input lies before (or at) its peak */
 } prefix;
@@ -29,7 +31,8 @@ typedef struct {
 static void evaluate(prefix *p, const input *in, int32_t ratio)
 {
     if (ratio == 1) {
-        p->peak = p->second / p->a1 + 1.0;
+        p->mean_time = p->second / p->a1;
+        p->peak = p->mean_time + 1.0;
         p->v_start = in->decay * (p->a1 * in->t - p->second);
         p->before = in->t <= p->peak;
     } else {
@@ -39,11 +42,15 @@ static void evaluate(prefix *p, const input *in, int32_t ratio)
     }
 }
 
-/* Whether the prefix's peak reaches c. */
-static int reaches(const prefix *p, double c, int32_t ratio)
+/* Whether the prefix's peak reaches c (ratio 1: keeps e^peak for the crossing). */
+static int reaches(prefix *p, double c, int32_t ratio)
 {
     if (ratio == 1) {
-        return (p->a1 > 0.0) && (p->a1 >= c * exp(p->peak));
+        if (!(p->a1 > 0.0)) {
+            return 0;
+        }
+        p->exp_peak = exp(p->peak);
+        return p->a1 >= c * p->exp_peak;
     }
     return (p->a1 > 0.0) && (p->second > 0.0) && (p->second * p->second >= 4.0 * p->a1 * c);
 }
@@ -80,20 +87,20 @@ static double lambertw0(double z)
     return w;
 }
 
-/* The causal set's upward threshold crossing (mirrors spiketime.crossing_time_ratio1/2). */
-static double crossing(double a1, double second, double c, int32_t ratio)
+/* The accepted prefix's upward threshold crossing (spiketime.crossing_time_ratio1/2; for ratio
+ * 1, z = -(c/a1) e^{b/a1} from the e^peak that `reaches` computed, peak = b/a1 + 1). */
+static double crossing(const prefix *p, double c, int32_t ratio)
 {
     if (ratio == 1) {
-        double r = second / a1;
-        double z = -exp(log(c / a1) + r);
+        double z = -(c / p->a1) * (p->exp_peak / 2.718281828459045);
         double lo = -exp(-1.0);
-        return r - lambertw0(z > lo ? z : lo);
+        return p->mean_time - lambertw0(z > lo ? z : lo);
     }
-    double disc = second * second - 4.0 * a1 * c;
-    if (!(a1 > 0.0 && second > 0.0 && disc >= 0.0)) {
+    double disc = p->second * p->second - 4.0 * p->a1 * c;
+    if (!(p->a1 > 0.0 && p->second > 0.0 && disc >= 0.0)) {
         return INFINITY;
     }
-    return 2.0 * (log(2.0 * a1) - log(second + sqrt(disc)));
+    return 2.0 * (log(2.0 * p->a1) - log(p->second + sqrt(disc)));
 }
 
 void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
@@ -121,7 +128,7 @@ void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch,
         for (int64_t j = 0; j < n_out; ++j) {
             int64_t at = b * n_out + j;
             first[at] = last[at] = INFINITY;
-            prefix cur, nxt = {0};
+            prefix cur = {0}, nxt = {0};
             const double *wcol = weights + j;
             double w0 = wcol[ord[0] * n_out];
             cur.a1 = w0 * in[0].e1;
@@ -140,7 +147,7 @@ void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch,
                 }
                 if (cur.before && cur.v_start <= c + tol && (after || v_end >= c)
                     && reaches(&cur, c, ratio)) {
-                    first[at] = crossing(cur.a1, cur.second, c, ratio);
+                    first[at] = crossing(&cur, c, ratio);
                     last[at] = in[k].t;
                     break;
                 }
