@@ -256,6 +256,7 @@ class DeviceServer:
             conn.close()
             return client
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.setblocking(False)  # reads follow the selector; `_send` waits only when it must
         log.info("serving %s", peer)
         sel.register(conn, selectors.EVENT_READ, peer)
         return conn, Session(self.executor, peer,
@@ -293,8 +294,20 @@ class DeviceServer:
 
     @staticmethod
     def _send(conn: socket.socket, data: bytes, peer: str) -> bool:
+        """Send everything: what fits the socket's buffer at once, the rest waiting up to
+        SEND_TIMEOUT_S. False (logged) if the client is gone or stopped reading."""
         try:
-            conn.sendall(data)
+            try:
+                sent = conn.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            if sent < len(data):
+                previous = conn.gettimeout()
+                conn.settimeout(SEND_TIMEOUT_S)
+                try:
+                    conn.sendall(memoryview(data)[sent:])
+                finally:
+                    conn.settimeout(previous)
             return True
         except OSError as err:
             log.info("%s: send failed (%s)", peer, err)
