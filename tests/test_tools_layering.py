@@ -9,10 +9,6 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 SHARED = {"cli", "arguments", "paths"}
 """tools modules every command may import: the dispatcher (UserError, Interrupted), the shared
 options and the path checks."""
-PENDING = {("ppu", "train")}
-"""Known imports still to move: tools/ppu.py takes add_device_arguments from tools.train (it
-lives in tools.arguments now); tools/ppu.py is being changed elsewhere. Remove the entry with
-the import."""
 
 
 def tools_imports(path: Path) -> set[str]:
@@ -44,15 +40,8 @@ def test_no_tools_module_imports_another_command():
         if path.stem in ("cli", "__init__"):
             continue
         for name in tools_imports(path) - SHARED - {path.stem}:
-            if (path.stem, name) not in PENDING:
-                offending.append(f"tools/{path.name} imports bss2emu.tools.{name}")
+            offending.append(f"tools/{path.name} imports bss2emu.tools.{name}")
     assert not offending, "\n".join(offending)
-
-
-def test_pending_exceptions_are_still_needed():
-    for module, name in PENDING:
-        assert name in tools_imports(TOOLS / f"{module}.py"), \
-            f"tools/{module}.py no longer imports tools.{name}: remove it from PENDING"
 
 
 def test_the_check_sees_imports_between_commands(tmp_path):

@@ -5,8 +5,8 @@ import argparse
 from pathlib import Path
 
 from bss2emu.tools import paths
+from bss2emu.tools.arguments import add_device_arguments
 from bss2emu.tools.cli import UserError
-from bss2emu.tools.train import add_device_arguments
 
 HELP = "build programs for the plasticity processor (PPU)"
 
