@@ -46,6 +46,20 @@ class _RowSet:
     match: np.ndarray  # (rows, 256): synapse label equals the forwarded label
 
 
+_MAX_LAYOUTS = 16
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The fan-out structure of one list of sources: the sources with synapses (`active`),
+    per channel the driven (hemisphere, row, synapse label match) entries with their slab
+    (2 * active slot + hemisphere) and where each slab's rows start, and the L2 labels."""
+
+    active: np.ndarray
+    channels: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+    l2: np.ndarray
+
+
 class Router:
     """Resolves fan-outs for the current configuration. The routing structure (crossbar, PADI,
     drivers, row modes, synapse labels) is cached per (input, label); amplitudes are
@@ -57,6 +71,7 @@ class Router:
         self.drive = (drive_exc, drive_inh)
         self.synapse_fpn = synapse_fpn
         self._structure: dict[tuple[int, int], tuple[list[_RowSet], int]] = {}
+        self._layouts: dict[tuple, _Layout] = {}
         self.set_weights()
 
     def set_weights(self) -> None:
@@ -78,35 +93,51 @@ class Router:
     def tables(self, keys: list[tuple[int, int] | None]) -> tuple[np.ndarray, ...]:
         """Fan-outs of many sources at once, None for a source that sends nothing: (entries
         per source, target neuron, channel, amplitude, L2 label per source or -1)."""
-        n = len(keys)
+        layout = self._layouts.get(tuple(keys))
+        if layout is None:
+            while len(self._layouts) >= _MAX_LAYOUTS:  # runs split by PPU accesses vary keys
+                self._layouts.pop(next(iter(self._layouts)))
+            layout = self._layouts[tuple(keys)] = self._layout(keys)
+        drive = np.zeros((layout.active.size, ob.HEMISPHERES, ob.COLUMNS, 2))
+        for channel, (hem, rows, match, slab, starts) in enumerate(layout.channels):
+            if rows.size:
+                amp = self._syn_amp[channel, hem, rows] * match
+                # rows of one slab summed (nothing to sum when every slab has one row)
+                sums = amp if starts.size == rows.size else np.add.reduceat(amp, starts, axis=0)
+                drive[slab // 2, slab % 2, :, channel] = sums
+        flat = drive.reshape(-1)
+        at = np.flatnonzero(flat)  # C order: slot, then neuron, then channel
+        k, rest = np.divmod(at, ob.NEURONS * 2)
+        source = layout.active[k]
+        return (np.bincount(source, minlength=len(keys)), (rest >> 1).astype(np.int32),
+                (rest & 1).astype(np.uint8), flat[at], layout.l2)
+
+    def _layout(self, keys: list[tuple[int, int] | None]) -> _Layout:
+        """What `tables` needs of the routing structure for these sources (weights aside)."""
         structures = [None if k is None else self._structure_of(k) for k in keys]
         parts: list[tuple[int, _RowSet]] = [(i, rs) for i, st in enumerate(structures)
                                             if st is not None for rs in st[0]]
         # only sources that reach synapses get a drive slab (most of the 512 neurons do not)
         active = np.array(sorted({i for i, _ in parts}), np.int64)
         slot = {int(s): k for k, s in enumerate(active)}
-        drive = np.zeros((active.size, ob.HEMISPHERES, ob.COLUMNS, 2))  # slot, h, column, ch
-        if parts:
-            src = np.concatenate([np.full(rs.rows.size, slot[i]) for i, rs in parts])
-            hem = np.concatenate([np.full(rs.rows.size, rs.hemisphere) for _, rs in parts])
-            rows = np.concatenate([rs.rows for _, rs in parts])
-            match = np.concatenate([rs.match for _, rs in parts])
-            group = 2 * src + hem  # non-decreasing: parts come in source, then output order
-            for channel, flag in ((0, "excitatory"), (1, "inhibitory")):
-                sel = np.concatenate([getattr(rs, flag) for _, rs in parts])
-                if not sel.any():
-                    continue
-                amp = self._syn_amp[channel, hem[sel], rows[sel]] * match[sel]
-                g = group[sel]
-                starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-                sums = np.add.reduceat(amp, starts, axis=0)
-                drive[g[starts] // 2, g[starts] % 2, :, channel] = sums
-        per_neuron = drive.reshape(active.size, ob.NEURONS, 2)
-        k, neuron, channel = np.nonzero(per_neuron)
-        source = active[k]
+        channels = []
+        src = np.concatenate([np.full(rs.rows.size, slot[i]) for i, rs in parts]) if parts \
+            else np.zeros(0, np.int64)
+        hem = np.concatenate([np.full(rs.rows.size, rs.hemisphere) for _, rs in parts]) \
+            if parts else np.zeros(0, np.int64)
+        rows = np.concatenate([rs.rows for _, rs in parts]) if parts else np.zeros(0, np.int64)
+        match = np.concatenate([rs.match for _, rs in parts]) if parts else \
+            np.zeros((0, ob.COLUMNS), bool)
+        group = 2 * src + hem  # non-decreasing: parts come in source, then output order
+        for flag in ("excitatory", "inhibitory"):
+            sel = np.concatenate([getattr(rs, flag) for _, rs in parts]) if parts else \
+                np.zeros(0, bool)
+            g = group[sel]
+            starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else \
+                np.zeros(0, np.int64)
+            channels.append((hem[sel], rows[sel], match[sel], g[starts], starts))
         l2 = np.array([-1 if st is None else st[1] for st in structures], np.int64)
-        return (np.bincount(source, minlength=n), neuron.astype(np.int32),
-                channel.astype(np.uint8), per_neuron[k, neuron, channel], l2)
+        return _Layout(active, tuple(channels), l2)
 
     def fanout(self, crossbar_input: int, label14: int) -> Fanout:
         """Fan-out of an event with a 14-bit label entering the given crossbar input."""
