@@ -407,7 +407,8 @@ class Executor:
 
     def _skip_to_halt(self, words: np.ndarray) -> np.ndarray:
         """Words after the halt of the program being skipped (none if it has not come)."""
-        halts = [i for i, w in enumerate(words.tolist()) if self._is_halt(w)]
+        loopbacks = np.flatnonzero(words >> _U64(WORD_BITS - HEADER_BITS) == ToFPGA.LOOPBACK)
+        halts = [int(i) for i in loopbacks if self._is_halt(int(words[i]))]
         if not halts:
             return words[:0]
         self._discarding = False
