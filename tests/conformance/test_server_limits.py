@@ -94,7 +94,7 @@ def test_unbounded_waits_end_at_the_time_limit(server, name, config, madc):
 @pytest.mark.parametrize("name, config, madc, limit", [
     ("MADC", _tonic(), True, "exceed 2 MiB"),
     ("background at period 1", _background(), False, "exceed 2 MiB|wall time"),
-    ("AdEx", _adex(), False, "wall time"),
+    ("AdEx", _adex(), False, "exceed 2 MiB|wall time"),  # its spikes fill 2 MiB in < 1 s now
 ])
 def test_long_programs_inside_the_time_limit_end_at_the_other_limits(name, config, madc, limit):
     """900 ms of emulated time, allowed, but too many responses (2 MiB) or too slow to emulate
