@@ -14,15 +14,9 @@ FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-er
          "-Wall", "-Wextra"]
 
 ffibuilder = FFI()
-ffibuilder.cdef("""
-void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                       const double *weights, int64_t n_out, double c, int32_t ratio,
-                       double *first, double *last);
-void bss2_layer_backward(const double *t, const double *big_t, const double *horizon,
-                         const double *weights, const double *out_error, int64_t batch,
-                         int64_t n_in, int64_t n_out, double c, double tau, int32_t ratio,
-                         double max_dw_norm, double *grad, double *in_error);
-""")
+# the declarations once, in the header (cffi reads it without its preprocessor lines)
+ffibuilder.cdef("\n".join(line for line in (CSRC / "spiketime.h").read_text().splitlines()
+                           if not line.startswith("#")))
 ffibuilder.set_source("bss2emu.host.learning._spiketime", '#include "spiketime.h"',
                       sources=[os.path.relpath(CSRC / "spiketime.c")],
                       include_dirs=[os.path.relpath(CSRC)], extra_compile_args=FLAGS,
