@@ -105,14 +105,12 @@ def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronPara
     """
     scaled, shift = shifted_scaled_times(times, params)
     scaled = np.ascontiguousarray(scaled, np.float64)
-    order = np.ascontiguousarray(np.argsort(scaled, axis=1, kind="stable"), np.int64)
     weights = np.ascontiguousarray(weights, np.float64)
     batch, n_out = scaled.shape[0], weights.shape[1]
     first, last = np.empty((batch, n_out)), np.empty((batch, n_out))
     if batch and n_out and scaled.shape[1]:
         lib.bss2_first_spikes(
-            ffi.cast("double *", ffi.from_buffer(scaled)),
-            ffi.cast("int64_t *", ffi.from_buffer(order)), batch, scaled.shape[1],
+            ffi.cast("double *", ffi.from_buffer(scaled)), batch, scaled.shape[1],
             ffi.cast("double *", ffi.from_buffer(weights)), n_out, float(params.c),
             int(params.tau_ratio), ffi.cast("double *", ffi.from_buffer(first)),
             ffi.cast("double *", ffi.from_buffer(last)))

@@ -12,8 +12,10 @@ from bss2emu.host.learning.spiketime import first_spike_times, reference_first_s
 SHAPES = [(1, 1), (5, 120), (121, 3), (33, 7)]
 
 
-def _layer(rng: np.random.Generator, n_in: int, n_out: int, batch: int = 60):
+def _layer(rng: np.random.Generator, n_in: int, n_out: int, batch: int = 60, grid: bool = False):
     times = rng.uniform(0.0, 3.0, (batch, n_in))
+    if grid:  # many equal times: the kernel's sort must order ties as numpy's stable argsort
+        times = np.round(times * 4.0) / 4.0
     times[rng.random(times.shape) < 0.15] = np.inf  # silent inputs
     times[0] = np.inf  # a sample without any input
     if n_in > 1:
@@ -24,12 +26,13 @@ def _layer(rng: np.random.Generator, n_in: int, n_out: int, batch: int = 60):
 
 @pytest.mark.parametrize("ratio", [1, 2])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_first_spike_times_match_the_numpy_reference(ratio, shape):
-    rng = np.random.default_rng(hash((ratio, shape)) % 2**32)
+@pytest.mark.parametrize("grid", [False, True])
+def test_first_spike_times_match_the_numpy_reference(ratio, shape, grid):
+    rng = np.random.default_rng(hash((ratio, shape, grid)) % 2**32)
     params = NeuronParams.software_default(ratio)
     fired = 0
     for _ in range(5):
-        times, weights = _layer(rng, *shape)
+        times, weights = _layer(rng, *shape, grid=grid)
         out, last = first_spike_times(times, weights, params, with_causal=True)
         ref, ref_last = reference_first_spike_times(times, weights, params, with_causal=True)
         assert np.array_equal(last, ref_last)  # the same causal sets

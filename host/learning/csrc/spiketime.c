@@ -1,67 +1,88 @@
 /* See spiketime.h. The acceptance test of a prefix (a candidate causal set) follows
  * _accepting_prefixes in spiketime.py: the prefix potential is unimodal, so it crosses inside
  * its window [t_k, t_{k+1}) iff its peak reaches c, it is below c (up to a rounding tolerance)
- * at t_k with the peak ahead, and at t_{k+1} it is above c or past its peak. */
+ * at t_k with the peak ahead, and at t_{k+1} it is above c or past its peak. Only finite input
+ * times are sorted and scanned: a prefix ending in a silent (or NaN) input is never accepted,
+ * and such inputs add nothing to the sums. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "spiketime.h"
 
 #define WINDOW_TOL 1e-9 /* as _WINDOW_TOL */
+#define SORT_RUN 8      /* insertion-sorted run length of the merge sort */
 
-/* Per-sample quantities of the sorted inputs, shared by every neuron of the layer. */
+/* Per-sample quantities of a sorted input, shared by every neuron of the layer. */
 typedef struct {
-    double t;     /* input time */
-    double e1;    /* e^t, 0 for a silent input */
-    double x;     /* ratio 1: t e^t (0 if silent); ratio 2: e^{t/2} */
+    double t;     /* input time (finite) */
+    double e1;    /* e^t */
+    double x;     /* ratio 1: t e^t; ratio 2: e^{t/2} */
     double decay; /* ratio 1: e^{-t}; ratio 2: e^{-t/2} */
 } input;
 
-/* One prefix (candidate causal set) of one neuron: its running sums and the tests on them.
- * The tests without an exponential come first; `reaches` (one exp) only for a prefix that
- * passed them, which leaves the accepted set unchanged. */
-typedef struct {
-    double a1, second; /* sum w e^t and (ratio 1) sum w t e^t or (ratio 2) sum w e^{t/2} */
-    double mean_time;  /* ratio 1: b / a1, the inputs' time weighted by w e^t */
-    double peak;       /* ratio 1: time of the potential's peak, mean_time + 1 */
-    double exp_peak;   /* ratio 1: e^peak, once `reaches` computed it */
-    double v_start;    /* prefix potential at its last input */
-    int before;        /* its last input lies before (or at) its peak */
-} prefix;
-
-static void evaluate(prefix *p, const input *in, int32_t ratio)
+/* Stable ascending order of the n times t[idx[0..n)] (in place, idx as scratch-free merge
+ * sort with tmp of n entries): equal times keep their index order, as numpy's stable argsort
+ * (which the numpy reference uses) orders them. */
+static void stable_order(const double *t, int64_t *idx, int64_t n, int64_t *tmp)
 {
-    if (ratio == 1) {
-        p->mean_time = p->second / p->a1;
-        p->peak = p->mean_time + 1.0;
-        p->v_start = in->decay * (p->a1 * in->t - p->second);
-        p->before = in->t <= p->peak;
-    } else {
-        double y = in->decay;
-        p->v_start = y * (p->second - p->a1 * y);
-        p->before = 2.0 * p->a1 * y >= p->second;
-    }
-}
-
-/* Whether the prefix's peak reaches c (ratio 1: keeps e^peak for the crossing). */
-static int reaches(prefix *p, double c, int32_t ratio)
-{
-    if (ratio == 1) {
-        if (!(p->a1 > 0.0)) {
-            return 0;
+    for (int64_t lo = 0; lo < n; lo += SORT_RUN) {
+        int64_t hi = (lo + SORT_RUN < n) ? lo + SORT_RUN : n;
+        for (int64_t i = lo + 1; i < hi; ++i) {
+            int64_t v = idx[i];
+            double tv = t[v];
+            int64_t j = i;
+            for (; j > lo && tv < t[idx[j - 1]]; --j) {
+                idx[j] = idx[j - 1];
+            }
+            idx[j] = v;
         }
-        p->exp_peak = exp(p->peak);
-        return p->a1 >= c * p->exp_peak;
     }
-    return (p->a1 > 0.0) && (p->second > 0.0) && (p->second * p->second >= 4.0 * p->a1 * c);
+    int64_t *src = idx, *dst = tmp;
+    for (int64_t width = SORT_RUN; width < n; width *= 2) {
+        for (int64_t lo = 0; lo < n; lo += 2 * width) {
+            int64_t mid = (lo + width < n) ? lo + width : n;
+            int64_t hi = (lo + 2 * width < n) ? lo + 2 * width : n;
+            int64_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) {
+                dst[o++] = (t[src[b]] < t[src[a]]) ? src[b++] : src[a++];
+            }
+            while (a < mid) {
+                dst[o++] = src[a++];
+            }
+            while (b < hi) {
+                dst[o++] = src[b++];
+            }
+        }
+        int64_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != idx) {
+        memcpy(idx, src, sizeof(int64_t) * (size_t)n);
+    }
 }
 
-/* Whether the prefix's next input comes after its peak. */
-static int next_after_peak(const prefix *p, const input *next, int32_t ratio)
+/* Fills the per-input quantities of sorted inputs up to index k (exponentials only for inputs
+ * that some neuron's scan reaches). */
+static void fill_inputs(input *in, int64_t *filled, int64_t k, const double *times,
+                        const int64_t *idx, int32_t ratio)
+{
+    for (; *filled <= k; ++*filled) {
+        input *p = &in[*filled];
+        p->t = times[idx[*filled]];
+        p->e1 = exp(p->t);
+        p->x = (ratio == 1) ? p->t * p->e1 : sqrt(p->e1);
+        p->decay = (ratio == 1) ? exp(-p->t) : exp(-0.5 * p->t);
+    }
+}
+
+/* Potential of a prefix with sums a1, second at its last input `in` (its start value). */
+static double potential_at(const input *in, double a1, double second, int32_t ratio)
 {
     if (ratio == 1) {
-        return next->t >= p->peak;
+        return in->decay * (a1 * in->t - second); /* v = e^{-t} (a1 t - b) */
     }
-    return 2.0 * p->a1 * next->decay <= p->second;
+    return in->decay * (second - a1 * in->decay); /* y = e^{-t/2}: v = a2 y - a1 y^2 */
 }
 
 /* Real principal-branch Lambert W on [-1/e, 0] (mirrors lambertw.lambertw0). */
@@ -87,28 +108,56 @@ static double lambertw0(double z)
     return w;
 }
 
-/* The accepted prefix's upward threshold crossing (spiketime.crossing_time_ratio1/2; for ratio
- * 1, z = -(c/a1) e^{b/a1} from the e^peak that `reaches` computed, peak = b/a1 + 1). */
-static double crossing(const prefix *p, double c, int32_t ratio)
+/* Whether prefix k (sums a1, second) is accepted, and then its crossing in *t_cross. `v` is
+ * its start potential, `v_end` the next prefix's start potential and `next` the next input
+ * (NULL after the last finite one). The tests without an exponential come first; the peak's
+ * exponential (ratio 1) only for a prefix that passed them, which leaves the accepted set
+ * unchanged. */
+static int accepted(const input *cur, const input *next, double a1, double second, double v,
+                    double v_end, double c, double tol, int32_t ratio, double *t_cross)
 {
+    if (!(v <= c + tol)) {
+        return 0;
+    }
     if (ratio == 1) {
-        double z = -(c / p->a1) * (p->exp_peak / 2.718281828459045);
+        double mean_time = second / a1; /* b / a1: the inputs' time weighted by w e^t */
+        double peak = mean_time + 1.0;  /* the potential's peak */
+        if (!(cur->t <= peak) || (next && !(next->t >= peak) && !(v_end >= c))) {
+            return 0; /* the peak lies behind, or the window ends below c before the peak */
+        }
+        if (!(a1 > 0.0)) {
+            return 0;
+        }
+        double exp_peak = exp(peak);
+        if (!(a1 >= c * exp_peak)) {
+            return 0; /* the peak a1 e^{-peak} stays below c */
+        }
+        /* z = -(c/a1) e^{b/a1} from the e^peak of the reach test (peak = b/a1 + 1) */
+        double z = -(c / a1) * (exp_peak / 2.718281828459045);
         double lo = -exp(-1.0);
-        return p->mean_time - lambertw0(z > lo ? z : lo);
+        *t_cross = mean_time - lambertw0(z > lo ? z : lo);
+        return 1;
     }
-    double disc = p->second * p->second - 4.0 * p->a1 * c;
-    if (!(p->a1 > 0.0 && p->second > 0.0 && disc >= 0.0)) {
-        return INFINITY;
+    if (!(2.0 * a1 * cur->decay >= second)
+        || (next && !(2.0 * a1 * next->decay <= second) && !(v_end >= c))) {
+        return 0; /* the same tests with y = e^{-t/2}: the peak lies at y = a2 / (2 a1) */
     }
-    return 2.0 * (log(2.0 * p->a1) - log(p->second + sqrt(disc)));
+    if (!((a1 > 0.0) && (second > 0.0) && (second * second >= 4.0 * a1 * c))) {
+        return 0; /* the peak a2^2 / (4 a1) stays below c */
+    }
+    double disc = second * second - 4.0 * a1 * c;
+    *t_cross = (disc >= 0.0) ? 2.0 * (log(2.0 * a1) - log(second + sqrt(disc))) : INFINITY;
+    return 1;
 }
 
-void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                       const double *weights, int64_t n_out, double c, int32_t ratio,
-                       double *first, double *last)
+void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const double *weights,
+                       int64_t n_out, double c, int32_t ratio, double *first, double *last)
 {
     input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
-    if (!in) {
+    int64_t *idx = (int64_t *)malloc(sizeof(int64_t) * (size_t)(2 * n_in));
+    if (!in || !idx) {
+        free(in);
+        free(idx);
         for (int64_t i = 0; i < batch * n_out; ++i) {
             first[i] = last[i] = NAN;
         }
@@ -116,46 +165,51 @@ void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch,
     }
     const double tol = c * WINDOW_TOL;
     for (int64_t b = 0; b < batch; ++b) {
-        const int64_t *ord = order + b * n_in;
-        for (int64_t k = 0; k < n_in; ++k) {
-            double t = times[b * n_in + ord[k]];
-            int finite = isfinite(t);
-            in[k].t = t;
-            in[k].e1 = exp(finite ? t : -INFINITY);
-            in[k].x = (ratio == 1) ? (finite ? t : 0.0) * in[k].e1 : sqrt(in[k].e1);
-            in[k].decay = (ratio == 1) ? exp(-t) : exp(-0.5 * t);
+        const double *tb = times + b * n_in;
+        int64_t n = 0; /* finite inputs, then sorted */
+        for (int64_t i = 0; i < n_in; ++i) {
+            if (isfinite(tb[i])) {
+                idx[n++] = i;
+            }
         }
+        stable_order(tb, idx, n, idx + n_in);
+        int64_t filled = 0;
         for (int64_t j = 0; j < n_out; ++j) {
             int64_t at = b * n_out + j;
             first[at] = last[at] = INFINITY;
-            prefix cur = {0}, nxt = {0};
+            if (n == 0) {
+                continue;
+            }
             const double *wcol = weights + j;
-            double w0 = wcol[ord[0] * n_out];
-            cur.a1 = w0 * in[0].e1;
-            cur.second = w0 * in[0].x;
-            evaluate(&cur, &in[0], ratio);
-            for (int64_t k = 0; k < n_in; ++k) {
-                double v_end = 0.0;
-                int after = 1;
-                if (k + 1 < n_in) {
-                    double w = wcol[ord[k + 1] * n_out];
-                    nxt.a1 = cur.a1 + w * in[k + 1].e1;
-                    nxt.second = cur.second + w * in[k + 1].x;
-                    evaluate(&nxt, &in[k + 1], ratio);
-                    v_end = nxt.v_start;
-                    after = next_after_peak(&cur, &in[k + 1], ratio);
+            fill_inputs(in, &filled, 0, tb, idx, ratio);
+            double w = wcol[idx[0] * n_out];
+            double a1 = w * in[0].e1, second = w * in[0].x;
+            double v = potential_at(&in[0], a1, second, ratio);
+            for (int64_t k = 0; k < n; ++k) {
+                const input *next = NULL;
+                double a1_next = 0.0, second_next = 0.0, v_next = 0.0;
+                if (k + 1 < n) {
+                    fill_inputs(in, &filled, k + 1, tb, idx, ratio);
+                    next = &in[k + 1];
+                    w = wcol[idx[k + 1] * n_out];
+                    a1_next = a1 + w * next->e1;
+                    second_next = second + w * next->x;
+                    v_next = potential_at(next, a1_next, second_next, ratio);
                 }
-                if (cur.before && cur.v_start <= c + tol && (after || v_end >= c)
-                    && reaches(&cur, c, ratio)) {
-                    first[at] = crossing(&cur, c, ratio);
+                double t_cross;
+                if (accepted(&in[k], next, a1, second, v, v_next, c, tol, ratio, &t_cross)) {
+                    first[at] = t_cross;
                     last[at] = in[k].t;
                     break;
                 }
-                cur = nxt;
+                a1 = a1_next;
+                second = second_next;
+                v = v_next;
             }
         }
     }
     free(in);
+    free(idx);
 }
 
 void bss2_layer_backward(const double *t, const double *big_t, const double *horizon,

@@ -4,14 +4,13 @@
  * reference, operation for operation. */
 #include <stdint.h>
 
-/* times (batch, n_in): input times in tau_syn units shifted per sample, +inf for silent inputs;
- * order (batch, n_in): each row's stable ascending order; weights (n_in, n_out); c: threshold in
- * kernel units; ratio 1 or 2. Writes, each (batch, n_out), the crossing time (same units as
- * times) and the time of the causal set's last input, both +inf where the neuron does not
- * spike. */
-void bss2_first_spikes(const double *times, const int64_t *order, int64_t batch, int64_t n_in,
-                       const double *weights, int64_t n_out, double c, int32_t ratio,
-                       double *first, double *last);
+/* times (batch, n_in): input times in tau_syn units shifted per sample, +inf for silent inputs
+ * (each row is visited in stable ascending time order, as numpy's stable argsort orders it);
+ * weights (n_in, n_out); c: threshold in kernel units; ratio 1 or 2. Writes, each
+ * (batch, n_out), the crossing time (same units as times) and the time of the causal set's last
+ * input, both +inf where the neuron does not spike. */
+void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const double *weights,
+                       int64_t n_out, double c, int32_t ratio, double *first, double *last);
 
 /* One layer's backward pass (mirrors gradients.layer_backward): from input times t and output
  * times big_t (both (batch, ...) in tau_syn units with the same per-sample shift, +inf silent),
