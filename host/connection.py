@@ -1,7 +1,7 @@
 """Connections to a device server: `connect(url)` over any pyserial URL (socket://HOST:PORT,
 a pty or serial device path), or `connect()` with no URL, which starts an embedded emulator
-(a device server on 127.0.0.1 in a background thread of this process) and stops it again on
-`close()`.
+(the device in this interpreter, fed the same link frames without a socket) and ends its
+session on `close()`.
 
 On opening, the connection sends an ARQ_RESET frame and waits for its echo: this checks that
 a device answers, starts a fresh session on the server, and turns the server's busy notice
@@ -14,8 +14,8 @@ import numpy as np
 from bss2emu.protocol.link import ARQ_RESET_MAGIC, PacketType, read_notice
 from bss2emu.protocol.ut import LoopbackKind, ResponseDecoder, Responses, UTError
 
+from .inprocess import InProcessPort
 from .program import PlaybackProgram, ProgramResult, interpret
-from .tcp import SPIN_S
 from .transport import Transport, TransportError, TransportTimeout
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -52,7 +52,7 @@ class Connection:
     def __init__(self, transport: Transport, url: str, emulator: object | None = None) -> None:
         self.transport = transport
         self.url = url
-        self.emulator = emulator  # the embedded server, if connect() started one
+        self.emulator = emulator  # the embedded device, if connect() started one
 
     def __enter__(self) -> Connection:
         return self
@@ -130,20 +130,20 @@ class Connection:
 def connect(url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, seed: int = 0
             ) -> Connection:
     """Open a connection: a pyserial URL / device path, or None for an embedded emulator
-    (chip seed `seed`). The link is checked with an ARQ_RESET round trip."""
+    (chip seed `seed`) that runs in this interpreter (`chipsim.embedded`: the same link frames,
+    no socket). The link is checked with an ARQ_RESET round trip."""
     emulator = None
     if url is None:
-        from bss2emu.chipsim.server import EmbeddedServer  # the only host -> chipsim import
+        from bss2emu.chipsim.embedded import EmbeddedDevice  # the only host -> chipsim import
 
-        emulator = EmbeddedServer(seed=seed)
+        emulator = EmbeddedDevice(seed=seed)
         url = emulator.url
-    try:
-        # an embedded emulator shares this interpreter: a spinning read would starve it
-        transport = Transport.open(url, timeout, spin_s=0.0 if emulator is not None else SPIN_S)
-    except TransportError as err:
-        if emulator is not None:
-            emulator.close()
-        raise ConnectionLost(str(err)) from err
+        transport = Transport(InProcessPort(emulator.feed), timeout)
+    else:
+        try:
+            transport = Transport.open(url, timeout)
+        except TransportError as err:
+            raise ConnectionLost(str(err)) from err
     conn = Connection(transport, url, emulator)
     try:
         conn.handshake(min(timeout, 10.0))

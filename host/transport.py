@@ -1,6 +1,6 @@
 """Framed 64-bit word transport over any pyserial URL (socket://host:port, a pty or serial path,
 loop://). Plain socket://HOST:PORT URLs use a direct TCP connection (`host.tcp`); the rest
-go through pyserial.
+go through pyserial; an embedded emulator is reached through `host.inprocess`.
 
 Sends words in link frames (`protocol.link`) and receives frames with a deadline: nothing
 blocks longer than the timeout, link damage is counted by the frame reader and never raised,
@@ -18,7 +18,11 @@ import numpy as np
 import serial
 from bss2emu.protocol.link import MAX_PAYLOAD_WORDS, Frame, FrameReader, FrameWriter, PacketType
 
+from .inprocess import InProcessPort
 from .tcp import READ_BYTES, SPIN_S, TcpPort, tcp_address
+
+#: ports written as frame pieces and read with a timeout of their own (no pyserial)
+_DIRECT_PORTS = (TcpPort, InProcessPort)
 
 #: frames written per write call when sending long programs: the first frame alone (the
 #: device starts on it at once), then groups of this many
@@ -36,7 +40,7 @@ class TransportTimeout(TransportError, TimeoutError):
 class Transport:
     """One framed connection. Use `Transport.open(url)`; close it (or use `with`)."""
 
-    def __init__(self, port: serial.SerialBase | TcpPort, timeout: float = 5.0,
+    def __init__(self, port: serial.SerialBase | TcpPort | InProcessPort, timeout: float = 5.0,
                  max_words: int = MAX_PAYLOAD_WORDS) -> None:
         self.port = port
         self.timeout = timeout
@@ -88,11 +92,11 @@ class Transport:
                 self.port.write(self.writer.frame(ptype, []))
             for start, end in pairwise(edges) if n else ():
                 chunk = words[start:end]
-                if isinstance(self.port, TcpPort):
+                if isinstance(self.port, _DIRECT_PORTS):
                     self.port.write_parts(self.writer.frame_parts(chunk, ptype))
                 else:
                     self.port.write(self.writer.frames(chunk, ptype))
-            if not isinstance(self.port, TcpPort):
+            if not isinstance(self.port, _DIRECT_PORTS):
                 self.port.flush()
         except (serial.SerialException, OSError) as err:
             raise TransportError(f"send failed: {err}") from err
@@ -121,8 +125,9 @@ class Transport:
         select, then everything available in one read. pyserial's own read would return one
         byte per call on sockets (its `in_waiting` is 0 or 1) and drops bytes it has already
         read when the peer closes right after sending (e.g. a busy notice). A direct TCP port
-        reads with the socket's own timeout instead."""
-        if isinstance(self.port, TcpPort):
+        reads with the socket's own timeout instead, an in-process port takes the device's
+        answer."""
+        if isinstance(self.port, _DIRECT_PORTS):
             try:
                 return self.port.read(timeout)
             except OSError as err:

@@ -243,6 +243,20 @@ def test_a_silent_device_times_out():
         silent.close()
 
 
+def test_embedded_program_without_its_halt_times_out_and_the_next_one_runs():
+    with connect(timeout=0.3) as c:
+        builder = PlaybackProgramBuilder()
+        builder.read(PADI)
+        words = builder.done().words
+        with pytest.raises(ProgramTimeout):
+            c.exchange(words[:-1])  # the device waits for the rest; nothing comes back
+        c.handshake()  # a fresh session abandons the unfinished program
+        builder = PlaybackProgramBuilder()
+        idcode = builder.jtag_idcode()
+        c.run(builder.done())
+        assert idcode.value == 0x348580AF
+
+
 def test_server_going_away_raises_instead_of_hanging(tcp_server):
     conn = connect(tcp_server.url, timeout=1.0)
     tcp_server.stop()
@@ -258,7 +272,9 @@ def test_embedded_emulator_stops_on_close():
     emulator = conn.emulator
     assert emulator.chip.seed == 4
     conn.close()
-    assert not emulator._thread.is_alive()
+    assert emulator.closed
+    with pytest.raises(ConnectionLost):
+        conn.run(PlaybackProgramBuilder().done())
     conn.close()  # idempotent
 
 
