@@ -19,12 +19,14 @@ chip model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from bss2emu.protocol import builders as b
 from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
 from bss2emu.protocol.layouts.synapse_driver import ROW_MODE_EXCITATORY, ROW_MODE_INHIBITORY
+from bss2emu.protocol.synapse import encode_weight_rows
 
 from bss2emu.errors import InputError
 
@@ -156,21 +158,54 @@ def _signed_rows(hw: np.ndarray, columns: np.ndarray) -> np.ndarray:
 
 
 def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> b.Writes:
-    """Synapse words of both weight matrices (hardware units, signed)."""
+    """Synapse words of both weight matrices (hardware units, signed): whole rows of both
+    arrays, weight planes and label planes. Everything but the weight words depends on the
+    placement only and is built once per placement (`_synapse_rows`)."""
+    rows = _synapse_rows(placement)
     top = _signed_rows(w_in, placement.hidden_neurons)
-    synapse_labels = el.unpack(el.PADI_LABEL, placement.input_labels, "synapse_label")
-    top_labels = np.repeat(synapse_labels, 2)[:, None] * np.ones(
-        (1, ob.COLUMNS), np.int64)
-    drivers = placement.hidden_drivers
     bottom = np.zeros((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), np.int64)
+    bottom[rows.bottom_of_hidden] = _signed_rows(w_out, np.arange(placement.n_labels))
+    if max(top.max(initial=0), bottom.max(initial=0)) > MAX_WEIGHT:
+        raise ValueError(f"synapse weights must lie in -{MAX_WEIGHT}..{MAX_WEIGHT}")
+    words = rows.words.copy()
+    words[rows.top_weights] = encode_weight_rows(top).ravel()
+    words[rows.bottom_weights] = encode_weight_rows(bottom).ravel()
+    return rows.addresses, words
+
+
+@dataclass(frozen=True)
+class _SynapseRows:
+    """The synapse rows `weight_writes` writes: addresses and words with zero weights, where
+    the weight words of the top and bottom arrays go, and the two bottom rows of each hidden
+    neuron's spikes (excitatory, inhibitory)."""
+
+    addresses: np.ndarray
+    words: np.ndarray
+    top_weights: slice
+    bottom_weights: slice
+    bottom_of_hidden: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def _synapse_rows(placement: Placement) -> _SynapseRows:
+    synapse_labels = el.unpack(el.PADI_LABEL, placement.input_labels, "synapse_label")
+    top_rows = np.arange(2 * placement.n_inputs)
+    top_labels = np.repeat(synapse_labels, 2)[:, None] * np.ones((1, ob.COLUMNS), np.int64)
+    drivers = placement.hidden_drivers
+    bottom_of_hidden = np.stack([2 * drivers, 2 * drivers + 1], axis=1).ravel()
     bottom_labels = np.full((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), 0x3F, np.int64)
-    out_cols = np.arange(placement.n_labels)
-    signed = _signed_rows(w_out, out_cols)
-    for h, d in enumerate(drivers):
-        bottom[2 * d:2 * d + 2] = signed[2 * h:2 * h + 2]
-        bottom_labels[2 * d:2 * d + 2, out_cols] = h % 32
-    return b.concat(b.synapse_rows(0, np.arange(2 * placement.n_inputs), top, top_labels),
-                    b.synapse_rows(1, np.arange(2 * ob.SYNAPSE_DRIVERS), bottom, bottom_labels))
+    bottom_labels[bottom_of_hidden[:, None], np.arange(placement.n_labels)[None, :]] = \
+        np.repeat(np.arange(placement.n_hidden) % 32, 2)[:, None]
+    bottom_rows = np.arange(2 * ob.SYNAPSE_DRIVERS)
+    top = b.synapse_rows(0, top_rows, np.zeros_like(top_labels), top_labels)
+    bottom = b.synapse_rows(1, bottom_rows, np.zeros_like(bottom_labels), bottom_labels)
+    addresses, words = b.concat(top, bottom)
+    n_top, n_bottom = top_rows.size * ob.QUADS_PER_ROW, bottom_rows.size * ob.QUADS_PER_ROW
+    addresses.flags.writeable = False
+    words.flags.writeable = False
+    # synapse_rows lists a hemisphere's weight words first, then its label words
+    return _SynapseRows(addresses, words, slice(0, n_top),
+                        slice(2 * n_top, 2 * n_top + n_bottom), bottom_of_hidden)
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None
