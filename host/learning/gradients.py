@@ -5,8 +5,11 @@ The causal set is the forward pass's own when it is given (`causal_until`, from
 C = {i: t_i <= T}, so the output times may also be measured elsewhere (hardware in the loop);
 the neuron parameters used here may differ from those of the forward pass. Non-causal
 inputs, silent neurons and input sets whose model crossing does not exist get zero entries.
-`layer_backward` runs in C (csrc/spiketime.c), one sample and neuron at a time without
-temporaries; `reference_layer_backward` is the same computation batched with numpy.
+With the forward pass's own causal sets, its sums of them (`sums`: `LayerSpikes.a1` and
+`.slope`, the latter 1 + W or S) are used instead of recomputing them and W, which holds as long
+as inputs, weights and neuron parameters are the forward pass's. `layer_backward` runs in C
+(csrc/spiketime.c), one sample and neuron at a time without temporaries;
+`reference_layer_backward` is the same computation batched with numpy.
 """
 from __future__ import annotations
 
@@ -20,11 +23,13 @@ from bss2emu.host.learning.spiketime import shifted_scaled_times
 def spike_time_jacobians(
     in_times: np.ndarray, weights: np.ndarray, out_times: np.ndarray, params: NeuronParams,
     causal_until: np.ndarray | None = None,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """dT_k/dw_ik and dT_k/dt_i, both shaped (batch, n_in, n_out).
 
     in_times (batch, n_in), weights (n_in, n_out), out_times (batch, n_out); `causal_until`
-    (batch, n_out): inputs at or before it are causal (default: at or before the output time).
+    (batch, n_out): inputs at or before it are causal (default: at or before the output time);
+    `sums`: the forward pass's (a1, slope) of those causal sets (default: recomputed).
     """
     tau = params.tau_syn
     t, shift = shifted_scaled_times(in_times, params)
@@ -37,15 +42,19 @@ def spike_time_jacobians(
     causal = (t[:, :, None] <= horizon[:, None, :]) & fires[:, None, :]  # inf inputs never causal
     e1c = np.where(causal, np.exp(t0)[:, :, None], 0.0)  # e^{t_i} on the causal set, else 0
     we1 = weights[None] * e1c
-    a1 = we1.sum(axis=1)
+    a1 = we1.sum(axis=1) if sums is None else sums[0]
     c = params.c
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if params.tau_ratio == 1:
-            b = np.einsum("bnm,bn->bm", we1, t0)
-            log_mz = np.log(c / a1) + b / a1
-            valid = (a1 > 0) & (log_mz <= -1.0) & fires
-            one_plus_w = np.zeros_like(a1)
-            one_plus_w[valid] = 1.0 + lambertw0(-np.exp(log_mz[valid]))
+            if sums is None:
+                b = np.einsum("bnm,bn->bm", we1, t0)
+                log_mz = np.log(c / a1) + b / a1
+                valid = (a1 > 0) & (log_mz <= -1.0) & fires
+                one_plus_w = np.zeros_like(a1)
+                one_plus_w[valid] = 1.0 + lambertw0(-np.exp(log_mz[valid]))
+            else:
+                valid = (a1 > 0) & fires
+                one_plus_w = sums[1]
             valid &= one_plus_w > 0
             inv = np.where(valid, 1.0 / (a1 * one_plus_w), 0.0)[:, None, :]
             lag = big_t0[:, None, :] - t0[:, :, None]  # (T - t_i) / tau_s
@@ -54,8 +63,11 @@ def spike_time_jacobians(
             d_t = -weights[None] * scaled_e * (lag - 1.0)
         else:
             e2c = np.sqrt(e1c)
-            a2 = (weights[None] * e2c).sum(axis=1)
-            s = np.sqrt(a2 * a2 - 4.0 * a1 * c)
+            if sums is None:
+                a2 = (weights[None] * e2c).sum(axis=1)
+                s = np.sqrt(a2 * a2 - 4.0 * a1 * c)
+            else:
+                s = sums[1]
             valid = (a1 > 0) & (s > 0) & fires
             amp = np.where(valid, (1.0 + c / s * np.exp(big_t0 / 2.0)) / a1, 0.0)[:, None, :]
             inv_s = np.where(valid, 1.0 / s, 0.0)[:, None, :]
@@ -73,31 +85,33 @@ def layer_backward(
     params: NeuronParams,
     max_dw_norm: float | None = None,
     causal_until: np.ndarray | None = None,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Backpropagate dL/dT_out (batch, n_out) through one layer (`causal_until`: see
+    """Backpropagate dL/dT_out (batch, n_out) through one layer (`causal_until`, `sums`: see
     `spike_time_jacobians`).
 
     Returns (dL/dW summed over the batch (n_in, n_out), dL/dt_in (batch, n_in)). With
     `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any of its entries
     exceeds that magnitude (the paper's guard against near-threshold divergences).
     """
-    tau = params.tau_syn
-    t, shift = shifted_scaled_times(in_times, params)
-    big_t = out_times / tau - shift[:, None]
-    horizon = big_t if causal_until is None else causal_until / tau - shift[:, None]
-    arrays = [np.ascontiguousarray(x, np.float64) for x in
-              (t, big_t, horizon, weights, out_error)]
-    batch, n_in = t.shape
-    n_out = arrays[3].shape[1]
-    grad = np.zeros((n_in, n_out))
-    in_error = np.zeros((batch, n_in))
+    batch, n_in = np.shape(in_times)
+    n_out = np.shape(weights)[1]
+    a1, slope = (None, None) if sums is None else sums
+    arrays = [None if x is None else np.ascontiguousarray(x, np.float64)  # alive for the call
+              for x in (in_times, out_times, causal_until, a1, slope, weights, out_error)]
+    grad = np.empty((n_in, n_out))
+    in_error = np.empty((batch, n_in))
     if batch and n_in and n_out:
         lib.bss2_layer_backward(
-            *(ffi.cast("double *", ffi.from_buffer(x)) for x in arrays), batch, n_in, n_out,
-            float(params.c), float(tau), int(params.tau_ratio),
+            *(ffi.NULL if x is None else ffi.cast("double *", ffi.from_buffer(x))
+              for x in arrays), batch, n_in, n_out, float(params.c),
+            float(params.tau_syn), int(params.tau_ratio),
             np.inf if max_dw_norm is None else float(max_dw_norm),
             ffi.cast("double *", ffi.from_buffer(grad)),
             ffi.cast("double *", ffi.from_buffer(in_error)))
+    else:
+        grad.fill(0.0)
+        in_error.fill(0.0)
     return grad, in_error
 
 
@@ -109,9 +123,10 @@ def reference_layer_backward(
     params: NeuronParams,
     max_dw_norm: float | None = None,
     causal_until: np.ndarray | None = None,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`layer_backward` batched with numpy through `spike_time_jacobians` (its reference)."""
-    d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params, causal_until)
+    d_w, d_t = spike_time_jacobians(in_times, weights, out_times, params, causal_until, sums)
     per_sample = d_w * out_error[:, None, :]
     if max_dw_norm is not None:
         too_big = np.abs(per_sample).max(axis=1) > max_dw_norm  # (batch, n_out)

@@ -12,17 +12,22 @@ import numpy as np
 from bss2emu.host.learning.errors import LearningInputError
 from bss2emu.host.learning.gradients import layer_backward
 from bss2emu.host.learning.neuron import NeuronParams
-from bss2emu.host.learning.spiketime import first_spike_times
+from bss2emu.host.learning.spiketime import layer_first_spikes
 
 
 class LayerTimes(list):
     """Per-layer spike times [inputs, hidden_1, ..., output] as `Network.forward` computed them,
     with `causal_until[l]`: per spike of layer l + 1, the time of the last input of the causal
-    set the forward pass found (so that `backward` uses the same set)."""
+    set the forward pass found (so that `backward` uses the same set), and `sums[l]`: that
+    set's (a1, slope) (`LayerSpikes`) under `sums_model`, the neuron model and weights they were
+    computed with; `backward` reuses them under that model and those weights only (no sums when
+    the times were not computed by a network's own model, e.g. on a distorted substrate)."""
 
     def __init__(self, layers: list[np.ndarray]) -> None:
         super().__init__(layers)
         self.causal_until: list[np.ndarray] = []
+        self.sums: list[tuple[np.ndarray, np.ndarray]] = []
+        self.sums_model: tuple[NeuronParams, list[np.ndarray]] | None = None
 
 
 @dataclass
@@ -108,11 +113,17 @@ class Network:
         carrying each layer's causal horizons for `backward`."""
         times = LayerTimes([self.check_inputs(inputs)])
         for layer, w in enumerate(self.weights):
-            out, horizon = first_spike_times(self.layer_input(times[-1], layer), w, self.params,
-                                             with_causal=True)
-            times.append(out)
-            times.causal_until.append(horizon)
+            spikes = layer_first_spikes(self.layer_input(times[-1], layer), w, self.params)
+            times.append(spikes.times)
+            times.causal_until.append(spikes.causal_until)
+            times.sums.append((spikes.a1, spikes.slope))
+        times.sums_model = (self.params, [w.copy() for w in self.weights])
         return times
+
+    def _computes(self, model: tuple[NeuronParams, list[np.ndarray]] | None) -> bool:
+        """Whether the backward model and weights are `model` (`LayerTimes.sums_model`)."""
+        return (model is not None and model[0] == self.backward_params
+                and all(np.array_equal(a, b) for a, b in zip(model[1], self.weights, strict=True)))
 
     def backward(
         self,
@@ -124,14 +135,18 @@ class Network:
 
         `layer_times` is [inputs, hidden_1, ..., output] as returned by `forward` or measured;
         the weights gradients are summed over the batch. Times from `forward` carry the causal
-        sets the forward pass used, and the backward pass uses exactly those; for measured
-        times each spike's causal set is the inputs at or before it.
+        sets the forward pass used, and the backward pass uses exactly those (and, with the
+        forward's neuron model, their sums, computed with the weights of that forward pass);
+        for measured times each spike's causal set is the inputs at or before it.
         """
         if len(layer_times) != len(self.weights) + 1:
             raise ValueError(f"need {len(self.weights) + 1} arrays of layer times")
         error = np.asarray(output_error, dtype=np.float64)
         grads: list[np.ndarray] = [np.empty(0)] * len(self.weights)
         horizons = getattr(layer_times, "causal_until", None)
+        sums = getattr(layer_times, "sums", None)
+        if sums and not self._computes(layer_times.sums_model):
+            sums = None
         for layer in reversed(range(len(self.weights))):
             grads[layer], in_error = layer_backward(
                 self.layer_input(layer_times[layer], layer),
@@ -141,6 +156,7 @@ class Network:
                 self.backward_params,
                 max_dw_norm,
                 horizons[layer] if horizons else None,
+                sums[layer] if sums else None,
             )
             error = in_error[:, : layer_times[layer].shape[1]]
         return Gradients(grads, error)

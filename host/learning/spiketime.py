@@ -3,12 +3,15 @@
 Every prefix of the time-sorted inputs is a candidate causal set; its closed-form threshold
 crossing counts if it lies between the prefix's last input and the next input. The earliest
 such crossing is the first spike, +inf if there is none. Silent inputs (+inf) contribute
-nothing. `first_spike_times` runs a C kernel (csrc/spiketime.c) that stops at the first
-accepted prefix; `reference_first_spike_times` is the same algorithm batched with numpy over
-all prefixes, laid out (n_in, batch, n_out) so prefix sums and reductions run over contiguous
-slices: the differential tests hold the two together.
+nothing. `layer_first_spikes` runs a C kernel (csrc/spiketime.c) that stops at the first
+accepted prefix and keeps the accepted set's sums for the gradients (`first_spike_times`
+returns its times alone); `reference_layer_first_spikes` is the same algorithm batched with
+numpy over all prefixes, laid out (n_in, batch, n_out) so prefix sums and reductions run over
+contiguous slices: the differential tests hold the two together.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from bss2emu.host.learning._spiketime import ffi, lib
@@ -44,29 +47,53 @@ def shifted_scaled_times(times: np.ndarray, params: NeuronParams) -> tuple[np.nd
     return scaled - shift[:, None], shift
 
 
-def crossing_time_ratio1(a1: np.ndarray, b: np.ndarray, c: float) -> np.ndarray:
-    """Upward crossing (tau_syn units) for tau_m = tau_s of an input set that reaches threshold.
+@dataclass(frozen=True)
+class LayerSpikes:
+    """A layer's first spikes (each array (batch, n_out)): `times`, +inf for silent neurons, and
+    per spike the causal set the forward pass accepted: `causal_until`, the time of its last
+    input (the inputs at or before it), and the sums of its crossing that the gradients use
+    again, `a1` = sum_i w_i e^{t_i/tau_s} (times shifted per sample as `shifted_scaled_times`
+    shifts them) and `slope` = 1 + W (tau_m = tau_s) or S (tau_m = 2 tau_s), the factor of the
+    membrane's slope at the crossing (see `crossing_time_ratio1/2`); +inf, 0, 0 where silent."""
+
+    times: np.ndarray
+    causal_until: np.ndarray
+    a1: np.ndarray
+    slope: np.ndarray
+
+
+def crossing_time_ratio1(a1: np.ndarray, b: np.ndarray, c: float
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Upward crossing (tau_syn units) for tau_m = tau_s of an input set that reaches threshold,
+    and its slope factor 1 + W.
 
     Solves sum_i w_i (T - t_i) e^{-(T - t_i)} = c with a1 = sum w e^t > 0, b = sum w t e^t:
-    T = b/a1 - W_0(-(c/a1) e^{b/a1}).
+    T = b/a1 - W with W = W_0(-(c/a1) e^{b/a1}); the potential e^{-t} (a1 t - b) rises through
+    c with slope a1 (1 + W) e^{-T}.
     """
     ratio = b / a1
     z = -np.exp(np.log(c / a1) + ratio)
-    return ratio - lambertw0(np.maximum(z, -np.exp(-1.0)))
+    w = lambertw0(np.maximum(z, -np.exp(-1.0)))
+    return ratio - w, 1.0 + w
 
 
-def crossing_time_ratio2(a1: np.ndarray, a2: np.ndarray, c: float) -> np.ndarray:
-    """Upward crossing (tau_syn units) for tau_m = 2 tau_s; +inf where threshold is not reached.
+def crossing_time_ratio2(a1: np.ndarray, a2: np.ndarray, c: float
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Upward crossing (tau_syn units) for tau_m = 2 tau_s, +inf where threshold is not reached,
+    and its slope factor S (0 where there is no crossing).
 
     With y = e^{-T/tau_m} the threshold condition is a1 y^2 - a2 y + c = 0 (a1 = sum w e^t,
     a2 = sum w e^{t/2}); the larger root is the upward crossing: T = 2 ln(2 a1 / (a2 + S)),
-    S = sqrt(a2^2 - 4 a1 c). A crossing exists only for a1 > 0, a2 > 0, S real.
+    S = sqrt(a2^2 - 4 a1 c), where the potential rises with slope S e^{-T/2} / 2. A crossing
+    exists only for a1 > 0, a2 > 0, S real.
     """
     out = np.full(np.shape(a1), np.inf)
+    slope = np.zeros(np.shape(a1))
     disc = a2 * a2 - 4.0 * a1 * c
     ok = (a1 > 0) & (a2 > 0) & (disc >= 0)
-    out[ok] = 2.0 * (np.log(2.0 * a1[ok]) - np.log(a2[ok] + np.sqrt(disc[ok])))
-    return out
+    slope[ok] = np.sqrt(disc[ok])
+    out[ok] = 2.0 * (np.log(2.0 * a1[ok]) - np.log(a2[ok] + slope[ok]))
+    return out, slope
 
 
 def _accepting_prefixes(
@@ -94,39 +121,44 @@ def _accepting_prefixes(
     return reach & start_before_peak & (v_start <= c + tol) & (next_after_peak | (v_end >= c))
 
 
-def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
-                      with_causal: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """First-spike times (batch, n_out) of neurons driven by input spike times (batch, n_in).
+def layer_first_spikes(times: np.ndarray, weights: np.ndarray, params: NeuronParams
+                       ) -> LayerSpikes:
+    """First spikes of neurons driven by input spike times (batch, n_in), with their causal sets.
 
     `weights` has shape (n_in, n_out); +inf input times are silent inputs, +inf output times
-    mean the neuron never reaches threshold. With `with_causal`, also the time of the last
-    input of each spike's causal set (+inf for silent neurons): the inputs at or before it
-    are exactly those the forward pass used, which the backward pass must use too.
+    mean the neuron never reaches threshold. The inputs at or before `causal_until` are exactly
+    those the forward pass used, which the backward pass must use too.
     """
-    scaled, shift = shifted_scaled_times(times, params)
-    scaled = np.ascontiguousarray(scaled, np.float64)
+    times = np.ascontiguousarray(times, np.float64)
     weights = np.ascontiguousarray(weights, np.float64)
-    batch, n_out = scaled.shape[0], weights.shape[1]
-    first, last = np.empty((batch, n_out)), np.empty((batch, n_out))
-    if batch and n_out and scaled.shape[1]:
+    batch, n_in = times.shape
+    n_out = weights.shape[1]
+    first, last, a1, slope = (np.empty((batch, n_out)) for _ in range(4))
+    if batch and n_out and n_in:
         lib.bss2_first_spikes(
-            ffi.cast("double *", ffi.from_buffer(scaled)), batch, scaled.shape[1],
+            ffi.cast("double *", ffi.from_buffer(times)), batch, n_in,
             ffi.cast("double *", ffi.from_buffer(weights)), n_out, float(params.c),
-            int(params.tau_ratio), ffi.cast("double *", ffi.from_buffer(first)),
-            ffi.cast("double *", ffi.from_buffer(last)))
+            float(params.tau_syn), int(params.tau_ratio),
+            *(ffi.cast("double *", ffi.from_buffer(x)) for x in (first, last, a1, slope)))
     else:
         first.fill(np.inf)
         last.fill(np.inf)
-    out = (first + shift[:, None]) * params.tau_syn
-    if not with_causal:
-        return out
-    return out, (last + shift[:, None]) * params.tau_syn
+        a1.fill(0.0)
+        slope.fill(0.0)
+    return LayerSpikes(first, last, a1, slope)
 
 
-def reference_first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
-                                with_causal: bool = False,
-                                ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """`first_spike_times` batched with numpy over every prefix (the C kernel's reference)."""
+def first_spike_times(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
+                      with_causal: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """First-spike times (batch, n_out) of `layer_first_spikes`; with `with_causal`, also each
+    spike's `causal_until` (+inf for silent neurons)."""
+    spikes = layer_first_spikes(times, weights, params)
+    return (spikes.times, spikes.causal_until) if with_causal else spikes.times
+
+
+def reference_layer_first_spikes(times: np.ndarray, weights: np.ndarray, params: NeuronParams
+                                 ) -> LayerSpikes:
+    """`layer_first_spikes` batched with numpy over every prefix (the C kernel's reference)."""
     scaled, shift = shifted_scaled_times(times, params)
     order = np.argsort(scaled, axis=1, kind="stable").T  # (n_in, batch)
     t_sorted = np.take_along_axis(scaled.T, order, axis=0)
@@ -160,12 +192,11 @@ def reference_first_spike_times(times: np.ndarray, weights: np.ndarray, params: 
     a1k = np.take_along_axis(a1, k, axis=0)[0][has]
     second_k = np.take_along_axis(second, k, axis=0)[0][has]
     first = np.full(has.shape, np.inf)
-    if params.tau_ratio == 1:
-        first[has] = crossing_time_ratio1(a1k, second_k, c)
-    else:
-        first[has] = crossing_time_ratio2(a1k, second_k, c)
-    out = (first + shift[:, None]) * params.tau_syn
-    if not with_causal:
-        return out
+    a1_out, slope = np.zeros(has.shape), np.zeros(has.shape)
+    crossing = crossing_time_ratio1 if params.tau_ratio == 1 else crossing_time_ratio2
+    first[has], slope[has] = crossing(a1k, second_k, c)
+    a1_out[has] = a1k
     last = np.take_along_axis(np.broadcast_to(tk, a1.shape), k, axis=0)[0]
-    return out, np.where(has, (last + shift[:, None]) * params.tau_syn, np.inf)
+    return LayerSpikes((first + shift[:, None]) * params.tau_syn,
+                       np.where(has, (last + shift[:, None]) * params.tau_syn, np.inf),
+                       a1_out, slope)

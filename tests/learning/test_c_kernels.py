@@ -1,13 +1,14 @@
 """The C kernels of the learning code (causal sets of first spikes, one layer's backward pass)
-against their numpy references on random layers: the same causal sets, times and gradients to
-rounding (libm's and numpy's exp may differ in the last bit, and sums run in another order)."""
+against their numpy references on random layers: the same causal sets, times, sums and gradients
+to rounding (libm's and numpy's exp may differ in the last bit, and sums run in another order);
+and the backward pass from the forward pass's sums against the one that recomputes them."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from bss2emu.host.learning.gradients import layer_backward, reference_layer_backward
 from bss2emu.host.learning.neuron import NeuronParams
-from bss2emu.host.learning.spiketime import first_spike_times, reference_first_spike_times
+from bss2emu.host.learning.spiketime import layer_first_spikes, reference_layer_first_spikes
 
 SHAPES = [(1, 1), (5, 120), (121, 3), (33, 7)]
 
@@ -27,19 +28,24 @@ def _layer(rng: np.random.Generator, n_in: int, n_out: int, batch: int = 60, gri
 @pytest.mark.parametrize("ratio", [1, 2])
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("grid", [False, True])
-def test_first_spike_times_match_the_numpy_reference(ratio, shape, grid):
+def test_first_spikes_match_the_numpy_reference(ratio, shape, grid):
     rng = np.random.default_rng(hash((ratio, shape, grid)) % 2**32)
     params = NeuronParams.software_default(ratio)
     fired = 0
     for _ in range(5):
         times, weights = _layer(rng, *shape, grid=grid)
-        out, last = first_spike_times(times, weights, params, with_causal=True)
-        ref, ref_last = reference_first_spike_times(times, weights, params, with_causal=True)
-        assert np.array_equal(last, ref_last)  # the same causal sets
-        assert np.array_equal(np.isinf(out), np.isinf(ref))
-        np.testing.assert_allclose(out[np.isfinite(out)], ref[np.isfinite(ref)], rtol=1e-12,
-                                   atol=1e-12)
-        fired += int(np.isfinite(out).sum())
+        got = layer_first_spikes(times, weights, params)
+        ref = reference_layer_first_spikes(times, weights, params)
+        assert np.array_equal(got.causal_until, ref.causal_until)  # the same causal sets
+        fires = np.isfinite(ref.times)
+        assert np.array_equal(np.isfinite(got.times), fires)
+        np.testing.assert_allclose(got.times[fires], ref.times[fires], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.a1, ref.a1, rtol=1e-12, atol=1e-12 * np.abs(ref.a1).max())
+        # the slope factor 1 + W is ill-conditioned where the potential grazes the threshold
+        np.testing.assert_allclose(got.slope, ref.slope, rtol=1e-9, atol=1e-12)
+        assert np.all(got.a1[~fires] == 0.0) and np.all(got.slope[~fires] == 0.0)
+        assert np.all(got.slope[fires] >= 0.0)
+        fired += int(fires.sum())
     assert fired > 0
 
 
@@ -49,17 +55,46 @@ def test_first_spike_times_match_the_numpy_reference(ratio, shape, grid):
 def test_layer_backward_matches_the_numpy_reference(ratio, shape, max_dw_norm):
     rng = np.random.default_rng(hash((ratio, shape, max_dw_norm)) % 2**32)
     params = NeuronParams.software_default(ratio)
-    for measured in (False, True):
+    for source in ("forward", "forward sums", "measured"):
         times, weights = _layer(rng, *shape)
-        out, causal = first_spike_times(times, weights, params, with_causal=True)
-        if measured:  # times measured elsewhere: jittered, causal sets re-derived
+        spikes = layer_first_spikes(times, weights, params)
+        out, causal, sums = spikes.times, spikes.causal_until, (spikes.a1, spikes.slope)
+        if source != "forward sums":
+            sums = None
+        if source == "measured":  # times measured elsewhere: jittered, causal sets re-derived
             out = out + rng.normal(0.0, 0.01, out.shape)
             causal = None
         error = rng.normal(0.0, 1.0, out.shape)
-        grad, in_error = layer_backward(times, weights, out, error, params, max_dw_norm, causal)
+        grad, in_error = layer_backward(times, weights, out, error, params, max_dw_norm, causal,
+                                        sums)
         ref_grad, ref_in = reference_layer_backward(times, weights, out, error, params,
-                                                    max_dw_norm, causal)
+                                                    max_dw_norm, causal, sums)
         scale = max(np.abs(ref_grad).max(), 1e-300)
         np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-12 * scale)
         np.testing.assert_allclose(in_error, ref_in, rtol=1e-10,
                                    atol=1e-12 * max(np.abs(ref_in).max(), 1e-300))
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_backward_from_the_forward_sums_equals_the_recomputed_one(ratio, shape):
+    """The forward pass's a1 and 1 + W (or S) are the quantities the backward pass would
+    recompute from the same causal sets: the gradients agree to rounding, except where the
+    potential only grazes the threshold (1 + W or S near 0), where either is ill-conditioned."""
+    rng = np.random.default_rng([5, ratio, *shape])
+    params = NeuronParams.software_default(ratio)
+    compared = 0
+    for _ in range(5):
+        times, weights = _layer(rng, *shape)
+        spikes = layer_first_spikes(times, weights, params)
+        grazing = spikes.slope < 1e-3
+        error = np.where(grazing, 0.0, rng.normal(0.0, 1.0, spikes.times.shape))
+        args = (times, weights, spikes.times, error, params, None, spikes.causal_until)
+        grad, in_error = layer_backward(*args, (spikes.a1, spikes.slope))
+        ref_grad, ref_in = layer_backward(*args)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-9,
+                                   atol=1e-12 * max(np.abs(ref_grad).max(), 1e-300))
+        np.testing.assert_allclose(in_error, ref_in, rtol=1e-9,
+                                   atol=1e-12 * max(np.abs(ref_in).max(), 1e-300))
+        compared += int((np.isfinite(spikes.times) & ~grazing).sum())
+    assert compared > 0

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from bss2emu.host.learning.gradients import layer_backward, spike_time_jacobians
 from bss2emu.host.learning.loss import SpikeTimeLoss
-from bss2emu.host.learning.network import Network
+from bss2emu.host.learning.network import LayerTimes, Network
 from bss2emu.host.learning.neuron import NeuronParams
 from bss2emu.host.learning.spiketime import first_spike_times
 
@@ -151,12 +151,35 @@ def test_backward_uses_supplied_times_and_backward_model() -> None:
     error = rng.normal(size=measured[-1].shape)
     host = Network(chip_like.weights, chip_like.bias_times, NeuronParams.software_default(1),
                    backward_params=hw)
-    np.testing.assert_array_equal(
-        host.backward(measured, error).weights[0], chip_like.backward(measured, error).weights[0]
-    )
+    # the same gradients; to rounding only, because chip_like reuses its forward pass's sums of
+    # the causal sets, which host (another forward model) recomputes
+    np.testing.assert_allclose(
+        host.backward(measured, error).weights[0], chip_like.backward(measured, error).weights[0],
+        rtol=1e-12, atol=1e-15)
     software = Network(chip_like.weights, chip_like.bias_times, NeuronParams.software_default(1))
     assert not np.allclose(software.backward(measured, error).weights[0],
                            host.backward(measured, error).weights[0])
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_backward_reuses_forward_sums_only_for_the_weights_they_came_from(ratio: int) -> None:
+    """The forward pass's sums of the causal sets stand in for the recomputed ones (same
+    gradients to rounding); once the weights changed they are stale and must not be used."""
+    rng = np.random.default_rng(ratio)
+    net = make_network(NeuronParams.software_default(ratio), rng)
+    times = net.forward(rng.uniform(0.15, 2.0, (30, 4)))
+    error = rng.normal(size=times[-1].shape)
+    without_sums = LayerTimes(list(times))
+    without_sums.causal_until = times.causal_until
+    reused = net.backward(times, error)
+    np.testing.assert_allclose(reused.weights[0], net.backward(without_sums, error).weights[0],
+                               rtol=1e-10, atol=1e-14)
+    for w in net.weights:
+        w += rng.normal(0.0, 0.05, w.shape)
+    stale = net.backward(times, error)
+    recomputed = net.backward(without_sums, error)
+    for got, expected in zip(stale.weights, recomputed.weights, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_gradient_clipping_drops_large_per_sample_neuron_gradients() -> None:

@@ -62,6 +62,25 @@ static void stable_order(const double *t, int64_t *idx, int64_t n, int64_t *tmp)
     }
 }
 
+/* A row of n times in tau_syn units, shifted so that its earliest time is 0, into out; returns
+ * the shift (spiketime.shifted_scaled_times: the row's minimum, 0 unless that is finite, e.g.
+ * for a row of silent inputs or one holding a NaN). */
+static double shifted_scaled(const double *row, int64_t n, double tau, double *out)
+{
+    double shift = INFINITY;
+    int nan = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        out[i] = row[i] / tau;
+        nan |= isnan(out[i]);
+        shift = (out[i] < shift) ? out[i] : shift;
+    }
+    shift = (nan || !isfinite(shift)) ? 0.0 : shift;
+    for (int64_t i = 0; i < n; ++i) {
+        out[i] -= shift;
+    }
+    return shift;
+}
+
 /* Fills the per-input quantities of sorted inputs up to index k (exponentials only for inputs
  * that some neuron's scan reaches). */
 static void fill_inputs(input *in, int64_t *filled, int64_t k, const double *times,
@@ -108,13 +127,14 @@ static double lambertw0(double z)
     return w;
 }
 
-/* Whether prefix k (sums a1, second) is accepted, and then its crossing in *t_cross. `v` is
- * its start potential, `v_end` the next prefix's start potential and `next` the next input
- * (NULL after the last finite one). The tests without an exponential come first; the peak's
- * exponential (ratio 1) only for a prefix that passed them, which leaves the accepted set
- * unchanged. */
+/* Whether prefix k (sums a1, second) is accepted. `v` is its start potential, `v_end` the next
+ * prefix's start potential and `next` the next input (NULL after the last finite one). The
+ * tests without an exponential come first; the peak's exponential (ratio 1) only for a prefix
+ * that passed them, which leaves the accepted set unchanged. An accepted prefix leaves what its
+ * crossing needs in *u, *z: ratio 1 b/a1 and z = -(c/a1) e^{b/a1} (from the e^peak of the reach
+ * test, peak = b/a1 + 1), ratio 2 a2. */
 static int accepted(const input *cur, const input *next, double a1, double second, double v,
-                    double v_end, double c, double tol, int32_t ratio, double *t_cross)
+                    double v_end, double c, double tol, int32_t ratio, double *u, double *z)
 {
     if (!(v <= c + tol)) {
         return 0;
@@ -132,10 +152,8 @@ static int accepted(const input *cur, const input *next, double a1, double secon
         if (!(a1 >= c * exp_peak)) {
             return 0; /* the peak a1 e^{-peak} stays below c */
         }
-        /* z = -(c/a1) e^{b/a1} from the e^peak of the reach test (peak = b/a1 + 1) */
-        double z = -(c / a1) * (exp_peak / 2.718281828459045);
-        double lo = -exp(-1.0);
-        *t_cross = mean_time - lambertw0(z > lo ? z : lo);
+        *u = mean_time;
+        *z = -(c / a1) * (exp_peak / 2.718281828459045);
         return 1;
     }
     if (!(2.0 * a1 * cur->decay >= second)
@@ -145,27 +163,54 @@ static int accepted(const input *cur, const input *next, double a1, double secon
     if (!((a1 > 0.0) && (second > 0.0) && (second * second >= 4.0 * a1 * c))) {
         return 0; /* the peak a2^2 / (4 a1) stays below c */
     }
-    double disc = second * second - 4.0 * a1 * c;
-    *t_cross = (disc >= 0.0) ? 2.0 * (log(2.0 * a1) - log(second + sqrt(disc))) : INFINITY;
+    *u = second;
     return 1;
 }
 
+/* The upward crossing of an accepted prefix (spiketime.crossing_time_ratio1/2) from a1 and what
+ * `accepted` left in u, z; writes its slope factor (see spiketime.h) to *slope. */
+static double crossing(double a1, double u, double z, double c, int32_t ratio, double *slope)
+{
+    if (ratio == 1) {
+        double lo = -exp(-1.0);
+        double w = lambertw0(z > lo ? z : lo);
+        *slope = 1.0 + w;
+        return u - w;
+    }
+    double disc = u * u - 4.0 * a1 * c;
+    if (!(disc >= 0.0)) {
+        *slope = 0.0;
+        return INFINITY;
+    }
+    double s = sqrt(disc);
+    *slope = s;
+    return 2.0 * (log(2.0 * a1) - log(u + s));
+}
+
 void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const double *weights,
-                       int64_t n_out, double c, int32_t ratio, double *first, double *last)
+                       int64_t n_out, double c, double tau, int32_t ratio, double *first,
+                       double *last, double *a1_out, double *slope)
 {
     input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
     int64_t *idx = (int64_t *)malloc(sizeof(int64_t) * (size_t)(2 * n_in));
-    if (!in || !idx) {
+    double *u = (double *)malloc(sizeof(double) * (size_t)(2 * n_out)); /* accepted()'s u, z */
+    double *tb = (double *)malloc(sizeof(double) * (size_t)n_in);     /* a shifted row */
+    if (!in || !idx || !u || !tb) {
         free(in);
         free(idx);
+        free(u);
+        free(tb);
         for (int64_t i = 0; i < batch * n_out; ++i) {
-            first[i] = last[i] = NAN;
+            first[i] = last[i] = a1_out[i] = slope[i] = NAN;
         }
         return;
     }
+    double *z = u + n_out;
     const double tol = c * WINDOW_TOL;
     for (int64_t b = 0; b < batch; ++b) {
-        const double *tb = times + b * n_in;
+        double shift = shifted_scaled(times + b * n_in, n_in, tau, tb);
+        double *first_b = first + b * n_out, *last_b = last + b * n_out;
+        double *a1_b = a1_out + b * n_out, *slope_b = slope + b * n_out;
         int64_t n = 0; /* finite inputs, then sorted */
         for (int64_t i = 0; i < n_in; ++i) {
             if (isfinite(tb[i])) {
@@ -174,9 +219,11 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
         }
         stable_order(tb, idx, n, idx + n_in);
         int64_t filled = 0;
+        /* each neuron's scan for its causal set; the crossings after all scans, independent of
+         * each other (their exponentials and divisions overlap) */
         for (int64_t j = 0; j < n_out; ++j) {
-            int64_t at = b * n_out + j;
-            first[at] = last[at] = INFINITY;
+            first_b[j] = last_b[j] = INFINITY;
+            a1_b[j] = slope_b[j] = 0.0;
             if (n == 0) {
                 continue;
             }
@@ -196,10 +243,9 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
                     second_next = second + w * next->x;
                     v_next = potential_at(next, a1_next, second_next, ratio);
                 }
-                double t_cross;
-                if (accepted(&in[k], next, a1, second, v, v_next, c, tol, ratio, &t_cross)) {
-                    first[at] = t_cross;
-                    last[at] = in[k].t;
+                if (accepted(&in[k], next, a1, second, v, v_next, c, tol, ratio, &u[j], &z[j])) {
+                    last_b[j] = in[k].t;
+                    a1_b[j] = a1;
                     break;
                 }
                 a1 = a1_next;
@@ -207,59 +253,103 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
                 v = v_next;
             }
         }
+        for (int64_t j = 0; j < n_out; ++j) {
+            if (isfinite(last_b[j])) { /* accepted: the time of its last input */
+                first_b[j] = crossing(a1_b[j], u[j], z[j], c, ratio, &slope_b[j]);
+            }
+            first_b[j] = (first_b[j] + shift) * tau; /* back in the caller's time units */
+            last_b[j] = (last_b[j] + shift) * tau;
+        }
     }
     free(in);
     free(idx);
+    free(u);
+    free(tb);
 }
 
-void bss2_layer_backward(const double *t, const double *big_t, const double *horizon,
+/* The gradients' factors of output j from its causal set's sums (a1 and, ratio 1, b; ratio 2,
+ * a2), recomputed as gradients.spike_time_jacobians does: ratio 1 gain = 1 / (a1 (1 + W)),
+ * ratio 2 the slope S. Returns whether the crossing exists (a1 > 0 and the slope factor > 0). */
+static int recomputed_factors(double a1, double second, double c, int32_t ratio, double *a1_out,
+                              double *factor)
+{
+    *a1_out = a1;
+    if (ratio == 1) {
+        double log_mz = log(c / a1) + second / a1;
+        if (!(a1 > 0.0 && log_mz <= -1.0)) {
+            return 0;
+        }
+        *factor = 1.0 + lambertw0(-exp(log_mz));
+        return *factor > 0.0;
+    }
+    *factor = sqrt(second * second - 4.0 * a1 * c);
+    return a1 > 0.0 && *factor > 0.0;
+}
+
+void bss2_layer_backward(const double *in_times, const double *out_times,
+                         const double *causal_until, const double *a1_fwd, const double *slope_fwd,
                          const double *weights, const double *out_error, int64_t batch,
                          int64_t n_in, int64_t n_out, double c, double tau, int32_t ratio,
                          double max_dw_norm, double *grad, double *in_error)
 {
-    double *buf = (double *)malloc(sizeof(double) * (size_t)(5 * n_in));
+    double *buf = (double *)malloc(sizeof(double) * (size_t)(6 * n_in + 2 * n_out));
     if (!buf) {
         for (int64_t i = 0; i < n_in * n_out; ++i) {
             grad[i] = NAN;
         }
         return;
     }
-    double *t0 = buf, *e1 = buf + n_in, *e1c = e1 + n_in, *dw = e1c + n_in, *dt = dw + n_in;
+    double *tb = buf, *t0 = tb + n_in, *e1 = t0 + n_in, *e1c = e1 + n_in, *dw = e1c + n_in;
+    double *dt = dw + n_in, *big_t = dt + n_in, *horizon = big_t + n_out;
+    for (int64_t i = 0; i < n_in * n_out; ++i) {
+        grad[i] = 0.0;
+    }
     for (int64_t b = 0; b < batch; ++b) {
-        const double *tb = t + b * n_in;
+        /* the forward pass's time frame: inputs shifted to start at 0, in tau_syn units */
+        double shift = shifted_scaled(in_times + b * n_in, n_in, tau, tb);
         double *ie = in_error + b * n_in;
+        double reach = -INFINITY; /* the latest horizon of a spike: later inputs are causal to none */
+        for (int64_t j = 0; j < n_out; ++j) {
+            big_t[j] = out_times[b * n_out + j] / tau - shift;
+            horizon[j] = causal_until ? causal_until[b * n_out + j] / tau - shift : big_t[j];
+            if (isfinite(big_t[j]) && horizon[j] > reach) {
+                reach = horizon[j];
+            }
+        }
         for (int64_t i = 0; i < n_in; ++i) {
             t0[i] = isfinite(tb[i]) ? tb[i] : 0.0;
-            e1[i] = exp(t0[i]);
+            e1[i] = (tb[i] <= reach) ? exp(t0[i]) : 0.0;
             ie[i] = 0.0;
         }
         for (int64_t j = 0; j < n_out; ++j) {
-            double big = big_t[b * n_out + j], err = out_error[b * n_out + j];
-            double hz = horizon[b * n_out + j];
+            int64_t at = b * n_out + j;
+            double big = big_t[j], err = out_error[at], hz = horizon[j];
             int fires = isfinite(big);
             double a1 = 0.0, second = 0.0;
             for (int64_t i = 0; i < n_in; ++i) {
                 e1c[i] = (fires && tb[i] <= hz) ? e1[i] : 0.0;
-                double we = weights[i * n_out + j] * e1c[i];
-                a1 += we;
-                second += (ratio == 1) ? we * t0[i] : weights[i * n_out + j] * sqrt(e1c[i]);
             }
             int valid = 0;
-            double gain = 0.0, amp = 0.0, inv_s = 0.0;
-            if (ratio == 1) {
-                double log_mz = log(c / a1) + second / a1;
-                if (a1 > 0.0 && log_mz <= -1.0 && fires) {
-                    double one_plus_w = 1.0 + lambertw0(-exp(log_mz));
-                    valid = one_plus_w > 0.0;
-                    gain = valid ? 1.0 / (a1 * one_plus_w) : 0.0;
-                }
+            double factor = 0.0;
+            if (a1_fwd) { /* the forward pass's sums of this causal set */
+                a1 = a1_fwd[at];
+                factor = slope_fwd[at];
+                valid = a1 > 0.0 && factor > 0.0;
             } else {
-                double s = sqrt(second * second - 4.0 * a1 * c);
-                valid = a1 > 0.0 && s > 0.0 && fires;
-                if (valid) {
-                    amp = (1.0 + c / s * exp(big / 2.0)) / a1;
-                    inv_s = 1.0 / s;
+                for (int64_t i = 0; i < n_in; ++i) {
+                    double we = weights[i * n_out + j] * e1c[i];
+                    a1 += we;
+                    second += (ratio == 1) ? we * t0[i] : weights[i * n_out + j] * sqrt(e1c[i]);
                 }
+                valid = recomputed_factors(a1, second, c, ratio, &a1, &factor);
+            }
+            valid = valid && fires;
+            double gain = 0.0, amp = 0.0, inv_s = 0.0;
+            if (valid && ratio == 1) {
+                gain = 1.0 / (a1 * factor);
+            } else if (valid) {
+                amp = (1.0 + c / factor * exp(big / 2.0)) / a1;
+                inv_s = 1.0 / factor;
             }
             if (!valid && isfinite(err)) {
                 continue; /* every entry is 0: nothing to add */
