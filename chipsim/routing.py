@@ -75,10 +75,9 @@ class Router:
         self.set_weights()
 
     def set_weights(self) -> None:
-        """Take the current synapse weights (amplitude = weight x mismatch x neuron drive)."""
-        w = self.config.weight.astype(np.float64) * self.synapse_fpn  # (hemisphere, row, col)
-        self._syn_amp = np.stack([w * d.reshape(ob.HEMISPHERES, 1, ob.COLUMNS)
-                                  for d in self.drive])  # (channel, hemisphere, row, col)
+        """Take the current synapse weights (amplitude = weight x mismatch x neuron drive,
+        evaluated by `tables` for the rows a layout drives)."""
+        self._weight = self.config.weight.copy()  # (hemisphere, row, col)
 
     def row_sets(self, key: tuple[int, int]) -> list[_RowSet]:
         """The synapse rows (with their label matches) an event with this key reaches."""
@@ -98,19 +97,26 @@ class Router:
             while len(self._layouts) >= _MAX_LAYOUTS:  # runs split by PPU accesses vary keys
                 self._layouts.pop(next(iter(self._layouts)))
             layout = self._layouts[tuple(keys)] = self._layout(keys)
-        drive = np.zeros((layout.active.size, ob.HEMISPHERES, ob.COLUMNS, 2))
+        # entries keyed by their place in a dense (slot, hemisphere, column, channel) array,
+        # whose C order is the order of the tables; only nonzero drives are entries
+        places, drives = [], []
         for channel, (hem, rows, match, slab, starts) in enumerate(layout.channels):
             if rows.size:
-                amp = self._syn_amp[channel, hem, rows] * match
+                drive = self.drive[channel].reshape(ob.HEMISPHERES, ob.COLUMNS)[hem]
+                amp = (self._weight[hem, rows].astype(np.float64) * self.synapse_fpn[hem, rows]
+                       * drive) * match
                 # rows of one slab summed (nothing to sum when every slab has one row)
                 sums = amp if starts.size == rows.size else np.add.reduceat(amp, starts, axis=0)
-                drive[slab // 2, slab % 2, :, channel] = sums
-        flat = drive.reshape(-1)
-        at = np.flatnonzero(flat)  # C order: slot, then neuron, then channel
-        k, rest = np.divmod(at, ob.NEURONS * 2)
-        source = layout.active[k]
-        return (np.bincount(source, minlength=len(keys)), (rest >> 1).astype(np.int32),
-                (rest & 1).astype(np.uint8), flat[at], layout.l2)
+                flat = np.flatnonzero(sums)
+                i, column = np.divmod(flat, ob.COLUMNS)
+                places.append((slab[i] * ob.COLUMNS + column) * 2 + channel)
+                drives.append(sums.reshape(-1)[flat])
+        place = np.concatenate(places) if places else np.zeros(0, np.int64)
+        order = np.argsort(place, kind="stable")  # two sorted runs (one per channel): a merge
+        k, rest = np.divmod(place[order], ob.NEURONS * 2)  # slot; then neuron and channel
+        amplitude = np.concatenate(drives)[order] if drives else np.zeros(0)
+        return (np.bincount(layout.active[k], minlength=len(keys)), (rest >> 1).astype(np.int32),
+                (rest & 1).astype(np.uint8), amplitude, layout.l2)
 
     def _layout(self, keys: list[tuple[int, int] | None]) -> _Layout:
         """What `tables` needs of the routing structure for these sources (weights aside)."""
