@@ -89,6 +89,9 @@ LENGTHS: dict[PacketType, tuple[int, int | None]] = {
     PacketType.STATS: (0, None),
     PacketType.PERFTEST: (0, None),
 }
+#: PTYPE value -> (packet type, fewest payload words, most or None): what a reader checks
+_TYPES: dict[int, tuple[PacketType, int, int | None]] = {
+    int(t): (t, low, high) for t, (low, high) in LENGTHS.items()}
 ARQ_RESET_MAGIC = 0xABAB_ABAB
 """The one payload word of an ARQ_RESET frame (the whole 64-bit word; a frame with any other
 word is not a reset and is ignored)."""
@@ -127,8 +130,10 @@ def _frame_parts(ptype: PacketType, payload: memoryview, seq: int, ack: int, max
     """Header, payload (big-endian words, as given) and trailer of one frame; joined they are
     the frame. Long programs are framed from one byte-swapped copy of their words this way."""
     length = len(payload) // WORD_BYTES
-    ptype = PacketType(ptype)
-    low, high = LENGTHS[ptype]
+    known = _TYPES.get(ptype)
+    if known is None:
+        raise LinkError(f"{ptype!r} is not a packet type")
+    ptype, low, high = known
     if length > max_words or not low <= length <= (max_words if high is None else high):
         raise LinkError(f"{ptype.name} frame cannot carry {length} words")
     head = _HEADER_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length, 0)
@@ -226,13 +231,30 @@ class FrameReader:
         return f"{self.frames_ok} frames, {self.garbage_bytes} garbage bytes, {errs}"
 
     def feed(self, data: bytes) -> list[Frame]:
-        """Consume bytes; return every frame they complete. With nothing held back, the bytes
-        are scanned where they are and only an incomplete rest is kept (no copy of a bulk
-        program's frames into the buffer)."""
-        if self._buf:
-            self._buf += data
-            return self._scan(self._buf, final=False)
-        return self._scan(data, final=False)
+        """Consume bytes; return every frame they complete. The bytes are scanned where they
+        are: only those completing a held-back frame are appended to it, and only an
+        incomplete rest is kept (a bulk program's frames are not copied into the buffer)."""
+        if not self._buf:
+            return self._scan(data, final=False)
+        taken = self._completing(len(data))
+        self._buf += data[:taken] if taken < len(data) else data
+        frames = self._scan(self._buf, final=False)
+        if taken < len(data):
+            if self._buf:  # the held frame was rejected: the search goes on inside it
+                self._buf += data[taken:]
+                return frames + self._scan(self._buf, final=False)
+            self._offset -= taken  # the stream offset of data[0]
+            frames += self._scan(data, final=False, start=taken)
+        return frames
+
+    def _completing(self, available: int) -> int:
+        """How many of `available` new bytes complete the held-back frame: all of them unless
+        its header is complete (the scan that held it back has checked that header)."""
+        buf = self._buf
+        if len(buf) < HEADER_BYTES or not buf.startswith(SYNC_BYTES):
+            return available
+        length = _HEADER_FMT.unpack_from(buf)[4]
+        return min(available, HEADER_BYTES + length * WORD_BYTES + TRAILER_BYTES - len(buf))
 
     def flush(self) -> list[Frame]:
         """Give up on a pending partial frame and release what follows it."""
@@ -242,10 +264,10 @@ class FrameReader:
         self.errors[kind] += 1
         self.recent.append(FrameError(kind, self._offset + pos, detail))
 
-    def _scan(self, buf: bytes | bytearray, final: bool) -> list[Frame]:
-        """Frames in `buf` (the held-back bytes, or newly received ones when none are held);
-        what is not consumed is held back afterwards."""
-        out, pos = [], 0
+    def _scan(self, buf: bytes | bytearray, final: bool, start: int = 0) -> list[Frame]:
+        """Frames in `buf` from index `start` on (the held-back bytes, or newly received ones
+        when none are held); what is not consumed is held back afterwards."""
+        out, pos = [], start
         while True:
             at = buf.find(SYNC_BYTES, pos)
             if at < 0:
@@ -279,7 +301,8 @@ class FrameReader:
         if len(buf) - pos < HEADER_BYTES:
             return None, (("truncated", pos, "stream ends inside a header") if final else None), 0
         _, ack, seq, ptype, length, hcrc = _HEADER_FMT.unpack_from(buf, pos)
-        reason = self._check_header(buf, pos, ptype, length, hcrc)
+        view = memoryview(buf)
+        reason = self._check_header(view, pos, ptype, length, hcrc)
         if reason:
             return None, reason, 0
         end = pos + HEADER_BYTES + length * WORD_BYTES + TRAILER_BYTES
@@ -287,23 +310,24 @@ class FrameReader:
             return None, (("truncated", pos, f"{end - len(buf)} bytes missing")
                           if final else None), 0
         (crc,) = _TRAILER_FMT.unpack_from(buf, end - TRAILER_BYTES)
-        if zlib.crc32(memoryview(buf)[pos:end - TRAILER_BYTES]) != crc:
+        if zlib.crc32(view[pos:end - TRAILER_BYTES]) != crc:
             return None, ("bad_crc", pos, "frame CRC mismatch"), 0
         words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
-        return self._accept(PacketType(ptype), seq, ack, words, pos), None, end
+        return self._accept(_TYPES[ptype][0], seq, ack, words, pos), None, end
 
-    def _check_header(self, buf: bytes | bytearray, pos: int, ptype: int, length: int, hcrc: int
+    def _check_header(self, view: memoryview, pos: int, ptype: int, length: int, hcrc: int
                       ) -> tuple[str, int, str] | None:
         """Why this header must be rejected, or None."""
-        if zlib.crc32(memoryview(buf)[pos:pos + CRC_COVERED]) != hcrc:
+        if zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc:
             return "bad_crc", pos, "header CRC mismatch"
-        if ptype not in PacketType._value2member_map_:
+        known = _TYPES.get(ptype)
+        if known is None:
             return "unknown_type", pos, f"PTYPE {ptype:#06x}"
         if length > self.max_words:
             return "oversize", pos, f"LEN {length} > {self.max_words}"
-        low, high = LENGTHS[PacketType(ptype)]
+        kind, low, high = known
         if not low <= length <= (self.max_words if high is None else high):
-            return "bad_length", pos, f"{PacketType(ptype).name} with LEN {length}"
+            return "bad_length", pos, f"{kind.name} with LEN {length}"
         return None
 
     def _accept(self, ptype: PacketType, seq: int, ack: int, words: np.ndarray, pos: int

@@ -36,6 +36,21 @@ def _check_random_bytes(rng: np.random.Generator) -> None:
     assert reader.garbage_bytes == len(data) and reader.pending_bytes == 0
 
 
+def test_chunking_keeps_error_offsets_and_counts():
+    """Held-back frames completed from a larger chunk, whose rest is scanned in place: the
+    same frames, errors (kind and stream offset) and garbage as one feed of the whole stream."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        stream = damaged_stream(rng)
+        whole, reader = FrameReader(keep_errors=1000), FrameReader(keep_errors=1000)
+        expected = whole.feed(bytes(stream.data)) + whole.flush()
+        got = [f for part in chunks(rng, stream.data) for f in reader.feed(part)]
+        got += reader.flush()
+        assert got == expected
+        assert list(reader.recent) == list(whole.recent)
+        assert reader.errors == whole.errors and reader.garbage_bytes == whole.garbage_bytes
+
+
 def _fuzz(seed: int, streams: int, random_streams: int) -> int:
     rng = np.random.default_rng(seed)
     damaged = sum(_check_stream(rng) for _ in range(streams))
