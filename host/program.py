@@ -48,6 +48,13 @@ MADC_DTYPE = np.dtype([("time", "<i8"), ("seconds", "<f8"), ("systime", "<i8"),
 """MADC samples: times as for spikes, channel 0/1, 10-bit value."""
 
 
+#: what a result holds where a program produced nothing of a kind (shared: an empty array
+#: cannot be changed, and most programs produce no spikes, samples, timeouts or JTAG data)
+_NO_SPIKES = np.zeros(0, SPIKE_DTYPE)
+_NO_MADC = np.zeros(0, MADC_DTYPE)
+_NO_INT64 = np.zeros(0, np.int64)
+
+
 class ProgramError(RuntimeError):
     """A program was used wrongly (ticket read before the program ran, builder misuse)."""
 
@@ -274,28 +281,33 @@ def interpret(program: PlaybackProgram, responses: Responses) -> ProgramResult:
     """Turn one program's decoded responses into its result (and attach it to the program)."""
     values, ok = _match_reads(program, responses)
     bases = _time_bases(program, values, ok)
-    spikes = _timed(responses.spikes, SPIKE_DTYPE, bases, ("label",))
-    madc = _timed(responses.madc, MADC_DTYPE, bases, ("channel", "value"))
+    spikes = _timed(responses.spikes, _NO_SPIKES, bases, ("label",))
+    madc = _timed(responses.madc, _NO_MADC, bases, ("channel", "value"))
     if responses.jtag.size != program.jtag_reads:
         raise ResponseError(f"{responses.jtag.size} JTAG responses for "
                             f"{program.jtag_reads} IDCODE reads")
     result = ProgramResult(
         spikes=spikes, madc=madc, read_values=values, read_ok=ok,
-        timeouts=responses.timeout["value"].astype(np.int64),
-        jtag=responses.jtag["value"].astype(np.int64),
-        decode_errors=int(responses.highspeed_link["decode_error"].sum()),
+        timeouts=_values64(responses.timeout), jtag=_values64(responses.jtag),
+        decode_errors=(int(responses.highspeed_link["decode_error"].sum())
+                       if responses.highspeed_link.size else 0),
         responses=responses)
     program.result = result
     return result
 
 
-def _timed(events: np.ndarray, dtype: np.dtype, bases: np.ndarray, names: tuple[str, ...]
+def _values64(records: np.ndarray) -> np.ndarray:
+    """The `value` field of decoded records as int64."""
+    return records["value"].astype(np.int64) if records.size else _NO_INT64
+
+
+def _timed(events: np.ndarray, none: np.ndarray, bases: np.ndarray, names: tuple[str, ...]
            ) -> np.ndarray:
     """Decoded events (spikes or MADC samples) with their times: absolute systime, ticks and
-    seconds since the timer setup before each."""
-    out = np.zeros(events.size, dtype)
+    seconds since the timer setup before each (`none`: the empty result of their dtype)."""
     if not events.size:
-        return out
+        return none
+    out = np.zeros(events.size, none.dtype)
     out["systime"] = events["chip_time"]
     for name in names:
         out[name] = events[name]

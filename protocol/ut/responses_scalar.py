@@ -23,24 +23,29 @@ from .response_layout import EVENTS, RECORDS, event_dtype, record_dtype
 
 
 class _Table:
-    """Per-header decoding plan of the from-FPGA dictionary: length in units (-1: comma,
-    0: unknown header), where each header's results go, and its fields as (shift, mask)."""
+    """Per-header decoding plan of the from-FPGA dictionary: unit size, units per word, and
+    per header (length in units, (shift, mask) of its time `value` field or None, output
+    name or None, event slots (0 for a record), (shift, mask) of every payload field); the
+    length is -1 for a comma and 0 for an unknown header."""
 
     def __init__(self) -> None:
         g = grammar(Direction.FROM_FPGA)
         self.unit = g.unit
         self.per_word = g.per_word
-        self.step = g.step.tolist()
-        self.kind: dict[int, tuple[str, int]] = {}   # header -> (output name, slots; 0 record)
-        self.fields: dict[int, tuple[tuple[int, int], ...]] = {}
+        outputs: dict[int, tuple[str, int]] = {}   # header -> (output name, slots)
         for name, instruction in RECORDS.items():
-            self.kind[instruction] = (name, 0)
-            self.fields[instruction] = _fields(instruction)
+            outputs[instruction] = (name, 0)
         for name, packs in EVENTS.items():
             for slots, instruction in enumerate(packs, start=1):
-                self.kind[instruction] = (name, slots)
-                self.fields[instruction] = _fields(instruction)
-        self.value = {int(i): _fields(i)[0] for i in (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)}
+                outputs[instruction] = (name, slots)
+        timed = {int(i): _fields(i)[0] for i in (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)}
+        self.plan: list[tuple[int, tuple[int, int] | None, str | None, int,
+                              tuple[tuple[int, int], ...]]] = []
+        for header, length in enumerate(g.step.tolist()):
+            name, slots = outputs.get(header, (None, 0))
+            known = length > 0
+            self.plan.append((length, timed.get(header), name, slots,
+                              _fields(FromFPGA(header)) if known and name else ()))
 
 
 def _fields(instruction: FromFPGA) -> tuple[tuple[int, int], ...]:
@@ -61,10 +66,10 @@ def _dtypes() -> dict[str, np.dtype]:
 
 
 @cache
-def _empty(name: str) -> np.ndarray:
-    """The shared empty array of one output (most batches carry few kinds of message; an
+def _empties() -> dict[str, np.ndarray]:
+    """Output name -> a shared empty array (most batches carry few kinds of message; an
     empty array holds nothing that a caller could change)."""
-    return np.zeros(0, _dtypes()[name])
+    return {name: np.zeros(0, dtype) for name, dtype in _dtypes().items()}
 
 
 def decode_scalar(words: np.ndarray, offset: int, time: int
@@ -74,43 +79,44 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
     in arrival order as uint8, the unit index where decoding must resume, the time after the
     last message). An unknown header raises `UTError` naming its unit index."""
     t = _table()
-    unit, step = t.unit, t.step
-    m = len(words) * t.per_word
+    unit, plan, per_word = t.unit, t.plan, t.per_word
+    m = len(words) * per_word
     stream = 0
     for word in words.tolist():  # the batch as one big-endian number
         stream = (stream << 64) | word
     top_shift = unit - HEADER_BITS
-    rows: dict[str, list[tuple[int, ...]]] = {name: [] for name in (*RECORDS, *EVENTS)}
+    rows: dict[str, list[tuple[int, ...]]] = {}
     headers: list[int] = []
     pos = offset
     while pos < m:
         header = (stream >> ((m - pos - 1) * unit + top_shift)) & 0xFF
-        length = step[header]
+        length, value, name, slots, fields = plan[header]
         if length < 0:  # comma: the rest of the word is padding
-            pos = (pos // t.per_word + 1) * t.per_word
+            pos = (pos // per_word + 1) * per_word
             continue
         if length == 0:
             raise UTError(f"unknown FROM_FPGA header at bit {pos * unit} of the batch")
         if pos + length > m:
             break
         bits = (stream >> ((m - pos - length) * unit)) & ((1 << (length * unit)) - 1)
-        value = t.value.get(header)
         time = next_time(time, header, (bits >> value[0]) & value[1] if value else 0)
         headers.append(header)
         pos += length
-        kind = t.kind.get(header)
-        if kind is None:
+        if name is None:
             continue
-        name, slots = kind
-        values = [(bits >> shift) & mask for shift, mask in t.fields[header]]
+        found = rows.get(name)
+        if found is None:
+            found = rows[name] = []
+        values = [(bits >> shift) & mask for shift, mask in fields]
         if not slots:
-            rows[name].append((time, *values))
+            found.append((time, *values))
             continue
         per = len(values) // slots
         for slot in range(slots):
             one = values[slot * per:(slot + 1) * per]  # timestamp first, then the rest
-            rows[name].append((event_time_int(time, one[0]), time, *one))
+            found.append((event_time_int(time, one[0]), time, *one))
+    out = _empties().copy()
     dtypes = _dtypes()
-    out = {name: np.array(found, dtypes[name]) if found else _empty(name)
-           for name, found in rows.items()}
+    for name, found in rows.items():
+        out[name] = np.array(found, dtypes[name])
     return out, np.array(headers, np.uint8), min(pos, m), time
