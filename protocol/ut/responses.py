@@ -20,6 +20,8 @@ from .pack import split_words, units_per_word
 from .response_layout import EVENTS, RECORDS, TIME_MESSAGES, event_dtype, record_dtype
 from .responses_scalar import decode_scalar
 
+#: the decoder's tail when nothing is held back (shared: it is only read)
+_NO_WORDS = np.zeros(0, np.uint64)
 #: batches of at most this many words (with a held-back tail) are decoded by the scalar twin
 #: (`responses_scalar`): below it numpy's per-call overhead outweighs the work
 SCALAR_MAX_WORDS = 64
@@ -57,7 +59,7 @@ class ResponseDecoder:
     def __init__(self, start_time: int = 0, scalar_max_words: int = SCALAR_MAX_WORDS) -> None:
         self.time = start_time
         self.scalar_max_words = scalar_max_words
-        self._tail = np.zeros(0, np.uint64)
+        self._tail = _NO_WORDS
         self._offset = 0
 
     @property
@@ -74,17 +76,15 @@ class ResponseDecoder:
             try:
                 out, headers, resume, self.time = decode_scalar(buf, self._offset, self.time)
             except UTError:
-                self._tail, self._offset = np.zeros(0, np.uint64), 0
+                self._tail, self._offset = _NO_WORDS, 0
                 raise
-            first = resume // per_word
-            self._tail, self._offset = buf[first:].copy(), resume - first * per_word
+            self._hold(buf, resume, per_word)
             return Responses(**out, headers=headers)
         split = split_words(buf, Direction.FROM_FPGA, start=self._offset)
         if split.error is not None:
-            self._tail, self._offset = np.zeros(0, np.uint64), 0
+            self._tail, self._offset = _NO_WORDS, 0
             raise UTError(f"unknown FROM_FPGA header at bit {split.error * 16} of the batch")
-        first = split.resume // per_word
-        self._tail, self._offset = buf[first:].copy(), split.resume - first * per_word
+        self._hold(buf, split.resume, per_word)
         header = split.header
         value = np.zeros(len(header), np.int64)
         for instruction in TIME_MESSAGES:
@@ -96,6 +96,12 @@ class ResponseDecoder:
         out.update({name: _events(packs, header, split.hi, split.lo, times)
                     for name, packs in EVENTS.items()})
         return Responses(**out, headers=header.astype(np.uint8))
+
+    def _hold(self, buf: np.ndarray, resume: int, per_word: int) -> None:
+        """Keep the words from unit `resume` on (an incomplete message) for the next batch."""
+        first = resume // per_word
+        self._tail = buf[first:].copy() if first < len(buf) else _NO_WORDS
+        self._offset = resume - first * per_word
 
 
 def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
