@@ -175,14 +175,15 @@ def reference_layer_first_spikes(times: np.ndarray, weights: np.ndarray, params:
             second = prefix_sums(w_sorted * (np.where(finite, t_sorted, 0.0) * e1)[:, :, None])
             peak = second / a1 + 1.0
             reach = (a1 > 0) & (a1 >= c * np.exp(peak))
-            v_start = np.exp(-tk) * (a1 * tk - second)
+            decay = np.where(finite, 1.0 / e1, 0.0)[:, :, None]  # e^{-t}, 0 for silent inputs
+            v_start = decay * (a1 * tk - second)
             before = tk <= peak
             next_after_peak[:-1] = tk[1:] >= peak[:-1]
         else:
             # with y = e^{-t/2}: v = a2 y - a1 y^2, peak at y = a2 / (2 a1) with value a2^2/(4 a1)
             second = prefix_sums(w_sorted * np.sqrt(e1)[:, :, None])
             reach = (a1 > 0) & (second > 0) & (second * second >= 4.0 * a1 * c)
-            y = np.exp(-0.5 * tk)
+            y = np.where(finite, 1.0 / np.sqrt(e1), 0.0)[:, :, None]  # e^{-t/2}
             v_start = y * (second - a1 * y)
             before = 2.0 * a1 * y >= second
             next_after_peak[:-1] = 2.0 * a1[:-1] * y[1:] <= second[:-1]

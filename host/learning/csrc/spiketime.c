@@ -6,7 +6,6 @@
  * and such inputs add nothing to the sums. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include "spiketime.h"
 
 #define WINDOW_TOL 1e-9 /* as _WINDOW_TOL */
@@ -17,49 +16,62 @@ typedef struct {
     double t;     /* input time (finite) */
     double e1;    /* e^t */
     double x;     /* ratio 1: t e^t; ratio 2: e^{t/2} */
-    double decay; /* ratio 1: e^{-t}; ratio 2: e^{-t/2} */
+    double decay; /* ratio 1: e^{-t} = 1 / e^t; ratio 2: e^{-t/2} = 1 / e^{t/2} */
 } input;
 
-/* Stable ascending order of the n times t[idx[0..n)] (in place, idx as scratch-free merge
- * sort with tmp of n entries): equal times keep their index order, as numpy's stable argsort
- * (which the numpy reference uses) orders them. */
-static void stable_order(const double *t, int64_t *idx, int64_t n, int64_t *tmp)
+/* An input's time and its index (its row of the weights). */
+typedef struct {
+    double t;
+    int64_t i;
+} timed;
+
+/* Merges the sorted runs l (nl entries) and r (nr entries) into out, without a branch on the
+ * data: on equal times the left entry first (stable). */
+static void merge(const timed *l, int64_t nl, const timed *r, int64_t nr, timed *out)
+{
+    const timed *l_end = l + nl, *r_end = r + nr;
+    while (l < l_end && r < r_end) {
+        int right = r->t < l->t;
+        *out++ = *(right ? r : l);
+        r += right;
+        l += !right;
+    }
+    while (l < l_end) {
+        *out++ = *l++;
+    }
+    while (r < r_end) {
+        *out++ = *r++;
+    }
+}
+
+/* Stable ascending order by time of the n entries of a (equal times keep their order, as
+ * numpy's stable argsort, which the numpy reference uses, orders them): insertion-sorted runs,
+ * then merges through tmp (n entries). Returns a or tmp, whichever holds the result. */
+static timed *stable_sort(timed *a, int64_t n, timed *tmp)
 {
     for (int64_t lo = 0; lo < n; lo += SORT_RUN) {
         int64_t hi = (lo + SORT_RUN < n) ? lo + SORT_RUN : n;
         for (int64_t i = lo + 1; i < hi; ++i) {
-            int64_t v = idx[i];
-            double tv = t[v];
+            timed v = a[i];
             int64_t j = i;
-            for (; j > lo && tv < t[idx[j - 1]]; --j) {
-                idx[j] = idx[j - 1];
+            for (; j > lo && v.t < a[j - 1].t; --j) {
+                a[j] = a[j - 1];
             }
-            idx[j] = v;
+            a[j] = v;
         }
     }
-    int64_t *src = idx, *dst = tmp;
+    timed *src = a, *dst = tmp;
     for (int64_t width = SORT_RUN; width < n; width *= 2) {
         for (int64_t lo = 0; lo < n; lo += 2 * width) {
             int64_t mid = (lo + width < n) ? lo + width : n;
             int64_t hi = (lo + 2 * width < n) ? lo + 2 * width : n;
-            int64_t a = lo, b = mid, o = lo;
-            while (a < mid && b < hi) {
-                dst[o++] = (t[src[b]] < t[src[a]]) ? src[b++] : src[a++];
-            }
-            while (a < mid) {
-                dst[o++] = src[a++];
-            }
-            while (b < hi) {
-                dst[o++] = src[b++];
-            }
+            merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
         }
-        int64_t *swap = src;
+        timed *swap = src;
         src = dst;
         dst = swap;
     }
-    if (src != idx) {
-        memcpy(idx, src, sizeof(int64_t) * (size_t)n);
-    }
+    return src;
 }
 
 /* A row of n times in tau_syn units, shifted so that its earliest time is 0, into out; returns
@@ -83,15 +95,14 @@ static double shifted_scaled(const double *row, int64_t n, double tau, double *o
 
 /* Fills the per-input quantities of sorted inputs up to index k (exponentials only for inputs
  * that some neuron's scan reaches). */
-static void fill_inputs(input *in, int64_t *filled, int64_t k, const double *times,
-                        const int64_t *idx, int32_t ratio)
+static void fill_inputs(input *in, int64_t *filled, int64_t k, const timed *sorted, int32_t ratio)
 {
     for (; *filled <= k; ++*filled) {
         input *p = &in[*filled];
-        p->t = times[idx[*filled]];
+        p->t = sorted[*filled].t;
         p->e1 = exp(p->t);
         p->x = (ratio == 1) ? p->t * p->e1 : sqrt(p->e1);
-        p->decay = (ratio == 1) ? exp(-p->t) : exp(-0.5 * p->t);
+        p->decay = 1.0 / ((ratio == 1) ? p->e1 : p->x);
     }
 }
 
@@ -104,26 +115,41 @@ static double potential_at(const input *in, double a1, double second, int32_t ra
     return in->decay * (second - a1 * in->decay); /* y = e^{-t/2}: v = a2 y - a1 y^2 */
 }
 
-/* Real principal-branch Lambert W on [-1/e, 0] (mirrors lambertw.lambertw0). */
+/* Real principal-branch Lambert W on [-1/e, 0] (mirrors lambertw.lambertw0) of the m arguments
+ * z into w, each step a loop over all of them, so that the exponentials and divisions of
+ * different arguments overlap. p: scratch of m entries. */
+static void lambertw0_many(const double *z, double *w, double *p, int64_t m)
+{
+    for (int64_t i = 0; i < m; ++i) {
+        double q = 2.0 * (2.718281828459045 * z[i] + 1.0);
+        p[i] = sqrt(q > 0.0 ? q : 0.0);
+        double near = -1.0 + p[i] * (1.0 + p[i] * (-1.0 / 3.0 + p[i] * (11.0 / 72.0
+                                                                          + p[i] * (-43.0 / 540.0))));
+        double far = z[i] * (1.0 + z[i] * (-1.0 + z[i] * (1.5 + z[i] * (-8.0 / 3.0))));
+        w[i] = (z[i] < -0.25) ? near : far;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        if (!(p[i] > 1e-3)) {
+            p[i] = -1.0; /* marks an argument whose series start is final */
+        }
+    }
+    for (int step = 0; step < 2; ++step) { /* lambertw._HALLEY_STEPS */
+        for (int64_t i = 0; i < m; ++i) {
+            if (p[i] >= 0.0) {
+                double ew = exp(w[i]);
+                double f = w[i] * ew - z[i];
+                double wp1 = w[i] + 1.0;
+                w[i] = w[i] - f / (ew * wp1 - (w[i] + 2.0) * f / (2.0 * wp1));
+            }
+        }
+    }
+}
+
+/* lambertw0_many of a single argument. */
 static double lambertw0(double z)
 {
-    double q = 2.0 * (2.718281828459045 * z + 1.0);
-    double p = sqrt(q > 0.0 ? q : 0.0);
-    double w;
-    if (z < -0.25) {
-        w = -1.0 + p * (1.0 + p * (-1.0 / 3.0 + p * (11.0 / 72.0 + p * (-43.0 / 540.0))));
-    } else {
-        w = z * (1.0 + z * (-1.0 + z * (1.5 + z * (-8.0 / 3.0))));
-    }
-    if (!(p > 1e-3)) {
-        return w;
-    }
-    for (int i = 0; i < 2; ++i) { /* lambertw._HALLEY_STEPS */
-        double ew = exp(w);
-        double f = w * ew - z;
-        double wp1 = w + 1.0;
-        w = w - f / (ew * wp1 - (w + 2.0) * f / (2.0 * wp1));
-    }
+    double w, p;
+    lambertw0_many(&z, &w, &p, 1);
     return w;
 }
 
@@ -167,24 +193,38 @@ static int accepted(const input *cur, const input *next, double a1, double secon
     return 1;
 }
 
-/* The upward crossing of an accepted prefix (spiketime.crossing_time_ratio1/2) from a1 and what
- * `accepted` left in u, z; writes its slope factor (see spiketime.h) to *slope. */
-static double crossing(double a1, double u, double z, double c, int32_t ratio, double *slope)
+/* The upward crossings (spiketime.crossing_time_ratio1/2) of a sample's m accepted prefixes,
+ * neurons acc[0..m), from their a1 and what `accepted` left in u, z: into first, and their slope
+ * factors (see spiketime.h) into slope. scratch: 3 m entries. */
+static void crossings(const int64_t *acc, int64_t m, const double *a1, const double *u,
+                      const double *z, double c, int32_t ratio, double *first, double *slope,
+                      double *scratch)
 {
     if (ratio == 1) {
+        double *arg = scratch, *w = scratch + m, *p = scratch + 2 * m;
         double lo = -exp(-1.0);
-        double w = lambertw0(z > lo ? z : lo);
-        *slope = 1.0 + w;
-        return u - w;
+        for (int64_t i = 0; i < m; ++i) {
+            double zi = z[acc[i]];
+            arg[i] = zi > lo ? zi : lo;
+        }
+        lambertw0_many(arg, w, p, m);
+        for (int64_t i = 0; i < m; ++i) {
+            first[acc[i]] = u[acc[i]] - w[i];
+            slope[acc[i]] = 1.0 + w[i];
+        }
+        return;
     }
-    double disc = u * u - 4.0 * a1 * c;
-    if (!(disc >= 0.0)) {
-        *slope = 0.0;
-        return INFINITY;
+    for (int64_t i = 0; i < m; ++i) {
+        int64_t j = acc[i];
+        double disc = u[j] * u[j] - 4.0 * a1[j] * c;
+        if (!(disc >= 0.0)) {
+            slope[j] = 0.0;
+            first[j] = INFINITY;
+            continue;
+        }
+        slope[j] = sqrt(disc);
+        first[j] = 2.0 * (log(2.0 * a1[j]) - log(u[j] + slope[j]));
     }
-    double s = sqrt(disc);
-    *slope = s;
-    return 2.0 * (log(2.0 * a1) - log(u + s));
 }
 
 void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const double *weights,
@@ -192,14 +232,16 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
                        double *last, double *a1_out, double *slope)
 {
     input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
-    int64_t *idx = (int64_t *)malloc(sizeof(int64_t) * (size_t)(2 * n_in));
-    double *u = (double *)malloc(sizeof(double) * (size_t)(2 * n_out)); /* accepted()'s u, z */
+    timed *buf = (timed *)malloc(sizeof(timed) * (size_t)(2 * n_in)); /* sort and scratch */
+    double *u = (double *)malloc(sizeof(double) * (size_t)(5 * n_out)); /* u, z, scratch */
+    int64_t *acc = (int64_t *)malloc(sizeof(int64_t) * (size_t)n_out); /* accepted neurons */
     double *tb = (double *)malloc(sizeof(double) * (size_t)n_in);     /* a shifted row */
-    if (!in || !idx || !u || !tb) {
+    if (!in || !buf || !u || !tb || !acc) {
         free(in);
-        free(idx);
+        free(buf);
         free(u);
         free(tb);
+        free(acc);
         for (int64_t i = 0; i < batch * n_out; ++i) {
             first[i] = last[i] = a1_out[i] = slope[i] = NAN;
         }
@@ -214,10 +256,11 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
         int64_t n = 0; /* finite inputs, then sorted */
         for (int64_t i = 0; i < n_in; ++i) {
             if (isfinite(tb[i])) {
-                idx[n++] = i;
+                buf[n].t = tb[i];
+                buf[n++].i = i;
             }
         }
-        stable_order(tb, idx, n, idx + n_in);
+        const timed *sorted = stable_sort(buf, n, buf + n_in);
         int64_t filled = 0;
         /* each neuron's scan for its causal set; the crossings after all scans, independent of
          * each other (their exponentials and divisions overlap) */
@@ -228,17 +271,17 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
                 continue;
             }
             const double *wcol = weights + j;
-            fill_inputs(in, &filled, 0, tb, idx, ratio);
-            double w = wcol[idx[0] * n_out];
+            fill_inputs(in, &filled, 0, sorted, ratio);
+            double w = wcol[sorted[0].i * n_out];
             double a1 = w * in[0].e1, second = w * in[0].x;
             double v = potential_at(&in[0], a1, second, ratio);
             for (int64_t k = 0; k < n; ++k) {
                 const input *next = NULL;
                 double a1_next = 0.0, second_next = 0.0, v_next = 0.0;
                 if (k + 1 < n) {
-                    fill_inputs(in, &filled, k + 1, tb, idx, ratio);
+                    fill_inputs(in, &filled, k + 1, sorted, ratio);
                     next = &in[k + 1];
-                    w = wcol[idx[k + 1] * n_out];
+                    w = wcol[sorted[k + 1].i * n_out];
                     a1_next = a1 + w * next->e1;
                     second_next = second + w * next->x;
                     v_next = potential_at(next, a1_next, second_next, ratio);
@@ -253,18 +296,22 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
                 v = v_next;
             }
         }
+        int64_t m = 0; /* accepted: the time of their last input is finite */
         for (int64_t j = 0; j < n_out; ++j) {
-            if (isfinite(last_b[j])) { /* accepted: the time of its last input */
-                first_b[j] = crossing(a1_b[j], u[j], z[j], c, ratio, &slope_b[j]);
-            }
+            acc[m] = j;
+            m += isfinite(last_b[j]);
+        }
+        crossings(acc, m, a1_b, u, z, c, ratio, first_b, slope_b, z + n_out);
+        for (int64_t j = 0; j < n_out; ++j) {
             first_b[j] = (first_b[j] + shift) * tau; /* back in the caller's time units */
             last_b[j] = (last_b[j] + shift) * tau;
         }
     }
     free(in);
-    free(idx);
+    free(buf);
     free(u);
     free(tb);
+    free(acc);
 }
 
 /* The gradients' factors of output j from its causal set's sums (a1 and, ratio 1, b; ratio 2,
