@@ -87,7 +87,11 @@ def open_trainer(mode: str, config: TrainConfig, data: Dataset,
                               state) as trainer:
             yield trainer
         return
+    from bss2emu.host.learning.distorted_backend import check_distortions
+    from bss2emu.host.learning.distortions import Distortions
     from bss2emu.host.learning.trainer import Trainer
 
+    if config.distortions is not None:  # checked before a chip is opened (and calibrated)
+        check_distortions(mode, Distortions.from_dict(config.distortions))
     with open_backend(mode, chip) as backend:
         yield Trainer(config, data, backend, state)

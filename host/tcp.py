@@ -9,8 +9,8 @@ such as the device, runs), then waits in one `recv` with the socket's own timeou
 busy wait matters on virtual machines, where waking a sleeping process costs tens of
 microseconds and leaves its caches cold: a device that answers within the window is heard
 several times faster. It costs at most `spin_s` of CPU per read; a host sharing its
-interpreter with the device server (the embedded emulator) must not spin (`spin_s=0`), or it
-would hold the GIL the server needs.
+interpreter with a device server thread (`chipsim.server.EmbeddedServer`, used by tests) must
+not spin (`spin_s=0`), or it would hold the GIL the server needs.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 a table of missing, wrong-kind, corrupt and out-of-range inputs per subcommand."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,15 @@ def test_bad_input_gives_one_line_and_exit_2(files, command, message):
     assert proc.returncode == 2, proc.stderr
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert message in lines[0] and lines[0].startswith("bss2emu ")
+
+
+def test_a_refused_chip_distortion_costs_no_calibration(tmp_path):
+    """Chip mode refuses neuron distortions before it opens (and would calibrate) the chip."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-m", "bss2emu", "train", "--mode", "chip",
+                           "--tau-ratio-spread", "0.1", "--epochs", "1", "--out",
+                           str(tmp_path / "run")], capture_output=True, text=True, timeout=60,
+                          env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "software mode only" in proc.stderr
+    assert not (tmp_path / "data").exists()  # no calibration was made or saved

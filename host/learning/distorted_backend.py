@@ -21,6 +21,19 @@ from bss2emu.host.learning.spread_spiketime import first_spike_times_spread
 TRAIN, VALIDATION, TEST = 0, 1, 2
 
 
+def check_distortions(backend: str, distortions: Distortions) -> None:
+    """LearningInputError if `distortions` cannot apply to a backend of this name: neuron
+    distortions exist in software only (a chip brings its own spread). Callers check before
+    they open a chip, so a refused run costs no calibration."""
+    if backend != "software":
+        on = [name for name in NEURON_DISTORTIONS if getattr(distortions, name)]
+        if on:
+            raise LearningInputError(
+                f"{', '.join(on)}: neuron distortions are modelled in software mode only; "
+                f"a chip brings its own spread (its fixed-pattern noise, uncalibrated with "
+                f"--calibration none)")
+
+
 class DistortedBackend:
     """A forward backend whose substrate carries `distortions`.
 
@@ -29,13 +42,7 @@ class DistortedBackend:
     as an uninterrupted one."""
 
     def __init__(self, inner: ForwardBackend, distortions: Distortions) -> None:
-        if inner.name != "software":
-            on = [name for name in NEURON_DISTORTIONS if getattr(distortions, name)]
-            if on:
-                raise LearningInputError(
-                    f"{', '.join(on)}: neuron distortions are modelled in software mode only; "
-                    f"a chip brings its own spread (its fixed-pattern noise, uncalibrated with "
-                    f"--calibration none)")
+        check_distortions(inner.name, distortions)
         self.inner = inner
         self.name = inner.name
         self.distortions = distortions
