@@ -27,8 +27,10 @@ class WeightBumper:
     def offending_layer(self, layer_times: list[np.ndarray]) -> int | None:
         """Index (0 = first hidden layer) of the first layer with too many silent neurons."""
         for layer, times in enumerate(layer_times[1:]):
-            alive = self._alive(layer, times.shape[1])
-            if alive.any() and np.mean(~np.isfinite(times[:, alive])) > self.max_missing[layer]:
+            if self.dead is not None:
+                times = times[:, ~self.dead[layer]]
+            silent = times.size - np.count_nonzero(np.isfinite(times))
+            if times.size and silent / times.size > self.max_missing[layer]:
                 return layer
         return None
 

@@ -86,25 +86,32 @@ def layer_backward(
     max_dw_norm: float | None = None,
     causal_until: np.ndarray | None = None,
     sums: tuple[np.ndarray, np.ndarray] | None = None,
+    bias: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Backpropagate dL/dT_out (batch, n_out) through one layer (`causal_until`, `sums`: see
-    `spike_time_jacobians`).
+    `spike_time_jacobians`; `bias`: spike times appended to every sample's inputs, as
+    `layer_first_spikes` takes them).
 
-    Returns (dL/dW summed over the batch (n_in, n_out), dL/dt_in (batch, n_in)). With
-    `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any of its entries
-    exceeds that magnitude (the paper's guard against near-threshold divergences).
+    Returns (dL/dW summed over the batch (n_in, n_out), dL/dt_in (batch, n_in), bias inputs
+    included). With `max_dw_norm`, a sample's weight gradient into a neuron is dropped when any
+    of its entries exceeds that magnitude (the paper's guard against near-threshold
+    divergences).
     """
-    batch, n_in = np.shape(in_times)
-    n_out = np.shape(weights)[1]
+    n_in, n_out = np.shape(weights)
+    batch = np.shape(in_times)[0]
     a1, slope = (None, None) if sums is None else sums
+    bias = np.ascontiguousarray(() if bias is None else bias, np.float64)
+    if np.shape(in_times)[1] + bias.size != n_in:
+        raise ValueError(f"{np.shape(in_times)[1]} inputs and {bias.size} bias times for {n_in} "
+                         "weight rows")
     arrays = [None if x is None else np.ascontiguousarray(x, np.float64)  # alive for the call
-              for x in (in_times, out_times, causal_until, a1, slope, weights, out_error)]
+              for x in (in_times, bias, out_times, causal_until, a1, slope, weights, out_error)]
     grad = np.empty((n_in, n_out))
     in_error = np.empty((batch, n_in))
     if batch and n_in and n_out:
         lib.bss2_layer_backward(
             *(ffi.NULL if x is None else ffi.cast("double *", ffi.from_buffer(x))
-              for x in arrays), batch, n_in, n_out, float(params.c),
+              for x in arrays), batch, n_in, bias.size, n_out, float(params.c),
             float(params.tau_syn), int(params.tau_ratio),
             np.inf if max_dw_norm is None else float(max_dw_norm),
             ffi.cast("double *", ffi.from_buffer(grad)),

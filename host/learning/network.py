@@ -97,7 +97,7 @@ class Network:
             raise LearningInputError(
                 f"input spike times must have shape (batch, {self.n_inputs}), got {inputs.shape}"
             )
-        if np.isnan(inputs).any() or np.isneginf(inputs).any():
+        if inputs.size and not inputs.min() > -np.inf:  # the minimum is NaN if any is NaN
             raise LearningInputError("input spike times contain NaN or -inf")
         return inputs
 
@@ -113,7 +113,7 @@ class Network:
         carrying each layer's causal horizons for `backward`."""
         times = LayerTimes([self.check_inputs(inputs)])
         for layer, w in enumerate(self.weights):
-            spikes = layer_first_spikes(self.layer_input(times[-1], layer), w, self.params)
+            spikes = layer_first_spikes(times[-1], w, self.params, self.bias_times[layer])
             times.append(spikes.times)
             times.causal_until.append(spikes.causal_until)
             times.sums.append((spikes.a1, spikes.slope))
@@ -149,7 +149,7 @@ class Network:
             sums = None
         for layer in reversed(range(len(self.weights))):
             grads[layer], in_error = layer_backward(
-                self.layer_input(layer_times[layer], layer),
+                layer_times[layer],
                 self.weights[layer],
                 layer_times[layer + 1],
                 error,
@@ -157,6 +157,7 @@ class Network:
                 max_dw_norm,
                 horizons[layer] if horizons else None,
                 sums[layer] if sums else None,
+                self.bias_times[layer],
             )
             error = in_error[:, : layer_times[layer].shape[1]]
         return Gradients(grads, error)

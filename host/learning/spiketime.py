@@ -121,22 +121,29 @@ def _accepting_prefixes(
     return reach & start_before_peak & (v_start <= c + tol) & (next_after_peak | (v_end >= c))
 
 
-def layer_first_spikes(times: np.ndarray, weights: np.ndarray, params: NeuronParams
-                       ) -> LayerSpikes:
+def layer_first_spikes(times: np.ndarray, weights: np.ndarray, params: NeuronParams,
+                       bias: np.ndarray | None = None) -> LayerSpikes:
     """First spikes of neurons driven by input spike times (batch, n_in), with their causal sets.
 
-    `weights` has shape (n_in, n_out); +inf input times are silent inputs, +inf output times
-    mean the neuron never reaches threshold. The inputs at or before `causal_until` are exactly
-    those the forward pass used, which the backward pass must use too.
+    `weights` has shape (n_in, n_out), or (n_in + len(bias), n_out) with `bias`, spike times
+    appended to every sample's inputs (bias rows last, as `Network.layer_input` appends them);
+    +inf input times are silent inputs, +inf output times mean the neuron never reaches
+    threshold. The inputs at or before `causal_until` are exactly those the forward pass used,
+    which the backward pass must use too.
     """
     times = np.ascontiguousarray(times, np.float64)
+    bias = np.ascontiguousarray(() if bias is None else bias, np.float64)
     weights = np.ascontiguousarray(weights, np.float64)
-    batch, n_in = times.shape
-    n_out = weights.shape[1]
+    batch = times.shape[0]
+    n_in, n_out = weights.shape
+    if times.shape[1] + bias.size != n_in:
+        raise ValueError(f"{times.shape[1]} inputs and {bias.size} bias times for {n_in} "
+                         "weight rows")
     first, last, a1, slope = (np.empty((batch, n_out)) for _ in range(4))
     if batch and n_out and n_in:
         lib.bss2_first_spikes(
-            ffi.cast("double *", ffi.from_buffer(times)), batch, n_in,
+            ffi.cast("double *", ffi.from_buffer(times)),
+            ffi.cast("double *", ffi.from_buffer(bias)), batch, n_in, bias.size,
             ffi.cast("double *", ffi.from_buffer(weights)), n_out, float(params.c),
             float(params.tau_syn), int(params.tau_ratio),
             *(ffi.cast("double *", ffi.from_buffer(x)) for x in (first, last, a1, slope)))

@@ -98,3 +98,30 @@ def test_backward_from_the_forward_sums_equals_the_recomputed_one(ratio, shape):
                                    atol=1e-12 * max(np.abs(ref_in).max(), 1e-300))
         compared += int((np.isfinite(spikes.times) & ~grazing).sum())
     assert compared > 0
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+@pytest.mark.parametrize("shape", [(5, 120), (121, 3)])
+def test_bias_times_passed_apart_equal_them_appended(ratio, shape):
+    """Bias spike times given to the kernels separately act exactly as the same times appended
+    to every sample's inputs (Network.layer_input), forward and backward."""
+    rng = np.random.default_rng([9, ratio, *shape])
+    params = NeuronParams.software_default(ratio)
+    times, weights = _layer(rng, *shape)
+    bias = np.array([0.9, 0.4])
+    times[:, -2:] = bias
+    spikes = layer_first_spikes(times[:, :-2], weights, params, bias)
+    appended = layer_first_spikes(times, weights, params)
+    for name in ("times", "causal_until", "a1", "slope"):
+        np.testing.assert_array_equal(getattr(spikes, name), getattr(appended, name))
+    assert np.isfinite(spikes.times).any()
+    error = rng.normal(0.0, 1.0, spikes.times.shape)
+    sums = (spikes.a1, spikes.slope)
+    got = layer_backward(times[:, :-2], weights, spikes.times, error, params, 2.0,
+                         spikes.causal_until, sums, bias)
+    expected = layer_backward(times, weights, spikes.times, error, params, 2.0,
+                              spikes.causal_until, sums)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError):
+        layer_first_spikes(times[:, :-1], weights, params, bias)

@@ -74,15 +74,17 @@ static timed *stable_sort(timed *a, int64_t n, timed *tmp)
     return src;
 }
 
-/* A row of n times in tau_syn units, shifted so that its earliest time is 0, into out; returns
- * the shift (spiketime.shifted_scaled_times: the row's minimum, 0 unless that is finite, e.g.
- * for a row of silent inputs or one holding a NaN). */
-static double shifted_scaled(const double *row, int64_t n, double tau, double *out)
+/* A row of n times, its first n - n_bias from row and the rest from bias, in tau_syn units and
+ * shifted so that its earliest time is 0, into out; returns the shift
+ * (spiketime.shifted_scaled_times: the row's minimum, 0 unless that is finite, e.g. for a row
+ * of silent inputs or one holding a NaN). */
+static double shifted_scaled(const double *row, const double *bias, int64_t n, int64_t n_bias,
+                             double tau, double *out)
 {
     double shift = INFINITY;
     int nan = 0;
     for (int64_t i = 0; i < n; ++i) {
-        out[i] = row[i] / tau;
+        out[i] = ((i < n - n_bias) ? row[i] : bias[i - (n - n_bias)]) / tau;
         nan |= isnan(out[i]);
         shift = (out[i] < shift) ? out[i] : shift;
     }
@@ -227,9 +229,9 @@ static void crossings(const int64_t *acc, int64_t m, const double *a1, const dou
     }
 }
 
-void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const double *weights,
-                       int64_t n_out, double c, double tau, int32_t ratio, double *first,
-                       double *last, double *a1_out, double *slope)
+void bss2_first_spikes(const double *times, const double *bias, int64_t batch, int64_t n_in,
+                       int64_t n_bias, const double *weights, int64_t n_out, double c, double tau,
+                       int32_t ratio, double *first, double *last, double *a1_out, double *slope)
 {
     input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
     timed *buf = (timed *)malloc(sizeof(timed) * (size_t)(2 * n_in)); /* sort and scratch */
@@ -250,7 +252,7 @@ void bss2_first_spikes(const double *times, int64_t batch, int64_t n_in, const d
     double *z = u + n_out;
     const double tol = c * WINDOW_TOL;
     for (int64_t b = 0; b < batch; ++b) {
-        double shift = shifted_scaled(times + b * n_in, n_in, tau, tb);
+        double shift = shifted_scaled(times + b * (n_in - n_bias), bias, n_in, n_bias, tau, tb);
         double *first_b = first + b * n_out, *last_b = last + b * n_out;
         double *a1_b = a1_out + b * n_out, *slope_b = slope + b * n_out;
         int64_t n = 0; /* finite inputs, then sorted */
@@ -333,11 +335,11 @@ static int recomputed_factors(double a1, double second, double c, int32_t ratio,
     return a1 > 0.0 && *factor > 0.0;
 }
 
-void bss2_layer_backward(const double *in_times, const double *out_times,
+void bss2_layer_backward(const double *in_times, const double *bias, const double *out_times,
                          const double *causal_until, const double *a1_fwd, const double *slope_fwd,
                          const double *weights, const double *out_error, int64_t batch,
-                         int64_t n_in, int64_t n_out, double c, double tau, int32_t ratio,
-                         double max_dw_norm, double *grad, double *in_error)
+                         int64_t n_in, int64_t n_bias, int64_t n_out, double c, double tau,
+                         int32_t ratio, double max_dw_norm, double *grad, double *in_error)
 {
     double *buf = (double *)malloc(sizeof(double) * (size_t)(6 * n_in + 2 * n_out));
     if (!buf) {
@@ -353,7 +355,7 @@ void bss2_layer_backward(const double *in_times, const double *out_times,
     }
     for (int64_t b = 0; b < batch; ++b) {
         /* the forward pass's time frame: inputs shifted to start at 0, in tau_syn units */
-        double shift = shifted_scaled(in_times + b * n_in, n_in, tau, tb);
+        double shift = shifted_scaled(in_times + b * (n_in - n_bias), bias, n_in, n_bias, tau, tb);
         double *ie = in_error + b * n_in;
         double reach = -INFINITY; /* the latest horizon of a spike: later inputs are causal to none */
         for (int64_t j = 0; j < n_out; ++j) {
