@@ -5,13 +5,15 @@ Measures the round trip of a program with a single omnibus read (the read and th
 median over --reads runs, microseconds) and the payload throughput of writing both complete
 synapse arrays, weights and labels of both hemispheres, as omnibus writes: 65536 writes =
 256 KiB of data words (MB/s of payload; best of --reps, program built beforehand, timed from
-sending until the halt echo arrives). The last line is JSON:
+sending until the halt echo arrives), with the machine's load average before and after (the
+numbers depend on what else runs). The last line is JSON:
 {"read_rtt_us": ..., "bulk_write_MBps": ...}.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     proc, url = start_server(seed=0)
     try:
         with connect(url, timeout=30) as conn:
@@ -79,6 +82,8 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine load (1, 5, 15 min) before: {load_before}, after: {load}")
     print(f"single omnibus read round trip: median {rtt_us:.0f} us over {args.reads} programs")
     print(f"bulk synapse write: {writes} writes ({4 * writes // 1024} KiB payload) "
           f"in {best * 1e3:.1f} ms = {mbps:.1f} MB/s (best of {args.reps})")
