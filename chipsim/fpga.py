@@ -130,6 +130,9 @@ def _leading_write_pairs(words: np.ndarray) -> int:
 
 #: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)
 DECODE_ERROR_WORD = single_word(FromFPGA.HIGHSPEED_LINK_NOTIFICATION, link_up=1, decode_error=1)
+_HALT = int(LoopbackKind.HALT)
+#: the echo of each LOOPBACK value (halt, tick)
+_ECHO = {int(kind): single_word(FromFPGA.LOOPBACK, value=kind) for kind in LoopbackKind}
 
 
 def place_packs(t_first: np.ndarray, t_last: np.ndarray, now: int
@@ -580,17 +583,20 @@ class Executor:
 
     def _loopback(self, word: int) -> None:
         kind = word_fields(ToFPGA.LOOPBACK, word)["value"]
-        if kind == LoopbackKind.HALT:
-            self._sync()
-        self.out.single(single_word(FromFPGA.LOOPBACK, value=kind))
-        if kind == LoopbackKind.HALT:
-            self._stats.counts["halt"] += 1
-            self.totals.update(self._stats.counts)
-            self.totals["programs"] += 1
-            self.programs_done.append(self._stats.finish(self.systime))
-            self._stats = ProgramStats(start_systime=self.systime)
-            self._emitted_words = 0
-            self.out.restart()
+        if kind != _HALT:
+            self.out.single(_ECHO[kind])
+            return
+        self._sync()
+        self.out.single(_ECHO[kind])
+        stats, totals = self._stats, self.totals
+        stats.counts["halt"] += 1
+        for name, count in stats.counts.items():
+            totals[name] += count
+        totals["programs"] += 1
+        self.programs_done.append(stats.finish(self.systime))
+        self._stats = ProgramStats(start_systime=self.systime)
+        self._emitted_words = 0
+        self.out.restart()
 
     # -- JTAG ------------------------------------------------------------------------------------
     def _jtag_init(self, word: int) -> None:
