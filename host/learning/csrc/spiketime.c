@@ -17,6 +17,7 @@ typedef struct {
     double e1;    /* e^t */
     double x;     /* ratio 1: t e^t; ratio 2: e^{t/2} */
     double decay; /* ratio 1: e^{-t} = 1 / e^t; ratio 2: e^{-t/2} = 1 / e^{t/2} */
+    const double *row; /* its weights into the layer's neurons */
 } input;
 
 /* An input's time and its index (its row of the weights). */
@@ -95,17 +96,20 @@ static double shifted_scaled(const double *row, const double *bias, int64_t n, i
     return shift;
 }
 
-/* Fills the per-input quantities of sorted inputs up to index k (exponentials only for inputs
- * that some neuron's scan reaches). */
-static void fill_inputs(input *in, int64_t *filled, int64_t k, const timed *sorted, int32_t ratio)
+/* Fills the per-input quantities of the sorted inputs from `filled` up to index k (exponentials
+ * only for inputs that some neuron's scan reaches); returns how many are filled. */
+static int64_t fill_inputs(input *in, int64_t filled, int64_t k, const timed *sorted,
+                           const double *weights, int64_t n_out, int32_t ratio)
 {
-    for (; *filled <= k; ++*filled) {
-        input *p = &in[*filled];
-        p->t = sorted[*filled].t;
+    for (; filled <= k; ++filled) {
+        input *p = &in[filled];
+        p->t = sorted[filled].t;
         p->e1 = exp(p->t);
         p->x = (ratio == 1) ? p->t * p->e1 : sqrt(p->e1);
         p->decay = 1.0 / ((ratio == 1) ? p->e1 : p->x);
+        p->row = weights + sorted[filled].i * n_out;
     }
+    return filled;
 }
 
 /* Potential of a prefix with sums a1, second at its last input `in` (its start value). */
@@ -263,27 +267,26 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
             }
         }
         const timed *sorted = stable_sort(buf, n, buf + n_in);
-        int64_t filled = 0;
+        int64_t filled = (n > 0) ? fill_inputs(in, 0, 0, sorted, weights, n_out, ratio) : 0;
         /* each neuron's scan for its causal set; the crossings after all scans, independent of
          * each other (their exponentials and divisions overlap) */
         for (int64_t j = 0; j < n_out; ++j) {
             first_b[j] = last_b[j] = INFINITY;
             a1_b[j] = slope_b[j] = 0.0;
-            if (n == 0) {
-                continue;
-            }
-            const double *wcol = weights + j;
-            fill_inputs(in, &filled, 0, sorted, ratio);
-            double w = wcol[sorted[0].i * n_out];
+        }
+        for (int64_t j = 0; n > 0 && j < n_out; ++j) {
+            double w = in[0].row[j];
             double a1 = w * in[0].e1, second = w * in[0].x;
             double v = potential_at(&in[0], a1, second, ratio);
             for (int64_t k = 0; k < n; ++k) {
                 const input *next = NULL;
                 double a1_next = 0.0, second_next = 0.0, v_next = 0.0;
                 if (k + 1 < n) {
-                    fill_inputs(in, &filled, k + 1, sorted, ratio);
+                    if (k + 1 >= filled) {
+                        filled = fill_inputs(in, filled, k + 1, sorted, weights, n_out, ratio);
+                    }
                     next = &in[k + 1];
-                    w = wcol[sorted[k + 1].i * n_out];
+                    w = next->row[j];
                     a1_next = a1 + w * next->e1;
                     second_next = second + w * next->x;
                     v_next = potential_at(next, a1_next, second_next, ratio);
@@ -335,21 +338,60 @@ static int recomputed_factors(double a1, double second, double c, int32_t ratio,
     return a1 > 0.0 && *factor > 0.0;
 }
 
+/* One input's entries of a sample's dL/dw (into dw) and terms of dL/dt_in (into dterr) for
+ * all n neurons, from its shifted time t (t0: 0 if silent) and e1 = e^t0, the neurons' terms
+ * (gradients.spike_time_jacobians: ratio 1 gain = 1 / (a1 (1 + W)), ratio 2 gain = the
+ * amplitude and inv_s = 1 / S) and the loss gradient err; keeps each neuron's largest |dw|. */
+static void input_terms(double t, double t0, double e1, const double *restrict row,
+                        const double *restrict big0, const double *restrict hz,
+                        const double *restrict gain, const double *restrict inv_s,
+                        const double *restrict err, int64_t n, double tau, int32_t ratio,
+                        double *restrict dw, double *restrict dterr, double *restrict largest)
+{
+    if (ratio == 1) {
+        for (int64_t j = 0; j < n; ++j) {
+            double e1c = (t <= hz[j]) ? e1 : 0.0; /* e^t on the causal set, else 0 */
+            double lag = big0[j] - t0;
+            double scaled = e1c * gain[j];
+            dw[j] = -tau * scaled * lag * err[j];
+            dterr[j] = -row[j] * scaled * (lag - 1.0) * err[j];
+        }
+    } else {
+        for (int64_t j = 0; j < n; ++j) {
+            double e1c = (t <= hz[j]) ? e1 : 0.0;
+            double e2c = sqrt(e1c);
+            double core = 2.0 * gain[j] * e1c - e2c * inv_s[j];
+            dw[j] = tau * (core - e2c * inv_s[j]) * err[j];
+            dterr[j] = row[j] * core * err[j];
+        }
+    }
+    for (int64_t j = 0; j < n; ++j) {
+        double mag = fabs(dw[j]);
+        largest[j] = (mag > largest[j]) ? mag : largest[j];
+    }
+}
+
 void bss2_layer_backward(const double *in_times, const double *bias, const double *out_times,
                          const double *causal_until, const double *a1_fwd, const double *slope_fwd,
                          const double *weights, const double *out_error, int64_t batch,
                          int64_t n_in, int64_t n_bias, int64_t n_out, double c, double tau,
                          int32_t ratio, double max_dw_norm, double *grad, double *in_error)
 {
-    double *buf = (double *)malloc(sizeof(double) * (size_t)(6 * n_in + 2 * n_out));
+    /* per input: tb, t0, e1; per neuron: big0, hz, err, gain (ratio 2: amp), inv_s, a1, second,
+     * largest, use, keep; per (input, neuron): dw and the terms of in_error */
+    double *buf = (double *)malloc(sizeof(double) * (size_t)(3 * n_in + 10 * n_out
+                                                               + 2 * n_in * n_out));
     if (!buf) {
         for (int64_t i = 0; i < n_in * n_out; ++i) {
             grad[i] = NAN;
         }
         return;
     }
-    double *tb = buf, *t0 = tb + n_in, *e1 = t0 + n_in, *e1c = e1 + n_in, *dw = e1c + n_in;
-    double *dt = dw + n_in, *big_t = dt + n_in, *horizon = big_t + n_out;
+    double *tb = buf, *t0 = tb + n_in, *e1 = t0 + n_in;
+    double *big0 = e1 + n_in, *hz = big0 + n_out, *err = hz + n_out, *gain = err + n_out;
+    double *inv_s = gain + n_out, *a1 = inv_s + n_out, *second = a1 + n_out;
+    double *largest = second + n_out, *use = largest + n_out, *keep = use + n_out;
+    double *dw = keep + n_out, *dterr = dw + n_in * n_out; /* both (n_in, n_out) */
     for (int64_t i = 0; i < n_in * n_out; ++i) {
         grad[i] = 0.0;
     }
@@ -359,74 +401,72 @@ void bss2_layer_backward(const double *in_times, const double *bias, const doubl
         double *ie = in_error + b * n_in;
         double reach = -INFINITY; /* the latest horizon of a spike: later inputs are causal to none */
         for (int64_t j = 0; j < n_out; ++j) {
-            big_t[j] = out_times[b * n_out + j] / tau - shift;
-            horizon[j] = causal_until ? causal_until[b * n_out + j] / tau - shift : big_t[j];
-            if (isfinite(big_t[j]) && horizon[j] > reach) {
-                reach = horizon[j];
-            }
+            double big = out_times[b * n_out + j] / tau - shift;
+            double h = causal_until ? causal_until[b * n_out + j] / tau - shift : big;
+            int fires = isfinite(big);
+            big0[j] = fires ? big : 0.0;
+            hz[j] = fires ? h : NAN; /* no input is causal to a silent neuron */
+            reach = (fires && h > reach) ? h : reach;
+            err[j] = out_error[b * n_out + j];
+            a1[j] = second[j] = largest[j] = 0.0;
         }
         for (int64_t i = 0; i < n_in; ++i) {
             t0[i] = isfinite(tb[i]) ? tb[i] : 0.0;
             e1[i] = (tb[i] <= reach) ? exp(t0[i]) : 0.0;
             ie[i] = 0.0;
         }
-        for (int64_t j = 0; j < n_out; ++j) {
+        if (!a1_fwd) { /* the causal sets' sums, recomputed (over the inputs in their order) */
+            for (int64_t i = 0; i < n_in; ++i) {
+                const double *row = weights + i * n_out;
+                for (int64_t j = 0; j < n_out; ++j) {
+                    double e1c = (tb[i] <= hz[j]) ? e1[i] : 0.0;
+                    double we = row[j] * e1c;
+                    a1[j] += we;
+                    second[j] += (ratio == 1) ? we * t0[i] : row[j] * sqrt(e1c);
+                }
+            }
+        }
+        for (int64_t j = 0; j < n_out; ++j) { /* each neuron's factors of its derivatives */
             int64_t at = b * n_out + j;
-            double big = big_t[j], err = out_error[at], hz = horizon[j];
-            int fires = isfinite(big);
-            double a1 = 0.0, second = 0.0;
-            for (int64_t i = 0; i < n_in; ++i) {
-                e1c[i] = (fires && tb[i] <= hz) ? e1[i] : 0.0;
-            }
-            int valid = 0;
             double factor = 0.0;
+            int valid;
             if (a1_fwd) { /* the forward pass's sums of this causal set */
-                a1 = a1_fwd[at];
+                a1[j] = a1_fwd[at];
                 factor = slope_fwd[at];
-                valid = a1 > 0.0 && factor > 0.0;
+                valid = a1[j] > 0.0 && factor > 0.0;
             } else {
-                for (int64_t i = 0; i < n_in; ++i) {
-                    double we = weights[i * n_out + j] * e1c[i];
-                    a1 += we;
-                    second += (ratio == 1) ? we * t0[i] : weights[i * n_out + j] * sqrt(e1c[i]);
-                }
-                valid = recomputed_factors(a1, second, c, ratio, &a1, &factor);
+                valid = recomputed_factors(a1[j], second[j], c, ratio, &a1[j], &factor);
             }
-            valid = valid && fires;
-            double gain = 0.0, amp = 0.0, inv_s = 0.0;
+            valid = valid && !isnan(hz[j]);
+            gain[j] = inv_s[j] = 0.0;
             if (valid && ratio == 1) {
-                gain = 1.0 / (a1 * factor);
+                gain[j] = 1.0 / (a1[j] * factor);
             } else if (valid) {
-                amp = (1.0 + c / factor * exp(big / 2.0)) / a1;
-                inv_s = 1.0 / factor;
+                gain[j] = (1.0 + c / factor * exp(big0[j] / 2.0)) / a1[j];
+                inv_s[j] = 1.0 / factor;
             }
-            if (!valid && isfinite(err)) {
-                continue; /* every entry is 0: nothing to add */
+            use[j] = (valid || !isfinite(err[j])) ? 1.0 : 0.0; /* else every entry is 0 */
+        }
+        for (int64_t i = 0; i < n_in; ++i) { /* dL/dw and the terms of dL/dt_in, per input */
+            input_terms(tb[i], t0[i], e1[i], weights + i * n_out, big0, hz, gain, inv_s, err,
+                        n_out, tau, ratio, dw + i * n_out, dterr + i * n_out, largest);
+        }
+        for (int64_t j = 0; j < n_out; ++j) { /* the paper's guard: a neuron's gradient of this
+                                                 * sample is dropped if an entry is too large */
+            keep[j] = (use[j] != 0.0 && !(largest[j] > max_dw_norm)) ? 1.0 : 0.0;
+        }
+        for (int64_t i = 0; i < n_in; ++i) {
+            const double *dw_i = dw + i * n_out;
+            double *grad_i = grad + i * n_out;
+            for (int64_t j = 0; j < n_out; ++j) {
+                grad_i[j] += (keep[j] != 0.0) ? dw_i[j] : 0.0;
             }
-            double big0 = fires ? big : 0.0, largest = 0.0;
-            for (int64_t i = 0; i < n_in; ++i) {
-                double w = weights[i * n_out + j];
-                if (ratio == 1) {
-                    double lag = big0 - t0[i];
-                    double scaled = e1c[i] * gain;
-                    dw[i] = -tau * scaled * lag;
-                    dt[i] = -w * scaled * (lag - 1.0);
-                } else {
-                    double e2c = sqrt(e1c[i]);
-                    double core = 2.0 * amp * e1c[i] - e2c * inv_s;
-                    dw[i] = tau * (core - e2c * inv_s);
-                    dt[i] = w * core;
+        }
+        for (int64_t j = 0; j < n_out; ++j) { /* dL/dt_in, summed over the neurons in order */
+            if (use[j] != 0.0) {
+                for (int64_t i = 0; i < n_in; ++i) {
+                    ie[i] += dterr[i * n_out + j];
                 }
-                dw[i] *= err;
-                double mag = fabs(dw[i]);
-                largest = (mag > largest) ? mag : largest;
-                ie[i] += dt[i] * err;
-            }
-            if (largest > max_dw_norm) {
-                continue; /* the paper's guard: this sample's gradient into j is dropped */
-            }
-            for (int64_t i = 0; i < n_in; ++i) {
-                grad[i * n_out + j] += dw[i];
             }
         }
         for (int64_t i = 0; i < n_in; ++i) {
