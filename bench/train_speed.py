@@ -1,6 +1,8 @@
 """Seconds per Yin-Yang training epoch (5000 samples, batch 150, plus validation) on one core.
 
-Usage: python bench/train_speed.py [--epochs N]. The last line is JSON {"s_per_epoch": ...}.
+Usage: python bench/train_speed.py [--epochs N]. The last line is JSON {"s_per_epoch": ...}
+with the machine's 1-minute load average at the start and end (timings on a shared machine
+depend on it).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
     parser.add_argument("--tau-ratio", type=int, choices=(1, 2), default=1)
     args = parser.parse_args()
+    load_start = os.getloadavg()[0]
     config = default_config("yinyang", args.tau_ratio)
     trainer = Trainer(config, load_dataset("yinyang"), SoftwareBackend())
     trainer.run_epoch()  # warm-up
@@ -38,7 +41,8 @@ def main() -> None:
     times.sort()
     print(json.dumps({"s_per_epoch": round(times[len(times) // 2], 4),
                       "s_per_epoch_min": round(times[0], 4),
-                      "tau_ratio": args.tau_ratio, "epochs_timed": args.epochs}))
+                      "tau_ratio": args.tau_ratio, "epochs_timed": args.epochs,
+                      "load_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)]}))
 
 
 if __name__ == "__main__":
