@@ -235,6 +235,71 @@ def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float,
         f.add(rate_syn, j * inv_d, 0.0)
 
 
+def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, args: tuple) -> float:
+    """Root of V - theta on [a, b], V(a) < theta <= V(b), one crossing: guarded Halley with
+    bisections (mirrors lif.c)."""
+    t = a + (theta - va) * ((b - a) / (vb - va)) if vb > va else 0.5 * (a + b)
+    if not (a < t < b):
+        t = 0.5 * (a + b)
+    step = step_before = b - a
+    for _ in range(MAX_ITER):
+        v, s, c = _membrane_derivatives(t, *args)
+        if v >= theta:
+            b = t
+        else:
+            a = t
+        if b - a <= ROOT_TOL:
+            break
+        f = v - theta
+        denom = 2.0 * s * s - f * c
+        nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else 0.5 * (a + b)
+        if abs(nxt - t) < 0.25 * ROOT_TOL:
+            up = nxt + 0.25 * ROOT_TOL
+            return up if up < b else b
+        if not (a < nxt < b) or abs(nxt - t) > 0.5 * step_before:
+            nxt = 0.5 * (a + b)
+        step_before, step = step, abs(nxt - t)
+        t = nxt
+    return b
+
+
+def _bump_crossing(a: float, b: float, va: float, sa: float, theta: float,
+                   args: tuple) -> float:
+    """Crossing on a rise-then-fall piece [a, b], -1 if its maximum stays below theta
+    (mirrors lif.c: Halley from the left, Newton on the slope once past the maximum)."""
+    t, v, s, c = a, va, sa, 0.0
+    for it in range(MAX_ITER):
+        f = v - theta
+        denom = 2.0 * s * s - f * c
+        nxt = t - 2.0 * f * s / denom if (it > 0 and denom > 0.0) else t - f / s
+        if not nxt < b:
+            nxt = b
+        if abs(nxt - t) < 0.25 * ROOT_TOL:
+            return nxt + 0.25 * ROOT_TOL
+        vn, sn, cn = _membrane_derivatives(nxt, *args)
+        if vn >= theta:
+            return _crossing_in(t, nxt, v, vn, theta, args)
+        if not sn > 0.0:
+            lo, hi = t, nxt
+            u = lo + s * ((hi - lo) / (s - sn))
+            for _ in range(MAX_ITER):
+                if not (lo < u < hi):
+                    u = 0.5 * (lo + hi)
+                vu, su, cu = _membrane_derivatives(u, *args)
+                if vu >= theta:
+                    return _crossing_in(lo, u, v, vu, theta, args)
+                if su > 0.0:
+                    lo, v = u, vu
+                else:
+                    hi = u
+                if hi - lo <= CRIT_TOL:
+                    break
+                u = u - su / cu if cu < 0.0 else 0.5 * (lo + hi)
+            return -1.0
+        t, v, s, c = nxt, vn, sn, cn
+    return -1.0
+
+
 def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: float, r: Rates,
                    horizon: float) -> float:
     """Earliest t in [0, horizon] with V(t) >= theta, +inf if none (mirrors lif.c)."""
@@ -258,37 +323,20 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     cap = _cap(f)
     if rest < 0.0 and cap < horizon:
         horizon = cap
-    df = f.scaled_derivative()
-    crit = _zeros(df, 0.0, horizon)
+    piece_end = _zeros(f.scaled_derivative().scaled_derivative(), 0.0, horizon)
     args = (v0, je0, ji0, e_leak, r)
-    lo, va = 0.0, v0
-    for i in range(len(crit) + 1):
-        hi = crit[i] if i < len(crit) else horizon
-        vhi = membrane(hi, *args)
-        if vhi >= theta:
-            a, b = lo, hi
-            t = a + (theta - va) * ((b - a) / (vhi - va)) if vhi > va else 0.5 * (a + b)
-            if not (a < t < b):
-                t = 0.5 * (a + b)
-            for _ in range(MAX_ITER):
-                v, s, c = _membrane_derivatives(t, *args)
-                if v >= theta:
-                    b = t
-                else:
-                    a = t
-                if b - a <= ROOT_TOL:
-                    break
-                f = v - theta
-                denom = 2.0 * s * s - f * c
-                nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else a
-                if abs(nxt - t) < 0.25 * ROOT_TOL:
-                    up = nxt + 0.25 * ROOT_TOL
-                    return up if up < b else b
-                if not (a < nxt < b):
-                    nxt = 0.5 * (a + b)
-                t = nxt
-            return b
-        lo, va = hi, vhi
+    a, va = 0.0, v0
+    sa = -(v0 - e_leak) * r.mem + je0 - ji0
+    for i in range(len(piece_end) + 1):
+        b = piece_end[i] if i < len(piece_end) else horizon
+        vb, sb, _ = _membrane_derivatives(b, *args)
+        if vb >= theta:
+            return _crossing_in(a, b, va, vb, theta, args)
+        if sa > 0.0 and sb < 0.0:
+            tc = _bump_crossing(a, b, va, sa, theta, args)
+            if tc >= 0.0:
+                return tc
+        a, va, sa = b, vb, sb
     return INF
 
 

@@ -1,11 +1,14 @@
 /* Closed-form LIF dynamics and a robust first-crossing search.
  *
  * Between events the membrane is V(t) = E + (V0-E) e^{-t/tm} + je0 K_e(t) - ji0 K_i(t): a sum of
- * exponentials (with a t e^{-t/tm} term when a synaptic time constant equals tm). Its zeros are
- * separated by the zeros of its derivative; multiplying by e^{r t} for the slowest rate r and
- * differentiating removes one term, so the critical points are found recursively (Rolle), the
- * last level in closed form, and every root is refined by safeguarded Newton on a monotone
- * bracket. The Python reference (chipsim/reference.py) mirrors this file operation by operation.
+ * exponentials (with a t e^{-t/tm} term when a synaptic time constant equals tm). Multiplying
+ * a sum by e^{r t} for its slowest rate r and differentiating removes one term (Rolle), so the
+ * zeros of such sums are found recursively, the last level in closed form. The crossing search
+ * cuts [0, horizon] where V' e^{r t} turns (zeros of its derivative): on each piece V' changes
+ * sign at most once, so V is monotone or has one extremum there. A piece whose end reaches the
+ * threshold holds exactly one crossing (guarded Halley); a piece that rises and falls is
+ * searched by Halley steps from its start, and only if they pass its maximum is the maximum
+ * located. The Python reference (chipsim/reference.py) mirrors this file operation by operation.
  */
 #include <math.h>
 #include "lif.h"
@@ -13,7 +16,7 @@
 #define MAX_TERMS 4
 #define DEGENERATE_REL 1e-6
 #define ROOT_TOL 1e-7
-#define CRIT_TOL 1e-4 /* critical points only delimit monotone segments */
+#define CRIT_TOL 1e-4 /* a maximum is located only to decide whether it reaches theta */
 /* below |dt (1/tm - 1/ts)| < EXPM1_BELOW the difference of exponentials loses more than three
  * digits to cancellation and expm1 is used instead */
 #define EXPM1_BELOW 1e-3
@@ -341,6 +344,105 @@ static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn, 
     }
 }
 
+/* Root of V - theta on [a, b] where V(a) = va < theta <= V(b) = vb and V crosses theta once
+ * there: Halley's method from the linear interpolation, bracket-guarded, with a bisection
+ * wherever a step leaves the bracket, meets a falling stretch, or is not at most half the step
+ * before the last (a far end in a flat tail would make Halley crawl); stops once the step is
+ * below ROOT_TOL/4 or the bracket below ROOT_TOL. */
+static double crossing_in(double a, double b, double va, double vb, double v0, double je0,
+                          double ji0, double e_leak, double theta, const bss2_rates *r)
+{
+    double t = (vb > va) ? a + (theta - va) * ((b - a) / (vb - va)) : 0.5 * (a + b);
+    if (!(t > a && t < b)) {
+        t = 0.5 * (a + b);
+    }
+    double step = b - a, step_before = b - a;
+    for (int it = 0; it < MAX_ITER; ++it) {
+        double s, c;
+        double v = membrane_derivatives(t, v0, je0, ji0, e_leak, r, &s, &c);
+        if (v >= theta) {
+            b = t;
+        } else {
+            a = t;
+        }
+        if (b - a <= ROOT_TOL) {
+            break;
+        }
+        double f = v - theta;
+        double denom = 2.0 * s * s - f * c;
+        double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : 0.5 * (a + b);
+        if (fabs(next - t) < 0.25 * ROOT_TOL) {
+            double up = next + 0.25 * ROOT_TOL;
+            return (up < b) ? up : b;
+        }
+        if (!(next > a && next < b) || fabs(next - t) > 0.5 * step_before) {
+            next = 0.5 * (a + b);
+        }
+        step_before = step;
+        step = fabs(next - t);
+        t = next;
+    }
+    return b;
+}
+
+/* On [a, b] the membrane rises (slope sa > 0 at a, membrane va < theta) to one maximum and
+ * falls (sb < 0 at b). Halley steps towards theta from the left: on the rising side they
+ * approach the crossing from below, or pass it (V >= theta: a bracket), or pass the maximum
+ * (slope <= 0 with V < theta), after which Newton on the slope locates the maximum between the
+ * last two points, watching the membrane. Returns the crossing, or -1 if the maximum stays
+ * below theta (located to CRIT_TOL). */
+static double bump_crossing(double a, double b, double va, double sa, double v0, double je0,
+                            double ji0, double e_leak, double theta, const bss2_rates *r)
+{
+    double t = a, v = va, s = sa, c = 0.0;
+    for (int it = 0; it < MAX_ITER; ++it) {
+        double f = v - theta;
+        double denom = 2.0 * s * s - f * c;
+        double next = (it > 0 && denom > 0.0) ? t - 2.0 * f * s / denom : t - f / s;
+        if (!(next < b)) {
+            next = b; /* V(b) < theta: the maximum lies before b */
+        }
+        if (fabs(next - t) < 0.25 * ROOT_TOL) {
+            return next + 0.25 * ROOT_TOL;
+        }
+        double sn, cn;
+        double vn = membrane_derivatives(next, v0, je0, ji0, e_leak, r, &sn, &cn);
+        if (vn >= theta) {
+            return crossing_in(t, next, v, vn, v0, je0, ji0, e_leak, theta, r);
+        }
+        if (!(sn > 0.0)) { /* passed the maximum below theta: it lies in (t, next) */
+            double lo = t, hi = next;
+            double u = lo + s * ((hi - lo) / (s - sn));
+            for (int k = 0; k < MAX_ITER; ++k) {
+                if (!(u > lo && u < hi)) {
+                    u = 0.5 * (lo + hi);
+                }
+                double su, cu;
+                double vu = membrane_derivatives(u, v0, je0, ji0, e_leak, r, &su, &cu);
+                if (vu >= theta) {
+                    return crossing_in(lo, u, v, vu, v0, je0, ji0, e_leak, theta, r);
+                }
+                if (su > 0.0) {
+                    lo = u;
+                    v = vu;
+                } else {
+                    hi = u;
+                }
+                if (hi - lo <= CRIT_TOL) {
+                    break;
+                }
+                u = (cu < 0.0) ? u - su / cu : 0.5 * (lo + hi);
+            }
+            return -1.0;
+        }
+        t = next;
+        v = vn;
+        s = sn;
+        c = cn;
+    }
+    return -1.0;
+}
+
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
                            const bss2_rates *r, double horizon)
 {
@@ -375,49 +477,32 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     if (rest < 0.0 && cap < horizon) {
         horizon = cap; /* beyond it the membrane stays below threshold */
     }
-    expoly df;
-    expoly_scaled_derivative(&f, &df); /* rate 0 is the slowest: this is exactly f' */
-    double crit[MAX_TERMS + 2];
-    int nc = expoly_zeros(&df, 0.0, horizon, crit);
-    double lo = 0.0, va = v0;
-    for (int i = 0; i <= nc; ++i) {
-        double hi = (i < nc) ? crit[i] : horizon;
-        double vhi = bss2_membrane(hi, v0, je0, ji0, e_leak, r);
-        if (vhi >= theta) {
-            /* bracket-guarded root search on the true membrane between lo (below) and hi */
-            double a = lo, b = hi;
-            double t = (vhi > va) ? a + (theta - va) * ((b - a) / (vhi - va)) : 0.5 * (a + b);
-            if (!(t > a && t < b)) {
-                t = 0.5 * (a + b);
-            }
-            /* Halley's method, bracket-guarded; stops once the step is below ROOT_TOL/4 */
-            for (int it = 0; it < MAX_ITER; ++it) {
-                double s, c;
-                double v = membrane_derivatives(t, v0, je0, ji0, e_leak, r, &s, &c);
-                if (v >= theta) {
-                    b = t;
-                } else {
-                    a = t;
-                }
-                if (b - a <= ROOT_TOL) {
-                    break;
-                }
-                double f = v - theta;
-                double denom = 2.0 * s * s - f * c;
-                double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : a;
-                if (fabs(next - t) < 0.25 * ROOT_TOL) {
-                    double up = next + 0.25 * ROOT_TOL;
-                    return (up < b) ? up : b;
-                }
-                if (!(next > a && next < b)) {
-                    next = 0.5 * (a + b);
-                }
-                t = next;
-            }
-            return b;
+    /* f' (rate 0 is f's slowest rate: this is exactly f') times e^{r0 t}, r0 its slowest rate,
+     * is monotone between the zeros of its derivative g: there the slope changes sign at most
+     * once, so the membrane is monotone or has one extremum on each piece. */
+    expoly df, g;
+    expoly_scaled_derivative(&f, &df);
+    expoly_scaled_derivative(&df, &g);
+    double piece_end[MAX_TERMS + 2];
+    int n_pieces = expoly_zeros(&g, 0.0, horizon, piece_end);
+    double a = 0.0, va = v0;
+    double sa = -(v0 - e_leak) * r->mem + je0 - ji0;
+    for (int i = 0; i <= n_pieces; ++i) {
+        double b = (i < n_pieces) ? piece_end[i] : horizon;
+        double sb, cb;
+        double vb = membrane_derivatives(b, v0, je0, ji0, e_leak, r, &sb, &cb);
+        if (vb >= theta) { /* one crossing on [a, b], whatever the piece's shape */
+            return crossing_in(a, b, va, vb, v0, je0, ji0, e_leak, theta, r);
         }
-        lo = hi;
-        va = vhi;
+        if (sa > 0.0 && sb < 0.0) { /* a maximum inside: does it reach theta? */
+            double tc = bump_crossing(a, b, va, sa, v0, je0, ji0, e_leak, theta, r);
+            if (tc >= 0.0) {
+                return tc;
+            }
+        }
+        a = b;
+        va = vb;
+        sa = sb;
     }
     return INFINITY;
 }

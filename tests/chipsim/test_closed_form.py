@@ -105,3 +105,40 @@ def test_reference_matches_closed_form(ratio):
             assert np.isinf(got)
         else:
             assert 0.0 < got - expected <= 1.0 + 1e-6
+
+
+def _leak_above_threshold_membrane(t: np.ndarray, v0: float, e_leak: float, amp: float,
+                                   t_in: float, tau_mem: float, tau_exc: float) -> np.ndarray:
+    """Membrane of a neuron relaxing from v0 towards e_leak > theta, with one excitatory
+    input of amplitude amp at t_in (current-based, written out here)."""
+    v = e_leak + (v0 - e_leak) * np.exp(-t / tau_mem)
+    s = np.maximum(t - t_in, 0.0)
+    kernel = (np.exp(-s / tau_exc) - np.exp(-s / tau_mem)) / (1 / tau_mem - 1 / tau_exc)
+    return v + amp * np.where(t >= t_in, kernel, 0.0)
+
+
+@pytest.mark.parametrize("run", [_c_run, reference.event_run], ids=["c", "reference"])
+def test_first_spike_of_a_neuron_rising_to_a_leak_above_threshold(run):
+    """A crossing far before the end of a long run (the search's horizon is the whole run):
+    the spike comes at the first crossing, not late in the run (earlier root searches could
+    crawl from the far end and settle on a late point)."""
+    rng = np.random.default_rng(5)
+    for _ in range(40 if run is _c_run else 8):
+        # short membrane time constants, faster synapses, weak inputs: where a search from
+        # the run's far end used to settle late
+        tau_mem = rng.uniform(200, 1000)
+        tau_exc = tau_mem * rng.uniform(0.5, 0.9)
+        e_leak, v0 = rng.uniform(1.05, 1.6) * THETA, rng.uniform(-2.0, 0.5) * THETA
+        amp, t_in = rng.uniform(0, 2) * THETA / tau_mem, 0.0
+        tables = make_tables(1, {1: [(0, 0, amp)]}, e_leak=e_leak, v_reset=v0,
+                             tau_mem=tau_mem, tau_exc=tau_exc, v_threshold=THETA,
+                             refractory=10**7)
+        state = NeuronState.at_rest(tables.e_leak)
+        state.v[:] = v0
+        t_end = 200_000
+        ticks = run(tables, state, np.array([int(t_in)]), np.array([1]), t_end)[0]
+        grid = np.arange(0.0, 60 * max(tau_mem, tau_exc), 0.01)
+        v = _leak_above_threshold_membrane(grid, v0, e_leak, amp, t_in, tau_mem, tau_exc)
+        crossing = grid[np.argmax(v >= THETA)]
+        assert ticks.size and abs(float(ticks[0]) - (np.floor(crossing) + 1)) <= 1, \
+            (ticks[:1], crossing)
