@@ -263,15 +263,15 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, args: t
     return b
 
 
-def _bump_crossing(a: float, b: float, va: float, sa: float, theta: float,
+def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: float,
                    args: tuple) -> float:
     """Crossing on a rise-then-fall piece [a, b], -1 if its maximum stays below theta
     (mirrors lif.c: Halley from the left, Newton on the slope once past the maximum)."""
-    t, v, s, c = a, va, sa, 0.0
-    for it in range(MAX_ITER):
+    t, v, s, c = a, va, sa, ca
+    for _ in range(MAX_ITER):
         f = v - theta
         denom = 2.0 * s * s - f * c
-        nxt = t - 2.0 * f * s / denom if (it > 0 and denom > 0.0) else t - f / s
+        nxt = t - 2.0 * f * s / denom if denom > 0.0 else t - f / s
         if not nxt < b:
             nxt = b
         if abs(nxt - t) < 0.25 * ROOT_TOL:
@@ -327,16 +327,17 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     args = (v0, je0, ji0, e_leak, r)
     a, va = 0.0, v0
     sa = -(v0 - e_leak) * r.mem + je0 - ji0
+    ca = -r.mem * sa - r.exc * je0 + r.inh * ji0
     for i in range(len(piece_end) + 1):
         b = piece_end[i] if i < len(piece_end) else horizon
-        vb, sb, _ = _membrane_derivatives(b, *args)
+        vb, sb, cb = _membrane_derivatives(b, *args)
         if vb >= theta:
             return _crossing_in(a, b, va, vb, theta, args)
         if sa > 0.0 and sb < 0.0:
-            tc = _bump_crossing(a, b, va, sa, theta, args)
+            tc = _bump_crossing(a, b, va, sa, ca, theta, args)
             if tc >= 0.0:
                 return tc
-        a, va, sa = b, vb, sb
+        a, va, sa, ca = b, vb, sb, cb
     return INF
 
 

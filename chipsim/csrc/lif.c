@@ -386,19 +386,20 @@ static double crossing_in(double a, double b, double va, double vb, double v0, d
 }
 
 /* On [a, b] the membrane rises (slope sa > 0 at a, membrane va < theta) to one maximum and
- * falls (sb < 0 at b). Halley steps towards theta from the left: on the rising side they
+ * falls (sb < 0 at b; ca: the curvature at a). Halley steps towards theta from the left: on the rising side they
  * approach the crossing from below, or pass it (V >= theta: a bracket), or pass the maximum
  * (slope <= 0 with V < theta), after which Newton on the slope locates the maximum between the
  * last two points, watching the membrane. Returns the crossing, or -1 if the maximum stays
  * below theta (located to CRIT_TOL). */
-static double bump_crossing(double a, double b, double va, double sa, double v0, double je0,
-                            double ji0, double e_leak, double theta, const bss2_rates *r)
+static double bump_crossing(double a, double b, double va, double sa, double ca, double v0,
+                            double je0, double ji0, double e_leak, double theta,
+                            const bss2_rates *r)
 {
-    double t = a, v = va, s = sa, c = 0.0;
+    double t = a, v = va, s = sa, c = ca;
     for (int it = 0; it < MAX_ITER; ++it) {
         double f = v - theta;
         double denom = 2.0 * s * s - f * c;
-        double next = (it > 0 && denom > 0.0) ? t - 2.0 * f * s / denom : t - f / s;
+        double next = (denom > 0.0) ? t - 2.0 * f * s / denom : t - f / s;
         if (!(next < b)) {
             next = b; /* V(b) < theta: the maximum lies before b */
         }
@@ -487,6 +488,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     int n_pieces = expoly_zeros(&g, 0.0, horizon, piece_end);
     double a = 0.0, va = v0;
     double sa = -(v0 - e_leak) * r->mem + je0 - ji0;
+    double ca = -r->mem * sa - r->exc * je0 + r->inh * ji0;
     for (int i = 0; i <= n_pieces; ++i) {
         double b = (i < n_pieces) ? piece_end[i] : horizon;
         double sb, cb;
@@ -495,7 +497,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             return crossing_in(a, b, va, vb, v0, je0, ji0, e_leak, theta, r);
         }
         if (sa > 0.0 && sb < 0.0) { /* a maximum inside: does it reach theta? */
-            double tc = bump_crossing(a, b, va, sa, v0, je0, ji0, e_leak, theta, r);
+            double tc = bump_crossing(a, b, va, sa, ca, v0, je0, ji0, e_leak, theta, r);
             if (tc >= 0.0) {
                 return tc;
             }
@@ -503,6 +505,7 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
         a = b;
         va = vb;
         sa = sb;
+        ca = cb;
     }
     return INFINITY;
 }
