@@ -21,6 +21,11 @@ def _layer(rng: np.random.Generator, n_in: int, n_out: int, batch: int = 60, gri
     times[0] = np.inf  # a sample without any input
     if n_in > 1:
         times[1, 1] = times[1, 0]  # simultaneous inputs
+        # a tight cluster and one late input (the kernel's sort puts the cluster in one bucket),
+        # and a sample whose inputs are all at one time
+        times[2] = 1.0 + 1e-13 * rng.random(n_in)
+        times[2, -1] = 4.0
+        times[3] = 0.7
     weights = rng.normal(3.0, 2.0, (n_in, n_out)) / np.sqrt(n_in)
     return times, weights
 

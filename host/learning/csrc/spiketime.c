@@ -9,7 +9,6 @@
 #include "spiketime.h"
 
 #define WINDOW_TOL 1e-9 /* as _WINDOW_TOL */
-#define SORT_RUN 8      /* insertion-sorted run length of the merge sort */
 
 /* Per-sample quantities of a sorted input, shared by every neuron of the layer. */
 typedef struct {
@@ -26,53 +25,47 @@ typedef struct {
     int64_t i;
 } timed;
 
-/* Merges the sorted runs l (nl entries) and r (nr entries) into out, without a branch on the
- * data: on equal times the left entry first (stable). */
-static void merge(const timed *l, int64_t nl, const timed *r, int64_t nr, timed *out)
-{
-    const timed *l_end = l + nl, *r_end = r + nr;
-    while (l < l_end && r < r_end) {
-        int right = r->t < l->t;
-        *out++ = *(right ? r : l);
-        r += right;
-        l += !right;
-    }
-    while (l < l_end) {
-        *out++ = *l++;
-    }
-    while (r < r_end) {
-        *out++ = *r++;
-    }
-}
-
 /* Stable ascending order by time of the n entries of a (equal times keep their order, as
- * numpy's stable argsort, which the numpy reference uses, orders them): insertion-sorted runs,
- * then merges through tmp (n entries). Returns a or tmp, whichever holds the result. */
-static timed *stable_sort(timed *a, int64_t n, timed *tmp)
+ * numpy's stable argsort, which the numpy reference uses, orders them), into tmp (n entries);
+ * returns a or tmp, whichever holds the result. A bucket sort: the times' range cut into n
+ * equal buckets, entries distributed in their order (a bucket index never decreases with the
+ * time, rounding included), then an insertion sort, which only has to order entries that share
+ * a bucket. key: scratch of n entries, count: of n + 1. */
+static timed *stable_sort(timed *a, int64_t n, timed *tmp, int64_t *key, int64_t *count)
 {
-    for (int64_t lo = 0; lo < n; lo += SORT_RUN) {
-        int64_t hi = (lo + SORT_RUN < n) ? lo + SORT_RUN : n;
-        for (int64_t i = lo + 1; i < hi; ++i) {
-            timed v = a[i];
-            int64_t j = i;
-            for (; j > lo && v.t < a[j - 1].t; --j) {
-                a[j] = a[j - 1];
-            }
-            a[j] = v;
-        }
+    double lo = (n > 0) ? a[0].t : 0.0, hi = lo;
+    for (int64_t i = 1; i < n; ++i) {
+        lo = (a[i].t < lo) ? a[i].t : lo;
+        hi = (a[i].t > hi) ? a[i].t : hi;
     }
-    timed *src = a, *dst = tmp;
-    for (int64_t width = SORT_RUN; width < n; width *= 2) {
-        for (int64_t lo = 0; lo < n; lo += 2 * width) {
-            int64_t mid = (lo + width < n) ? lo + width : n;
-            int64_t hi = (lo + 2 * width < n) ? lo + 2 * width : n;
-            merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
-        }
-        timed *swap = src;
-        src = dst;
-        dst = swap;
+    if (!(hi > lo)) {
+        return a; /* fewer than two entries, or all at one time: already in order */
     }
-    return src;
+    double scale = (double)n / (hi - lo);
+    scale = isfinite(scale) ? scale : 0.0; /* a range too small to divide: one bucket */
+    for (int64_t k = 0; k <= n; ++k) {
+        count[k] = 0;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t k = (int64_t)((a[i].t - lo) * scale);
+        key[i] = (k < n) ? k : n - 1;
+        ++count[key[i] + 1];
+    }
+    for (int64_t k = 0; k < n; ++k) {
+        count[k + 1] += count[k];
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        tmp[count[key[i]]++] = a[i];
+    }
+    for (int64_t i = 1; i < n; ++i) {
+        timed v = tmp[i];
+        int64_t j = i;
+        for (; j > 0 && v.t < tmp[j - 1].t; --j) {
+            tmp[j] = tmp[j - 1];
+        }
+        tmp[j] = v;
+    }
+    return tmp;
 }
 
 /* A row of n times, its first n - n_bias from row and the rest from bias, in tau_syn units and
@@ -239,12 +232,14 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
 {
     input *in = (input *)malloc(sizeof(input) * (size_t)n_in);
     timed *buf = (timed *)malloc(sizeof(timed) * (size_t)(2 * n_in)); /* sort and scratch */
+    int64_t *keys = (int64_t *)malloc(sizeof(int64_t) * (size_t)(2 * n_in + 1)); /* sort's */
     double *u = (double *)malloc(sizeof(double) * (size_t)(5 * n_out)); /* u, z, scratch */
     int64_t *acc = (int64_t *)malloc(sizeof(int64_t) * (size_t)n_out); /* accepted neurons */
     double *tb = (double *)malloc(sizeof(double) * (size_t)n_in);     /* a shifted row */
-    if (!in || !buf || !u || !tb || !acc) {
+    if (!in || !buf || !keys || !u || !tb || !acc) {
         free(in);
         free(buf);
+        free(keys);
         free(u);
         free(tb);
         free(acc);
@@ -266,7 +261,7 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
                 buf[n++].i = i;
             }
         }
-        const timed *sorted = stable_sort(buf, n, buf + n_in);
+        const timed *sorted = stable_sort(buf, n, buf + n_in, keys, keys + n_in);
         int64_t filled = (n > 0) ? fill_inputs(in, 0, 0, sorted, weights, n_out, ratio) : 0;
         /* each neuron's scan for its causal set; the crossings after all scans, independent of
          * each other (their exponentials and divisions overlap) */
@@ -314,6 +309,7 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
     }
     free(in);
     free(buf);
+    free(keys);
     free(u);
     free(tb);
     free(acc);
