@@ -237,16 +237,10 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
     int64_t *acc = (int64_t *)malloc(sizeof(int64_t) * (size_t)n_out); /* accepted neurons */
     double *tb = (double *)malloc(sizeof(double) * (size_t)n_in);     /* a shifted row */
     if (!in || !buf || !keys || !u || !tb || !acc) {
-        free(in);
-        free(buf);
-        free(keys);
-        free(u);
-        free(tb);
-        free(acc);
         for (int64_t i = 0; i < batch * n_out; ++i) {
             first[i] = last[i] = a1_out[i] = slope[i] = NAN;
         }
-        return;
+        goto done;
     }
     double *z = u + n_out;
     const double tol = c * WINDOW_TOL;
@@ -307,6 +301,7 @@ void bss2_first_spikes(const double *times, const double *bias, int64_t batch, i
             last_b[j] = (last_b[j] + shift) * tau;
         }
     }
+done:
     free(in);
     free(buf);
     free(keys);
