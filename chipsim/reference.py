@@ -78,15 +78,16 @@ def advance(dt: float, move_v: bool, v: float, je: float, ji: float, e_leak: flo
     return v, je * ee, ji * ei
 
 
-def membrane(dt: float, v0: float, je0: float, ji0: float, e_leak: float, r: Rates) -> float:
-    """Membrane potential dt after the state (v0, je0, ji0), no input, no spike."""
-    return advance(dt, True, v0, je0, ji0, e_leak, r)[0]
+def _slope_curvature(v: float, je: float, ji: float, e_leak: float, r: Rates
+                     ) -> tuple[float, float]:
+    """Slope and curvature of the membrane in the state (v, je, ji) (mirrors lif.c)."""
+    slope = -(v - e_leak) * r.mem + je - ji
+    return slope, -r.mem * slope - r.exc * je + r.inh * ji
 
 
 def _membrane_derivatives(dt, v0, je0, ji0, e_leak, r: Rates):
     v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, r)
-    slope = -(v - e_leak) * r.mem + je - ji
-    return v, slope, -r.mem * slope - r.exc * je + r.inh * ji
+    return (v, *_slope_curvature(v, je, ji, e_leak, r))
 
 
 class _ExpPoly:
@@ -326,8 +327,7 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     piece_end = _zeros(f.scaled_derivative().scaled_derivative(), 0.0, horizon)
     args = (v0, je0, ji0, e_leak, r)
     a, va = 0.0, v0
-    sa = -(v0 - e_leak) * r.mem + je0 - ji0
-    ca = -r.mem * sa - r.exc * je0 + r.inh * ji0
+    sa, ca = _slope_curvature(v0, je0, ji0, e_leak, r)
     for i in range(len(piece_end) + 1):
         b = piece_end[i] if i < len(piece_end) else horizon
         vb, sb, cb = _membrane_derivatives(b, *args)

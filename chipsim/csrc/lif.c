@@ -87,12 +87,12 @@ void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, doub
     *ji *= ei;
 }
 
-double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     const bss2_rates *r)
+/* Slope and curvature of the membrane in the state (v, je, ji). */
+static void slope_curvature(double v, double je, double ji, double e_leak, const bss2_rates *r,
+                            double *slope, double *curvature)
 {
-    double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
-    return v;
+    *slope = -(v - e_leak) * r->mem + je - ji;
+    *curvature = -r->mem * *slope - r->exc * je + r->inh * ji;
 }
 
 /* Membrane potential, slope and curvature dt after (v0, je0, ji0), sharing exponentials. */
@@ -101,8 +101,7 @@ static double membrane_derivatives(double dt, double v0, double je0, double ji0,
 {
     double v = v0, je = je0, ji = ji0;
     bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
-    *slope = -(v - e_leak) * r->mem + je - ji;
-    *curvature = -r->mem * *slope - r->exc * je + r->inh * ji;
+    slope_curvature(v, je, ji, e_leak, r, slope, curvature);
     return v;
 }
 
@@ -386,10 +385,10 @@ static double crossing_in(double a, double b, double va, double vb, double v0, d
 }
 
 /* On [a, b] the membrane rises (slope sa > 0 at a, membrane va < theta) to one maximum and
- * falls (sb < 0 at b; ca: the curvature at a). Halley steps towards theta from the left: on the rising side they
- * approach the crossing from below, or pass it (V >= theta: a bracket), or pass the maximum
- * (slope <= 0 with V < theta), after which Newton on the slope locates the maximum between the
- * last two points, watching the membrane. Returns the crossing, or -1 if the maximum stays
+ * falls (sb < 0 at b; ca: the curvature at a). Halley steps towards theta from the left:
+ * on the rising side they approach the crossing from below, or pass it (V >= theta: a
+ * bracket), or pass the maximum (slope <= 0 with V < theta), after which Newton on the slope
+ * locates the maximum between the last two points, watching the membrane. Returns the crossing, or -1 if the maximum stays
  * below theta (located to CRIT_TOL). */
 static double bump_crossing(double a, double b, double va, double sa, double ca, double v0,
                             double je0, double ji0, double e_leak, double theta,
@@ -487,8 +486,8 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     double piece_end[MAX_TERMS + 2];
     int n_pieces = expoly_zeros(&g, 0.0, horizon, piece_end);
     double a = 0.0, va = v0;
-    double sa = -(v0 - e_leak) * r->mem + je0 - ji0;
-    double ca = -r->mem * sa - r->exc * je0 + r->inh * ji0;
+    double sa, ca;
+    slope_curvature(v0, je0, ji0, e_leak, r, &sa, &ca);
     for (int i = 0; i <= n_pieces; ++i) {
         double b = (i < n_pieces) ? piece_end[i] : horizon;
         double sb, cb;

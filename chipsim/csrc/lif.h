@@ -17,10 +17,6 @@ typedef struct {
 
 void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_inh);
 
-/* Membrane potential dt after a state (v0, je0, ji0) with no spike and no new input. */
-double bss2_membrane(double dt, double v0, double je0, double ji0, double e_leak,
-                     const bss2_rates *r);
-
 /* Propagate a state (v, je, ji) by dt with shared exponentials; v is left alone unless
  * move_v (the membrane is clamped during reset). */
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
