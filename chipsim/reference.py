@@ -18,6 +18,7 @@ ROOT_TOL = 1e-7
 CRIT_TOL = 1e-4
 EXPM1_BELOW = 1e-3
 MAX_ITER = 200
+BOUND_MARGIN = 1e-12
 _MASK64 = (1 << 64) - 1
 INF = math.inf
 
@@ -269,7 +270,10 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
     """Crossing on a rise-then-fall piece [a, b], -1 if its maximum stays below theta
     (mirrors lif.c: Halley from the left, Newton on the slope once past the maximum)."""
     t, v, s, c = a, va, sa, ca
+    below = theta - BOUND_MARGIN * (1.0 + abs(theta))
     for _ in range(MAX_ITER):
+        if v + s * (b - t) < below:
+            return -1.0
         f = v - theta
         denom = 2.0 * s * s - f * c
         nxt = t - 2.0 * f * s / denom if denom > 0.0 else t - f / s
@@ -281,7 +285,7 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
         if vn >= theta:
             return _crossing_in(t, nxt, v, vn, theta, args)
         if not sn > 0.0:
-            lo, hi = t, nxt
+            lo, hi, slo = t, nxt, s
             u = lo + s * ((hi - lo) / (s - sn))
             for _ in range(MAX_ITER):
                 if not (lo < u < hi):
@@ -290,10 +294,10 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
                 if vu >= theta:
                     return _crossing_in(lo, u, v, vu, theta, args)
                 if su > 0.0:
-                    lo, v = u, vu
+                    lo, v, slo = u, vu, su
                 else:
                     hi = u
-                if hi - lo <= CRIT_TOL:
+                if hi - lo <= CRIT_TOL or v + slo * (hi - lo) < below:
                     break
                 u = u - su / cu if cu < 0.0 else 0.5 * (lo + hi)
             return -1.0

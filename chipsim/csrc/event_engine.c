@@ -17,7 +17,8 @@ typedef struct {
     double *t_state;
     double *next;
     bss2_rates *rate;
-    uint8_t *deferred; /* next[n] is only a lower bound of the crossing time: predict then */
+    uint8_t *pending_kind; /* what next[n] of a free neuron is: one of the NEXT_* below */
+    double *crossing; /* the crossing behind a NEXT_FIRE time */
     int32_t *tree;
     double *tree_time;
     int32_t *slot; /* leaf of each neuron in the tree, -1 if it can have no event */
@@ -26,6 +27,12 @@ typedef struct {
     bss2_spikes fifo; /* routed spikes in flight: arrival tick and source neuron */
     int64_t fifo_head;
 } engine;
+
+/* A free neuron's next[n] is the exact threshold crossing (its event makes it PENDING), only a
+ * lower bound of it (its event predicts then), or, without comparator jitter, directly the
+ * fire tick of a crossing at crossing[n]: no input can land between a crossing and the next
+ * clock edge (inputs arrive on ticks, neuron events first), so the crossing needs no event. */
+enum { NEXT_CROSSING = 0, NEXT_BOUND = 1, NEXT_FIRE = 2 };
 
 /* Tournament tree over next[] of the neurons that can have events (slot >= 0): node k holds
  * the earliest (time, neuron) of its subtree, ties to the lower neuron index (slots are in
@@ -208,19 +215,19 @@ static void predict_lazy(engine *e, int32_t n)
     bss2_state *st = e->st;
     if (!net->fire_enable[n]) {
         e->next[n] = INFINITY;
-        e->deferred[n] = 0;
+        e->pending_kind[n] = NEXT_CROSSING;
         return;
     }
     double bound = crossing_lower_bound(st->v[n], st->je[n], net->e_leak[n], e->rate[n].mem,
                                         e->rate[n].exc, bss2_threshold(net, st, n));
     e->next[n] = e->t_state[n] + bound;
-    e->deferred[n] = (bound < INFINITY);
+    e->pending_kind[n] = (bound < INFINITY) ? NEXT_BOUND : NEXT_CROSSING;
 }
 
 /* Predict the next threshold crossing of a free neuron. */
 static void predict(engine *e, int32_t n)
 {
-    e->deferred[n] = 0;
+    e->pending_kind[n] = NEXT_CROSSING;
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
     double t0 = e->t_state[n];
@@ -230,6 +237,11 @@ static void predict(engine *e, int32_t n)
                                  bss2_threshold(net, st, n), &e->rate[n], e->t_end - t0);
     }
     e->next[n] = t0 + tc;
+    if (net->jitter == 0.0 && tc < INFINITY) {
+        e->crossing[n] = e->next[n];
+        e->next[n] = bss2_fire_tick(net, st, n, e->next[n]);
+        e->pending_kind[n] = NEXT_FIRE;
+    }
 }
 
 static void schedule_after_transition(engine *e, int32_t n)
@@ -285,9 +297,13 @@ static int neuron_event(engine *e, int32_t n)
     double t = e->next[n];
     switch (st->mode[n]) {
     case BSS2_MODE_FREE:
-        if (e->deferred[n]) { /* reached the lower bound without new input */
+        if (e->pending_kind[n] == NEXT_BOUND) { /* reached the lower bound without new input */
             predict(e, n);
             break;
+        }
+        if (e->pending_kind[n] == NEXT_FIRE) {
+            st->fire_time[n] = t;
+            return fire(e, n, t);
         }
         st->mode[n] = BSS2_MODE_PENDING;
         st->fire_time[n] = bss2_fire_tick(e->net, st, n, t);
@@ -350,11 +366,12 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
     e.rate = (bss2_rates *)malloc(sizeof(bss2_rates) * (size_t)nn);
     e.slot = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
-    e.deferred = (uint8_t *)calloc((size_t)nn, 1);
+    e.pending_kind = (uint8_t *)calloc((size_t)nn, 1);
+    e.crossing = (double *)malloc(sizeof(double) * (size_t)nn);
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.deferred || !dirty || !is_dirty) {
+    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !dirty || !is_dirty) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -421,6 +438,11 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         }
     }
     for (int32_t n = 0; n < nn; ++n) {
+        if (st->mode[n] == BSS2_MODE_FREE && e.pending_kind[n] == NEXT_FIRE
+            && e.crossing[n] < e.t_end) { /* crossed, its clock edge in the next run */
+            st->mode[n] = BSS2_MODE_PENDING;
+            st->fire_time[n] = e.next[n];
+        }
         advance(&e, n, e.t_end);
         if (st->mode[n] == BSS2_MODE_HOLD && (double)st->hold_end[n] < e.t_end) {
             st->mode[n] = BSS2_MODE_REFRACTORY;
@@ -434,7 +456,8 @@ done:
     free(e.next);
     free(e.rate);
     free(e.slot);
-    free(e.deferred);
+    free(e.pending_kind);
+    free(e.crossing);
     free(e.tree);
     free(e.tree_time);
     bss2_spikes_free(&e.fifo);

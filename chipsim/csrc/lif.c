@@ -21,6 +21,8 @@
  * digits to cancellation and expm1 is used instead */
 #define EXPM1_BELOW 1e-3
 #define MAX_ITER 200
+/* a rising stretch is abandoned once its slope bound keeps it this far below theta */
+#define BOUND_MARGIN 1e-12
 
 typedef struct {
     int n;
@@ -388,14 +390,21 @@ static double crossing_in(double a, double b, double va, double vb, double v0, d
  * falls (sb < 0 at b; ca: the curvature at a). Halley steps towards theta from the left:
  * on the rising side they approach the crossing from below, or pass it (V >= theta: a
  * bracket), or pass the maximum (slope <= 0 with V < theta), after which Newton on the slope
- * locates the maximum between the last two points, watching the membrane. Returns the crossing, or -1 if the maximum stays
- * below theta (located to CRIT_TOL). */
+ * locates the maximum between the last two points, watching the membrane. The slope only falls
+ * up to the maximum (V' e^{r t} falls on the piece), so V(t) + V'(t) (b - t) bounds the
+ * maximum from any rising point t before it: the search ends once that bound stays below
+ * theta. Returns the crossing, or -1 if the maximum stays below theta (located to CRIT_TOL or
+ * bounded). */
 static double bump_crossing(double a, double b, double va, double sa, double ca, double v0,
                             double je0, double ji0, double e_leak, double theta,
                             const bss2_rates *r)
 {
     double t = a, v = va, s = sa, c = ca;
+    double below = theta - BOUND_MARGIN * (1.0 + fabs(theta));
     for (int it = 0; it < MAX_ITER; ++it) {
+        if (v + s * (b - t) < below) {
+            return -1.0;
+        }
         double f = v - theta;
         double denom = 2.0 * s * s - f * c;
         double next = (denom > 0.0) ? t - 2.0 * f * s / denom : t - f / s;
@@ -411,7 +420,7 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
             return crossing_in(t, next, v, vn, v0, je0, ji0, e_leak, theta, r);
         }
         if (!(sn > 0.0)) { /* passed the maximum below theta: it lies in (t, next) */
-            double lo = t, hi = next;
+            double lo = t, hi = next, slo = s;
             double u = lo + s * ((hi - lo) / (s - sn));
             for (int k = 0; k < MAX_ITER; ++k) {
                 if (!(u > lo && u < hi)) {
@@ -425,10 +434,11 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
                 if (su > 0.0) {
                     lo = u;
                     v = vu;
+                    slo = su;
                 } else {
                     hi = u;
                 }
-                if (hi - lo <= CRIT_TOL) {
+                if (hi - lo <= CRIT_TOL || v + slo * (hi - lo) < below) {
                     break;
                 }
                 u = (cu < 0.0) ? u - su / cu : 0.5 * (lo + hi);
