@@ -38,10 +38,12 @@ def test_pieces_equal_the_whole_run(engine: str):
     label_spikes = np.count_nonzero(whole["neuron"] >= 256)
     assert label_spikes > 10  # hidden spikes do reach the label layer
 
-    # cut right after hidden spikes, inside their routing latency, and at random points
+    # cut right after hidden spikes, inside their routing latency; on a spike's clock edge,
+    # after its crossing (a crossing in one piece fires in the next); and at random points
     hidden = whole["chip_time"][whole["neuron"] < 256] // 2
     rng = np.random.default_rng(0)
-    cuts = np.unique(np.concatenate([hidden[::3] + 1, rng.integers(1, duration, 200)]))
+    cuts = np.unique(np.concatenate([hidden[::3] + 1, hidden[1::3],
+                                     rng.integers(1, duration, 200)]))
     cuts = cuts[(cuts > 0) & (cuts < duration)]
     pieces, start = [], 0
     for end in [*cuts.tolist(), duration]:
