@@ -50,8 +50,12 @@ class Grammar:
     per_word: int        # units per 64-bit word
     length: np.ndarray   # header byte -> message length in units, 0 = unknown header
     step: np.ndarray     # header byte -> length, -1 for a comma (byte >= 0x80), 0 unknown
-    max_step: int        # longest possible jump between message starts, in units
-    lengths: tuple[int, ...]  # distinct message lengths in units
+    jump: np.ndarray     # (header byte, unit in word) -> units to the next message start
+    #                      (past the word for a comma; UNKNOWN_JUMP for an unknown header)
+
+
+#: `Grammar.jump` of an unknown header: past the end of any buffer, so the chain stops there
+UNKNOWN_JUMP = 1 << 30
 
 
 @cache
@@ -65,10 +69,14 @@ def grammar(direction: Direction) -> Grammar:
     for row in rows:
         length[row.header] = row.word_width // unit
     per_word = WORD_BITS // unit
-    lengths = tuple(sorted({row.word_width // unit for row in rows}))
+    if length[length > 0].min() < per_word:
+        raise ValueError(f"{direction.name}: a message shorter than a word")
     step = length.astype(np.int32)
     step[_COMMA_HEADER:] = -1
-    return Grammar(unit, per_word, length, step, max(int(length.max()), per_word), lengths)
+    in_word = np.arange(per_word, dtype=np.int32)
+    jump = np.where(step[:, None] > 0, step[:, None],
+                    np.where(step[:, None] < 0, per_word - in_word[None, :], UNKNOWN_JUMP))
+    return Grammar(unit, per_word, length, step, jump.astype(np.int32))
 
 
 @dataclass(frozen=True)
@@ -83,22 +91,16 @@ class Split:
     error: int | None     # unit index of an unknown header, decoding stopped there
 
 
-def to_units(words: np.ndarray, direction: Direction) -> np.ndarray:
-    """uint64 words -> native unsigned array of units (16 or 64 bits) in wire order."""
-    unit = grammar(direction).unit
-    big = np.ascontiguousarray(words, dtype=_U64).astype(">u8")
-    return big.view(f">u{unit // 8}").astype(f"u{unit // 8}")
-
-
 def split_words(words: np.ndarray, direction: Direction, start: int = 0,
                 block: int | None = None) -> Split:
     """Find every message start in `words` (beginning at unit `start` of word 0), vectorised.
 
     Message starts form a chain p -> next(p) (next = p + length, or the next word boundary if
-    the bit at p is a comma).  The chain is followed block-wise: first every block is walked
-    from each possible entry offset at once, then the true entry offsets are chained
-    block-to-block (a short Python loop), then each block is walked once more to collect the
-    starts.
+    the bit at p is a comma). The chain is followed in pieces of `block` units (default
+    CHAIN_BLOCK_UNITS) by pointer doubling: the 2**k starts found so far give the next 2**k
+    through next applied 2**k times, so a piece takes about log2(its messages) numpy steps.
+    Messages are read from the big-endian bytes through overlapping 64-bit views (no message
+    is shorter than a word).
     """
     g = grammar(direction)
     words = np.ascontiguousarray(words, dtype=_U64)
@@ -110,17 +112,20 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
         whole = _single_word_messages(words, g)
         if whole is not None:
             return whole
-    units = to_units(words, direction)
-    top = (units >> (g.unit - HEADER_BITS)).astype(np.uint8)
-    step = g.step[top]  # length in units; -1 comma; 0 unknown header
+    unit_bytes = g.unit // 8
+    # the wire bytes plus one word of zeros, so that a 64-bit view at any unit is in bounds
+    stream = np.zeros(len(words) + 1, ">u8")
+    stream[:-1] = words
+    raw = stream.view(np.uint8)
+    top = raw[0:m * unit_bytes:unit_bytes]  # first byte of every unit
     itype = np.int32 if m < 2**30 else np.int64
     pos = np.arange(m, dtype=itype)
-    sentinel = m + g.max_step + 1
-    boundary = (pos | itype(g.per_word - 1)) + itype(1)
-    nxt = np.where(step > 0, pos + step, np.where(step < 0, boundary, itype(sentinel)))
-    block = block or max(64, int(np.sqrt(m)))
-    starts = _collect(nxt, _chain_blocks(nxt, start, g.max_step, block), block)
-    kind = step[starts]
+    # jump of (header byte, unit in word), from the flattened table
+    place = top.astype(itype) * itype(g.per_word)
+    place |= pos & itype(g.per_word - 1)
+    nxt = pos + g.jump.ravel()[place]
+    starts = _chain(nxt, start, block or CHAIN_BLOCK_UNITS)
+    kind = g.step[top[starts]]
     unknown = np.flatnonzero(kind == 0)
     error = int(starts[unknown[0]]) if unknown.size else None
     complete = (kind > 0) & (nxt[starts] <= m)
@@ -129,10 +134,20 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
         resume = error
     elif starts.size and kind[-1] > 0 and not complete[-1]:
         resume = int(starts[-1])
-    found = starts[complete].astype(np.int64)
-    hi, lo = _gather(units, found, kind[complete], g)
-    top = top[found].astype(np.int64)
-    return Split(found, top, hi, lo, resume, error)
+    found = starts[complete]
+    # every unit's following 64 bits, big-endian (overlapping views of the stream)
+    view = np.ndarray((m,), ">u8", raw, 0, (unit_bytes,))
+    extra = kind[complete] - g.per_word  # units before the message's last word
+    lo = view[found + extra].astype(_U64)
+    hi = np.zeros(len(found), _U64)
+    wide = np.flatnonzero(extra)
+    if wide.size:
+        hi[wide] = view[found[wide]] >> (WORD_BITS - g.unit * extra[wide]).astype(_U64)
+    return Split(found, top[found].astype(np.int64), hi, lo, resume, error)
+
+
+#: units of the chain followed at once by `split_words` (bounds the doubling's tables)
+CHAIN_BLOCK_UNITS = 1 << 16
 
 
 def _single_word_messages(words: np.ndarray, g: Grammar) -> Split | None:
@@ -145,78 +160,29 @@ def _single_word_messages(words: np.ndarray, g: Grammar) -> Split | None:
                  len(words) * g.per_word, None)
 
 
-def _chain_blocks(nxt: np.ndarray, start: int, max_step: int, block: int) -> np.ndarray:
-    """Entry position of the chain into every block (-1 where the chain never enters)."""
+def _chain(nxt: np.ndarray, start: int, block: int) -> np.ndarray:
+    """All chain positions below len(nxt) from `start` on, in order (nxt[p] > p)."""
     m = len(nxt)
-    nblocks = -(-m // block)
-    begin = np.arange(nblocks, dtype=np.int64) * block
-    end = np.minimum(begin + block, m)
-    cur = (begin[:, None] + np.arange(max_step)[None, :]).ravel()
-    stop = np.repeat(end, max_step)
-    cur = _walk(nxt, cur, stop)
-    exit_offset = (cur - stop).reshape(nblocks, max_step)
-    entries = np.full(nblocks, -1, np.int64)
-    first = start // block
-    offset = start - first * block
-    for b in range(first, nblocks):
-        entries[b] = begin[b] + offset
-        offset = int(exit_offset[b, offset])
-        if offset >= max_step:
-            break
-    return entries
+    pieces = []
+    entry = start
+    while entry < m:
+        end = min(entry + block, m)
+        found = _chain_piece(nxt[entry:end] - entry) + entry
+        pieces.append(found)
+        entry = int(nxt[found[-1]])
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
 
 
-def _walk(nxt: np.ndarray, cur: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Advance every walker along the chain until it reaches its stop position."""
-    last = len(nxt) - 1
-    active = np.flatnonzero(cur < stop)
-    while active.size:
-        cur[active] = nxt[np.minimum(cur[active], last)]
-        active = active[cur[active] < stop[active]]
-    return cur
-
-
-def _collect(nxt: np.ndarray, entries: np.ndarray, block: int) -> np.ndarray:
-    """All chain positions, in order, walking each entered block once."""
-    m = len(nxt)
-    live = np.flatnonzero(entries >= 0)
-    cur = entries[live]
-    block_end = np.minimum((live + 1) * block, m)
-    visited = []
-    active = cur < block_end
-    while np.any(active):
-        visited.append(np.where(active, cur, -1))
-        cur = np.where(active, nxt[np.minimum(cur, m - 1)], cur)
-        active = cur < block_end
-    if not visited:
-        return np.zeros(0, np.int64)
-    table = np.stack(visited, axis=1).ravel()
-    return table[table >= 0]
-
-
-def _gather(units: np.ndarray, starts: np.ndarray, length: np.ndarray, g: Grammar
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Assemble each message's units into (hi, lo)."""
-    hi = np.zeros(len(starts), _U64)
-    lo = np.zeros(len(starts), _U64)
-    for n_units in g.lengths:
-        sel = length == n_units
-        idx = starts[sel]
-        n_lo = min(int(n_units), g.per_word)
-        n_hi = int(n_units) - n_lo
-        hi[sel] = _combine(units, idx, n_hi, g.unit)
-        lo[sel] = _combine(units, idx + n_hi, n_lo, g.unit)
-    return hi, lo
-
-
-def _combine(units: np.ndarray, idx: np.ndarray, count: int, unit: int) -> np.ndarray:
-    """Big-endian concatenation of `count` units starting at each index."""
-    out = np.zeros(len(idx), _U64)
-    for j in range(count):
-        if j:
-            out <<= _U64(unit)
-        out |= units[idx + j]
-    return out
+def _chain_piece(jump: np.ndarray) -> np.ndarray:
+    """Chain positions from 0 within one piece (`jump`: next position of each position,
+    relative to the piece; anything at or past its end leaves it), by pointer doubling."""
+    n = len(jump)
+    jump = np.append(np.minimum(jump, n), n)  # n: outside, where every chain stays
+    found = np.zeros(1, jump.dtype)
+    while found[-1] != n:  # found holds the first 2**k positions, jump is next^(2**k)
+        found = np.concatenate([found, jump[found]])
+        jump = jump[jump]
+    return found[:np.searchsorted(found, n)].astype(np.int64)
 
 
 def units_per_word(direction: Direction) -> int:

@@ -47,3 +47,17 @@ def event_dtype(packs: tuple[FromFPGA, ...]) -> np.dtype:
     one = spec(packs[0]).fields
     return np.dtype([("chip_time", "<i8"), ("fpga_time", "<i8")] + [
         (name.rsplit("_", 1)[0], _uint(width)) for name, (_, width) in one.items()])
+
+
+@cache
+def output_dtypes() -> dict[str, np.dtype]:
+    """Output name (a `Responses` field) -> dtype of its array."""
+    return {**{name: record_dtype(i) for name, i in RECORDS.items()},
+            **{name: event_dtype(packs) for name, packs in EVENTS.items()}}
+
+
+@cache
+def empty_arrays() -> dict[str, np.ndarray]:
+    """Output name -> a shared empty array (most batches carry few kinds of message; an
+    empty array holds nothing that a caller could change)."""
+    return {name: np.zeros(0, dtype) for name, dtype in output_dtypes().items()}

@@ -9,17 +9,28 @@ omnibus data and timeout notifications answering one sequence of accesses).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 
 import numpy as np
 
 from .chiptime import event_time, message_times
+from .constants import MAX_PACK, WORD_BITS
+from .dictionary import spec
 from .enums import Direction, FromFPGA
 from .fields import extract
 from .message import UTError
 from .pack import split_words, units_per_word
-from .response_layout import EVENTS, RECORDS, TIME_MESSAGES, event_dtype, record_dtype
+from .response_layout import (
+    EVENTS,
+    RECORDS,
+    TIME_MESSAGES,
+    empty_arrays,
+    event_dtype,
+    record_dtype,
+)
 from .responses_scalar import decode_scalar
 
+_U64 = np.uint64
 #: the decoder's tail when nothing is held back (shared: it is only read)
 _NO_WORDS = np.zeros(0, np.uint64)
 #: batches of at most this many words (with a held-back tail) are decoded by the scalar twin
@@ -86,15 +97,17 @@ class ResponseDecoder:
             raise UTError(f"unknown FROM_FPGA header at bit {split.error * 16} of the batch")
         self._hold(buf, split.resume, per_word)
         header = split.header
+        counts = np.bincount(header, minlength=len(FromFPGA))
         value = np.zeros(len(header), np.int64)
         for instruction in TIME_MESSAGES:
-            sel = header == instruction
-            value[sel] = extract(instruction, split.hi[sel], split.lo[sel])["value"]
+            if counts[instruction]:
+                sel = header == instruction
+                value[sel] = extract(instruction, split.hi[sel], split.lo[sel])["value"]
         times, self.time = message_times(header, value, self.time)
+        empty = empty_arrays()
         out = {name: _records(instr, header, split.hi, split.lo, times)
-               for name, instr in RECORDS.items()}
-        out.update({name: _events(packs, header, split.hi, split.lo, times)
-                    for name, packs in EVENTS.items()})
+               if counts[instr] else empty[name] for name, instr in RECORDS.items()}
+        out.update({name: _events(name, header, split.hi, split.lo, times) for name in EVENTS})
         return Responses(**out, headers=header.astype(np.uint8))
 
     def _hold(self, buf: np.ndarray, resume: int, per_word: int) -> None:
@@ -106,39 +119,69 @@ class ResponseDecoder:
 
 def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
              times: np.ndarray) -> np.ndarray:
-    sel = header == instruction
-    count = int(np.count_nonzero(sel))
-    out = np.zeros(count, record_dtype(instruction))
-    if not count:
-        return out
+    """One record per message of `instruction`, in arrival order."""
+    sel = np.flatnonzero(header == instruction)
+    out = np.zeros(sel.size, record_dtype(instruction))
     out["fpga_time"] = times[sel]
     for name, column in extract(instruction, hi[sel], lo[sel]).items():
         out[name] = column
     return out
 
 
-def _events(packs: tuple[FromFPGA, ...], header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
-            times: np.ndarray) -> np.ndarray:
-    dtype = event_dtype(packs)
-    names = [n for n in dtype.names if n not in ("chip_time", "fpga_time")]
-    order, columns = [], {n: [] for n in names}
+@dataclass(frozen=True)
+class _EventPlan:
+    """Where one kind's events sit in its pack messages, per (header, slot) cell (header *
+    MAX_PACK + slot): events per message by header, and per event field whether it lies in
+    the high or low 64 bits of the message, its shift there and its mask."""
+
+    slots: np.ndarray
+    fields: tuple[tuple[str, np.ndarray, np.ndarray, int], ...]
+
+
+@cache
+def _event_plan(packs: tuple[FromFPGA, ...]) -> _EventPlan:
+    """The plan of one kind's packs, from their declared fields."""
+    slots = np.zeros(len(FromFPGA), np.int64)
+    names = [n for n in event_dtype(packs).names if n not in ("chip_time", "fpga_time")]
+    high = {n: np.zeros(len(FromFPGA) * MAX_PACK, bool) for n in names}
+    shift = {n: np.zeros(len(FromFPGA) * MAX_PACK, np.uint64) for n in names}
+    mask = {}
     for count, instruction in enumerate(packs, start=1):
-        idx = np.flatnonzero(header == instruction)
-        if not idx.size:
-            continue
-        values = extract(instruction, hi[idx], lo[idx])
+        slots[instruction] = count
         for slot in range(count):
-            order.append(idx * len(packs) + slot)
+            cell = instruction * MAX_PACK + slot
             for n in names:
-                columns[n].append(values[f"{n}_{slot}"])
-    if not order:
-        return np.zeros(0, dtype)
-    key = np.concatenate(order)
-    sort = np.argsort(key, kind="stable")
-    out = np.zeros(len(key), dtype)
-    for n in names:
-        out[n] = np.concatenate(columns[n])[sort]
-    arrival = times[key[sort] // len(packs)]
+                at, width = spec(instruction).fields[f"{n}_{slot}"]
+                if at < WORD_BITS < at + width:
+                    raise ValueError(f"{instruction.name}.{n}_{slot} straddles two words")
+                high[n][cell] = at >= WORD_BITS
+                shift[n][cell] = at % WORD_BITS
+                mask[n] = (1 << width) - 1
+    return _EventPlan(slots, tuple((n, high[n], shift[n], mask[n]) for n in names))
+
+
+def _events(name: str, header: np.ndarray, hi: np.ndarray, lo: np.ndarray, times: np.ndarray
+            ) -> np.ndarray:
+    """The events of one kind (an `EVENTS` name) in arrival order (message by message, slot
+    by slot)."""
+    packs = EVENTS[name]
+    plan = _event_plan(packs)
+    per_message = plan.slots[header]
+    message = np.flatnonzero(per_message)
+    if not message.size:
+        return empty_arrays()[name]
+    count = per_message[message]
+    total = int(count.sum())
+    first = np.cumsum(count) - count
+    message = np.repeat(message, count)
+    cell = header[message] * MAX_PACK + (np.arange(total) - np.repeat(first, count))
+    msg_hi, msg_lo = hi[message], lo[message]
+    out = np.empty(total, event_dtype(packs))
+    for field, high, shift, mask in plan.fields:
+        in_high = high[cell]
+        word = np.where(in_high, msg_hi, msg_lo) if in_high.any() else msg_lo
+        out[field] = (word >> shift[cell]) & _U64(mask)
+    arrival = times[message]
     out["fpga_time"] = arrival
     out["chip_time"] = event_time(arrival, out["timestamp"])
     return out

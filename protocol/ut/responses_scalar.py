@@ -19,7 +19,7 @@ from .dictionary import spec
 from .enums import Direction, FromFPGA
 from .message import UTError
 from .pack import grammar
-from .response_layout import EVENTS, RECORDS, event_dtype, record_dtype
+from .response_layout import EVENTS, RECORDS, empty_arrays, output_dtypes
 
 
 class _Table:
@@ -56,20 +56,6 @@ def _fields(instruction: FromFPGA) -> tuple[tuple[int, int], ...]:
 @cache
 def _table() -> _Table:
     return _Table()
-
-
-@cache
-def _dtypes() -> dict[str, np.dtype]:
-    """Output name -> dtype of its array."""
-    return {**{name: record_dtype(i) for name, i in RECORDS.items()},
-            **{name: event_dtype(packs) for name, packs in EVENTS.items()}}
-
-
-@cache
-def _empties() -> dict[str, np.ndarray]:
-    """Output name -> a shared empty array (most batches carry few kinds of message; an
-    empty array holds nothing that a caller could change)."""
-    return {name: np.zeros(0, dtype) for name, dtype in _dtypes().items()}
 
 
 def decode_scalar(words: np.ndarray, offset: int, time: int
@@ -115,8 +101,8 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
         for slot in range(slots):
             one = values[slot * per:(slot + 1) * per]  # timestamp first, then the rest
             found.append((event_time_int(time, one[0]), time, *one))
-    out = _empties().copy()
-    dtypes = _dtypes()
+    out = empty_arrays().copy()
+    dtypes = output_dtypes()
     for name, found in rows.items():
         out[name] = np.array(found, dtypes[name])
     return out, np.array(headers, np.uint8), min(pos, m), time

@@ -3,9 +3,11 @@ scalar construct reference (encode, stream, bulk pack/split, response arrays).""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from bss2emu.protocol.ut import (
     DICTIONARIES,
     Direction,
+    Message,
     StreamDecoder,
     UTError,
     build,
@@ -102,3 +104,37 @@ def test_bulk_split_agrees_with_scalar_on_arbitrary_words(data):
 def _unit(direction: Direction) -> int:
     return 64 if direction is Direction.TO_FPGA else 16
 
+
+
+
+def _random_messages(direction: Direction, count: int, seed: int) -> list[Message]:
+    """`count` messages of random instructions with every field drawn over its full width."""
+    rng = np.random.default_rng(seed)
+    rows = DICTIONARIES[direction]
+    return [Message(row.instruction, {name: int(rng.integers(0, 1 << width))
+                                      for name, (_, width) in row.fields.items()})
+            for row in (rows[i] for i in rng.integers(0, len(rows), count))]
+
+
+@pytest.mark.parametrize("block", [None, 7, 1000])
+def test_bulk_split_of_a_long_stream_matches_scalar_decoder(block):
+    """Thousands of messages: the chain is followed over many doubling steps and, with a
+    short block, across many pieces; a tail cut inside a message resumes at its start."""
+    direction = Direction.FROM_FPGA
+    msgs = _random_messages(direction, 3000, seed=block or 0)
+    words = encode(msgs, direction)
+    split = split_words(words, direction, block=block)
+    assert split.error is None and split.resume == 4 * len(words)
+    assert [int(h) for h in split.header] == [int(m.instruction) for m in msgs]
+    for instruction in {m.instruction for m in msgs}:
+        sel = split.header == instruction
+        got = extract(instruction, split.hi[sel], split.lo[sel])
+        want = [m for m in msgs if m.instruction == instruction]
+        for name, values in got.items():
+            assert values.tolist() == [m.fields[name] for m in want], (instruction, name)
+    cut = split_words(words[:-1], direction, block=block)
+    complete = [p for p, m in zip(split.position, msgs, strict=True)
+                if p + m.spec.word_width // 16 <= 4 * (len(words) - 1)]
+    assert cut.position.tolist() == complete
+    assert cut.resume == (split.position[len(complete)] if len(complete) < len(msgs)
+                          else 4 * (len(words) - 1))
