@@ -1,7 +1,8 @@
 """Plain-Python reference of the event-driven engine, for differential tests against the C core.
 
 Mirrors chipsim/csrc/{lif,noise,event_engine}.c operation by operation (same order of floating
-point operations, same libm functions through `math`), so both give identical output events.
+point operations, the same exponential (exp_kernel) and the other libm functions through
+`math`), so both give identical output events.
 It is slow and meant for small networks only.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine_types import Mode, NetworkTables, NeuronState
+from .exp_kernel import exp
 
 DEGENERATE_REL = 1e-6
 ROOT_TOL = 1e-7
@@ -28,10 +30,10 @@ def kernel(dt: float, rate_mem: float, rate_syn: float) -> float:
     d = rate_mem - rate_syn
     x = dt * d
     if d == 0.0:
-        return dt * math.exp(-dt * rate_mem)
+        return dt * exp(-dt * rate_mem)
     if abs(x) < EXPM1_BELOW:
-        return math.exp(-dt * rate_mem) * (math.expm1(x) / d)
-    return (math.exp(-dt * rate_syn) - math.exp(-dt * rate_mem)) / d
+        return exp(-dt * rate_mem) * (math.expm1(x) / d)
+    return (exp(-dt * rate_syn) - exp(-dt * rate_mem)) / d
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,10 @@ def _kernel_term(dt: float, em: float, es: float, d: float, inv_d: float) -> flo
 def advance(dt: float, move_v: bool, v: float, je: float, ji: float, e_leak: float,
             r: Rates) -> tuple[float, float, float]:
     """(v, je, ji) after dt without input or spike; v stays unless move_v (mirrors lif.c)."""
-    ee = math.exp(-dt * r.exc) if je != 0.0 else 0.0
-    ei = math.exp(-dt * r.inh) if ji != 0.0 else 0.0
+    ee = exp(-dt * r.exc) if je != 0.0 else 0.0
+    ei = exp(-dt * r.inh) if ji != 0.0 else 0.0
     if move_v:
-        em = math.exp(-dt * r.mem)
+        em = exp(-dt * r.mem)
         vn = e_leak + (v - e_leak) * em
         if je != 0.0:
             vn += je * _kernel_term(dt, em, ee, r.mem - r.exc, r.inv_d_exc)
@@ -117,7 +119,7 @@ class _ExpPoly:
         s = 0.0
         for r, c0, c1 in zip(self.rate, self.c0, self.c1, strict=True):
             p = c0 + c1 * t
-            s += p if (r == 0.0 or t == 0.0) else p * math.exp(-r * t)
+            s += p if (r == 0.0 or t == 0.0) else p * exp(-r * t)
         return s
 
     def dimension(self) -> int:

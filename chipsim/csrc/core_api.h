@@ -95,6 +95,10 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      bss2_trace *trace, bss2_spikes *spikes);
 
 
+/* The engine's exponential (exp_kernel.h) of n values: for the tests that hold it to the
+ * Python definition in chipsim/exp_kernel.py. */
+void bss2_exp_many(const double *x, double *out, int64_t n);
+
 /* Timing messages before each of n event packs in the FPGA's response stream (see
  * event_timing.c): kind[i] one of BSS2_TIMING_*, value[i] its field; returns the decoder's time
  * after the last pack. */

@@ -11,6 +11,8 @@
  * located. The Python reference (chipsim/reference.py) mirrors this file operation by operation.
  */
 #include <math.h>
+#include "core.h"
+#include "exp_kernel.h"
 #include "lif.h"
 
 #define MAX_TERMS 4
@@ -36,12 +38,19 @@ double bss2_kernel(double dt, double rate_mem, double rate_syn)
     double d = rate_mem - rate_syn;
     double x = dt * d;
     if (d == 0.0) {
-        return dt * exp(-dt * rate_mem);
+        return dt * bss2_exp(-dt * rate_mem);
     }
     if (fabs(x) < EXPM1_BELOW) {
-        return exp(-dt * rate_mem) * (expm1(x) / d);
+        return bss2_exp(-dt * rate_mem) * (expm1(x) / d);
     }
-    return (exp(-dt * rate_syn) - exp(-dt * rate_mem)) / d;
+    return (bss2_exp(-dt * rate_syn) - bss2_exp(-dt * rate_mem)) / d;
+}
+
+void bss2_exp_many(const double *x, double *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        out[i] = bss2_exp(x[i]);
+    }
 }
 
 void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_inh)
@@ -72,10 +81,10 @@ static double kernel_term(double dt, double em, double es, double d, double inv_
 void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
                   const bss2_rates *r)
 {
-    double ee = (*je != 0.0) ? exp(-dt * r->exc) : 0.0;
-    double ei = (*ji != 0.0) ? exp(-dt * r->inh) : 0.0;
+    double ee = (*je != 0.0) ? bss2_exp(-dt * r->exc) : 0.0;
+    double ei = (*ji != 0.0) ? bss2_exp(-dt * r->inh) : 0.0;
     if (move_v) {
-        double em = exp(-dt * r->mem);
+        double em = bss2_exp(-dt * r->mem);
         double vn = e_leak + (*v - e_leak) * em;
         if (*je != 0.0) {
             vn += *je * kernel_term(dt, em, ee, r->mem - r->exc, r->inv_d_exc);
@@ -112,7 +121,7 @@ static double expoly_eval(const expoly *f, double t)
     double s = 0.0;
     for (int k = 0; k < f->n; ++k) {
         double p = f->c0[k] + f->c1[k] * t;
-        s += (f->rate[k] == 0.0 || t == 0.0) ? p : p * exp(-f->rate[k] * t);
+        s += (f->rate[k] == 0.0 || t == 0.0) ? p : p * bss2_exp(-f->rate[k] * t);
     }
     return s;
 }
@@ -124,7 +133,7 @@ static void expoly_eval2(const expoly *f, const expoly *g, double t, double *fv,
     double ex[MAX_TERMS];
     double s = 0.0;
     for (int k = 0; k < f->n; ++k) {
-        ex[k] = (f->rate[k] == 0.0) ? 1.0 : exp(-f->rate[k] * t);
+        ex[k] = (f->rate[k] == 0.0) ? 1.0 : bss2_exp(-f->rate[k] * t);
         s += (f->c0[k] + f->c1[k] * t) * ex[k];
     }
     double d = 0.0;
@@ -137,7 +146,7 @@ static void expoly_eval2(const expoly *f, const expoly *g, double t, double *fv,
             }
         }
         if (e < 0.0) {
-            e = (g->rate[j] == 0.0) ? 1.0 : exp(-g->rate[j] * t);
+            e = (g->rate[j] == 0.0) ? 1.0 : bss2_exp(-g->rate[j] * t);
         }
         d += (g->c0[j] + g->c1[j] * t) * e;
     }
