@@ -41,7 +41,7 @@ from bss2emu.protocol import event_ring as er
 from bss2emu.protocol import fpga_registers as fr
 from bss2emu.protocol import polling
 from bss2emu.protocol.ut import FromFPGA, JtagIR, LoopbackKind, ToFPGA, pack_words, spec
-from bss2emu.protocol.ut.bulk import event_packs, pack_groups
+from bss2emu.protocol.ut.bulk import grouped_event_packs, pack_groups
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US, FPGA_TIME_MASK, HEADER_BITS, WORD_BITS
 from bss2emu.protocol.ut.enums import SPIKE_PACKS_TO_FPGA
 from bss2emu.protocol.ut.fields import Wide, build, extract, single_word, word_fields
@@ -838,7 +838,6 @@ def _event_chunk(kind: str, systime: np.ndarray, chip_time: np.ndarray,
     """Packs for sorted events; a pack never spans two 128-tick windows of systime."""
     window = systime // _WINDOW
     new = np.r_[True, window[1:] != window[:-1]]
-    cols = {"timestamp": chip_time & 0xFF, **columns}
-    packs = event_packs(kind, cols, new_group=new)
-    first, size = pack_groups(new)  # the grouping event_packs uses
+    first, size = pack_groups(new)
+    packs = grouped_event_packs(kind, {"timestamp": chip_time & 0xFF, **columns}, first, size)
     return packs, systime[first], systime[first + size - 1]

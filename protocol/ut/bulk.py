@@ -3,13 +3,19 @@ the FPGA's event packs.  Layouts come from `fields.build` (the construct declara
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 import numpy as np
 
-from .constants import MAX_PACK
+from .constants import MAX_PACK, WORD_BITS
+from .dictionary import spec
 from .enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA, SPIKE_PACKS_TO_FPGA, ToFPGA
 from .fields import Wide, build
 from .message import UTError
 from .pack import pack_words
+
+_U64 = np.uint64
 
 
 def _interleave(*parts: Wide) -> Wide:
@@ -42,33 +48,82 @@ def pack_groups(new_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split items into packs of at most MAX_PACK that never cross a group boundary.
 
     `new_group[i]` is true where item i starts a group (item 0 always does).  Returns the
-    first item and the size of every pack, in order.
+    first item and the size of every pack, in order (a pack ends where the next begins).
     """
     n = len(new_group)
     idx = np.arange(n)
-    breaks = np.flatnonzero(new_group)
-    group_start = breaks[np.searchsorted(breaks, idx, side="right") - 1]
-    first = idx[(idx - group_start) % MAX_PACK == 0]
-    nxt = np.searchsorted(breaks, first, side="right")
-    group_end = np.where(nxt < len(breaks), breaks[np.minimum(nxt, len(breaks) - 1)], n)
-    return first, np.minimum(MAX_PACK, group_end - first)
+    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
+    first = np.flatnonzero((idx - group_start) % MAX_PACK == 0)
+    return first, np.diff(first, append=n)
+
+
+@dataclass(frozen=True)
+class _PackPlan:
+    """Where the items of pack messages go, per (pack size, slot) cell (size * MAX_PACK +
+    slot), from the declared fields: per item field whether it lies in the high or low 64 bits
+    of the message, its shift there, and its width; per pack size the header bits (high, low)
+    and the message width."""
+
+    fields: dict[str, tuple[np.ndarray, np.ndarray, int]]
+    header_hi: np.ndarray
+    header_lo: np.ndarray
+    width: np.ndarray
+
+
+@cache
+def _pack_plan(instructions: tuple) -> _PackPlan:
+    """The plan of the pack instructions carrying 1, 2, ... items."""
+    cells = (len(instructions) + 1) * MAX_PACK
+    names = [name.rsplit("_", 1)[0] for name in spec(instructions[0]).fields]
+    high = {n: np.zeros(cells, bool) for n in names}
+    shift = {n: np.zeros(cells, _U64) for n in names}
+    width = {}
+    header_hi = np.zeros(len(instructions) + 1, _U64)
+    header_lo = np.zeros(len(instructions) + 1, _U64)
+    message_width = np.zeros(len(instructions) + 1, np.int64)
+    for count, instruction in enumerate(instructions, start=1):
+        row = spec(instruction)
+        header = build(instruction, **dict.fromkeys(row.fields, 0))
+        header_hi[count], header_lo[count] = header.hi[0], header.lo[0]
+        message_width[count] = row.word_width
+        for slot in range(count):
+            cell = count * MAX_PACK + slot
+            for n in names:
+                at, width[n] = row.fields[f"{n}_{slot}"]
+                if at < WORD_BITS < at + width[n]:
+                    raise UTError(f"{row.name}.{n}_{slot} straddles two words")
+                high[n][cell], shift[n][cell] = at >= WORD_BITS, at % WORD_BITS
+    return _PackPlan({n: (high[n], shift[n], width[n]) for n in names}, header_hi, header_lo,
+                     message_width)
 
 
 def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarray,
            size: np.ndarray) -> Wide:
-    """Pack messages (one per pack) with the items of each pack in slots _0, _1, ..."""
-    n = len(first)
-    out = Wide(np.zeros(n, np.uint64), np.zeros(n, np.uint64), np.zeros(n, np.int64))
-    for count, instruction in enumerate(instructions, start=1):
-        sel = np.flatnonzero(size == count)
-        if not sel.size:
-            continue
-        fields = {f"{name}_{slot}": col[first[sel] + slot]
-                  for name, col in columns.items() for slot in range(count)}
-        msgs = build(instruction, **fields)
-        for dst, src in zip(out, msgs, strict=True):
-            dst[sel] = src
-    return out
+    """Pack messages (one per pack) with the items of each pack in slots _0, _1, ... (packs
+    cover all items, in order: `pack_groups`); field values are range-checked."""
+    plan = _pack_plan(instructions)
+    if set(columns) != set(plan.fields):
+        raise UTError(f"packs take fields {sorted(plan.fields)}, got {sorted(columns)}")
+    n = int(size.sum())
+    cell = np.repeat(size * MAX_PACK - first, size) + np.arange(n)  # size * MAX_PACK + slot
+    hi = np.zeros(n, _U64)
+    lo = np.zeros(n, _U64)
+    for name, (high, shift, width) in plan.fields.items():
+        values = np.asarray(columns[name])
+        if values.size and (int(values.min()) < 0 or int(values.max()) >> width):
+            raise UTError(f"{instructions[0].name}.{name}: value out of range "
+                          f"0..{(1 << width) - 1}")
+        placed = values.astype(_U64) << shift[cell]
+        in_high = high[cell]
+        if in_high.any():
+            hi |= np.where(in_high, placed, _U64(0))
+            placed[in_high] = 0
+        lo |= placed
+    if not n:
+        return Wide(hi, lo, np.zeros(0, np.int64))
+    hi = np.bitwise_or.reduceat(hi, first) | plan.header_hi[size]
+    lo = np.bitwise_or.reduceat(lo, first) | plan.header_lo[size]
+    return Wide(hi, lo, plan.width[size])
 
 
 def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -108,10 +163,15 @@ def event_packs(kind: str, columns: dict[str, np.ndarray],
     Returns message values (pack into words with `pack_words`, after interleaving any
     Systime/Sysdelta the FPGA sends).
     """
-    instructions = {"spike": SPIKE_PACKS_FROM_FPGA, "madc": MADC_PACKS_FROM_FPGA}[kind]
     n = len(next(iter(columns.values())))
     groups = np.arange(n) == 0 if new_group is None else np.asarray(new_group, bool).copy()
     if n:
         groups[0] = True
-    first, size = pack_groups(groups)
-    return _packs(instructions, {k: np.asarray(v) for k, v in columns.items()}, first, size)
+    return grouped_event_packs(kind, columns, *pack_groups(groups))
+
+
+def grouped_event_packs(kind: str, columns: dict[str, np.ndarray], first: np.ndarray,
+                        size: np.ndarray) -> Wide:
+    """`event_packs` with the packs given: first event and size of each (`pack_groups`)."""
+    instructions = {"spike": SPIKE_PACKS_FROM_FPGA, "madc": MADC_PACKS_FROM_FPGA}[kind]
+    return _packs(instructions, columns, first, size)

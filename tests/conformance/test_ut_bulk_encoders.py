@@ -7,6 +7,7 @@ from bss2emu.protocol.ut import (
     Direction,
     FromFPGA,
     UTError,
+    build,
     decode,
     encode,
     event_packs,
@@ -16,10 +17,13 @@ from bss2emu.protocol.ut import (
     omnibus_write,
     omnibus_writes,
     pack_words,
+    spec,
     spike_injection,
     spike_pack,
     wait_until,
 )
+from bss2emu.protocol.ut.bulk import pack_groups
+from bss2emu.protocol.ut.enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA
 from conformance_strategies import SEEDED
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,3 +111,40 @@ def test_madc_event_packs_example():
     assert decode(words, Direction.FROM_FPGA) == [message(
         FromFPGA.MADC_SAMPLE_PACK_2, timestamp_0=1, channel_0=0, value_0=2,
         timestamp_1=3, channel_1=1, value_1=4)]
+
+
+def _groups_one_by_one(new_group: list[bool]) -> list[tuple[int, int]]:
+    """(first item, size) of every pack: a new pack at a group start or after 3 items."""
+    packs: list[list[int]] = []
+    for i, new in enumerate(new_group):
+        if i == 0 or new or len(packs[-1]) == 3:
+            packs.append([])
+        packs[-1].append(i)
+    return [(p[0], len(p)) for p in packs]
+
+
+@pytest.mark.parametrize("kind", ["spike", "madc"])
+def test_grouped_event_packs_match_one_build_per_pack(kind):
+    """Random events and groupings: the table-driven packer gives every pack exactly the
+    message `build` gives it (fields in the high and the low word, all pack sizes)."""
+    rng = np.random.default_rng(3)
+    instructions = SPIKE_PACKS_FROM_FPGA if kind == "spike" else MADC_PACKS_FROM_FPGA
+    widths = {name.rsplit("_", 1)[0]: width
+              for name, (_, width) in spec(instructions[0]).fields.items()}
+    for n in (1, 2, 5, 400):
+        columns = {name: rng.integers(0, 1 << width, n) for name, width in widths.items()}
+        new_group = rng.random(n) < 0.3
+        got = event_packs(kind, columns, new_group=new_group)
+        packs = _groups_one_by_one([True, *new_group[1:].tolist()])
+        assert [(int(f), int(s)) for f, s in zip(*pack_groups(np.r_[True, new_group[1:]]),
+                                                 strict=True)] == packs
+        for k, (first, size) in enumerate(packs):
+            want = build(instructions[size - 1], **{
+                f"{name}_{slot}": int(col[first + slot])
+                for name, col in columns.items() for slot in range(size)})
+            assert (got.hi[k], got.lo[k], got.width[k]) == (want.hi[0], want.lo[0],
+                                                             want.width[0])
+        assert len(got.lo) == len(packs)
+    too_wide = {name: np.full(2, 1 << width) for name, width in widths.items()}
+    with pytest.raises(UTError, match="out of range"):
+        event_packs(kind, too_wide)
