@@ -12,16 +12,12 @@
  */
 #include <math.h>
 #include "core.h"
-#include "exp_kernel.h"
 #include "lif.h"
 
 #define MAX_TERMS 4
 #define DEGENERATE_REL 1e-6
 #define ROOT_TOL 1e-7
 #define CRIT_TOL 1e-4 /* a maximum is located only to decide whether it reaches theta */
-/* below |dt (1/tm - 1/ts)| < EXPM1_BELOW the difference of exponentials loses more than three
- * digits to cancellation and expm1 is used instead */
-#define EXPM1_BELOW 1e-3
 #define MAX_ITER 200
 /* a rising stretch is abandoned once its slope bound keeps it this far below theta */
 #define BOUND_MARGIN 1e-12
@@ -40,7 +36,7 @@ double bss2_kernel(double dt, double rate_mem, double rate_syn)
     if (d == 0.0) {
         return dt * bss2_exp(-dt * rate_mem);
     }
-    if (fabs(x) < EXPM1_BELOW) {
+    if (fabs(x) < BSS2_EXPM1_BELOW) {
         return bss2_exp(-dt * rate_mem) * (expm1(x) / d);
     }
     return (bss2_exp(-dt * rate_syn) - bss2_exp(-dt * rate_mem)) / d;
@@ -63,39 +59,6 @@ void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_i
     r->inv_d_inh = (di != 0.0) ? 1.0 / di : 0.0;
     double tpeak = (r->mem == r->exc) ? tau_mem : log(r->exc / r->mem) / (r->exc - r->mem);
     r->peak_exc = bss2_kernel(tpeak, r->mem, r->exc);
-}
-
-/* K(dt) given em = e^{-dt rm}, es = e^{-dt rs}, d = rm - rs and its inverse. */
-static double kernel_term(double dt, double em, double es, double d, double inv_d)
-{
-    if (d == 0.0) {
-        return dt * em;
-    }
-    double x = dt * d;
-    if (fabs(x) < EXPM1_BELOW) {
-        return em * (expm1(x) * inv_d);
-    }
-    return (es - em) * inv_d;
-}
-
-void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
-                  const bss2_rates *r)
-{
-    double ee = (*je != 0.0) ? bss2_exp(-dt * r->exc) : 0.0;
-    double ei = (*ji != 0.0) ? bss2_exp(-dt * r->inh) : 0.0;
-    if (move_v) {
-        double em = bss2_exp(-dt * r->mem);
-        double vn = e_leak + (*v - e_leak) * em;
-        if (*je != 0.0) {
-            vn += *je * kernel_term(dt, em, ee, r->mem - r->exc, r->inv_d_exc);
-        }
-        if (*ji != 0.0) {
-            vn -= *ji * kernel_term(dt, em, ei, r->mem - r->inh, r->inv_d_inh);
-        }
-        *v = vn;
-    }
-    *je *= ee;
-    *ji *= ei;
 }
 
 /* Slope and curvature of the membrane in the state (v, je, ji). */

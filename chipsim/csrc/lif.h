@@ -3,7 +3,13 @@
 #ifndef BSS2_LIF_H
 #define BSS2_LIF_H
 
+#include <math.h>
 #include <stdint.h>
+#include "exp_kernel.h"
+
+/* below |dt (1/tm - 1/ts)| < BSS2_EXPM1_BELOW the difference of exponentials loses more than
+ * three digits to cancellation and expm1 is used instead */
+#define BSS2_EXPM1_BELOW 1e-3
 
 /* Synaptic kernel: integral over [0, dt] of exp(-s/tau_syn) * exp(-(dt-s)/tau_mem) ds. */
 double bss2_kernel(double dt, double rate_mem, double rate_syn);
@@ -17,10 +23,41 @@ typedef struct {
 
 void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_inh);
 
+/* K(dt) given em = e^{-dt rm}, es = e^{-dt rs}, d = rm - rs and its inverse. */
+static inline double bss2_kernel_term(double dt, double em, double es, double d, double inv_d)
+{
+    if (d == 0.0) {
+        return dt * em;
+    }
+    double x = dt * d;
+    if (fabs(x) < BSS2_EXPM1_BELOW) {
+        return em * (expm1(x) * inv_d);
+    }
+    return (es - em) * inv_d;
+}
+
 /* Propagate a state (v, je, ji) by dt with shared exponentials; v is left alone unless
- * move_v (the membrane is clamped during reset). */
-void bss2_advance(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
-                  const bss2_rates *r);
+ * move_v (the membrane is clamped during reset). Inline: it is the engine's innermost step. */
+static inline void bss2_advance(double dt, int move_v, double *v, double *je, double *ji,
+                                double e_leak, const bss2_rates *r)
+{
+    double je0 = *je, ji0 = *ji;
+    double ee = (je0 != 0.0) ? bss2_exp(-dt * r->exc) : 0.0;
+    double ei = (ji0 != 0.0) ? bss2_exp(-dt * r->inh) : 0.0;
+    if (move_v) {
+        double em = bss2_exp(-dt * r->mem);
+        double vn = e_leak + (*v - e_leak) * em;
+        if (je0 != 0.0) {
+            vn += je0 * bss2_kernel_term(dt, em, ee, r->mem - r->exc, r->inv_d_exc);
+        }
+        if (ji0 != 0.0) {
+            vn -= ji0 * bss2_kernel_term(dt, em, ei, r->mem - r->inh, r->inv_d_inh);
+        }
+        *v = vn;
+    }
+    *je = je0 * ee;
+    *ji = ji0 * ei;
+}
 
 /* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
