@@ -26,6 +26,7 @@ import zlib
 from collections import Counter, deque
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import construct as cs
 import numpy as np
@@ -44,19 +45,21 @@ HEADER = cs.Struct(
 TRAILER = cs.Struct("frame_crc" / cs.Int32ub)
 
 
-def _format(layout: cs.Struct) -> struct.Struct:
-    """The `struct` format of a Struct of big-endian integer fields (fast path, same layout)."""
+def _format(subcons: list[cs.Subconstruct]) -> struct.Struct:
+    """The `struct` format of big-endian integer fields of a Struct (fast path, same layout)."""
     codes = []
-    for sub in layout.subcons:
+    for sub in subcons:
         field = sub.subcon.subcon if isinstance(sub.subcon, cs.Const) else sub.subcon
         codes.append(field.fmtstr.lstrip("<>=!"))
     return struct.Struct(">" + "".join(codes))
 
 
-_HEADER_FMT = _format(HEADER)
-_TRAILER_FMT = _format(TRAILER)
+_HEADER_FMT = _format(HEADER.subcons)
+#: the header without its CRC: what the header CRC covers
+_COVERED_FMT = _format(HEADER.subcons[:-1])
+_TRAILER_FMT = _format(TRAILER.subcons)
 HEADER_BYTES = HEADER.sizeof()
-CRC_COVERED = HEADER_BYTES - 4  # the header CRC covers everything before itself
+CRC_COVERED = _COVERED_FMT.size
 TRAILER_BYTES = TRAILER.sizeof()
 SYNC_BYTES = SYNC.to_bytes(4, "big")
 WORD_BYTES = 8
@@ -101,9 +104,9 @@ class LinkError(ValueError):
     """A frame that cannot be built (bad type or length)."""
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One received or to-be-sent frame."""
+class Frame(NamedTuple):
+    """One received or to-be-sent frame (immutable; a named tuple is the cheapest to make, one
+    per frame on both sides of the link)."""
 
     ptype: PacketType
     seq: int
@@ -115,18 +118,21 @@ class Frame:
                 == (other.ptype, other.seq, other.ack)
                 and np.array_equal(self.words, other.words))
 
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
     __hash__ = None  # type: ignore[assignment]
 
 
 def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
                  ack: int = 0, max_words: int = MAX_PAYLOAD_WORDS) -> bytes:
     """Serialise one frame; raises `LinkError` for a length its type or the link forbids."""
-    payload = memoryview(np.asarray(words, dtype=np.uint64).astype(">u8")).cast("B")
+    payload = np.asarray(words, dtype=np.uint64).astype(">u8").tobytes()
     return b"".join(_frame_parts(ptype, payload, seq, ack, max_words))
 
 
-def _frame_parts(ptype: PacketType, payload: memoryview, seq: int, ack: int, max_words: int
-                 ) -> tuple[bytes, memoryview, bytes]:
+def _frame_parts(ptype: PacketType, payload: bytes | memoryview, seq: int, ack: int,
+                 max_words: int) -> tuple[bytes, bytes | memoryview, bytes]:
     """Header, payload (big-endian words, as given) and trailer of one frame; joined they are
     the frame. Long programs are framed from one byte-swapped copy of their words this way."""
     length = len(payload) // WORD_BYTES
@@ -136,9 +142,11 @@ def _frame_parts(ptype: PacketType, payload: memoryview, seq: int, ack: int, max
     ptype, low, high = known
     if length > max_words or not low <= length <= (max_words if high is None else high):
         raise LinkError(f"{ptype.name} frame cannot carry {length} words")
-    head = _HEADER_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length, 0)
-    head = head[:CRC_COVERED] + zlib.crc32(head[:CRC_COVERED]).to_bytes(4, "big")
-    return head, payload, _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head)))
+    covered = _COVERED_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length)
+    head_crc = zlib.crc32(covered)
+    head = covered + head_crc.to_bytes(4, "big")
+    return head, payload, _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head[CRC_COVERED:],
+                                                                           head_crc)))
 
 
 class FrameWriter:
@@ -165,7 +173,9 @@ class FrameWriter:
 
     def frames(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> bytes:
         """All words in as few frames as the maximum length allows (the same bytes as one
-        `frame` call per slice)."""
+        `frame` call per slice; words that fit one frame are framed as one bytes object)."""
+        if 0 < len(words) <= self.max_words:
+            return self.frame(ptype, words)
         return b"".join(self.frame_parts(words, ptype))
 
     def frame_parts(self, words: np.ndarray, ptype: PacketType = PacketType.UT
@@ -289,7 +299,7 @@ class FrameReader:
             pos = end
         if buf is self._buf:
             del buf[:pos]
-        else:
+        elif pos < len(buf):  # nothing is held when new bytes are scanned in place
             self._buf = bytearray(buf[pos:])
         self._offset += pos
         return out
@@ -302,9 +312,11 @@ class FrameReader:
             return None, (("truncated", pos, "stream ends inside a header") if final else None), 0
         _, ack, seq, ptype, length, hcrc = _HEADER_FMT.unpack_from(buf, pos)
         view = memoryview(buf)
-        reason = self._check_header(view, pos, ptype, length, hcrc)
-        if reason:
-            return None, reason, 0
+        known = _TYPES.get(ptype)
+        if (known is None or zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc
+                or not known[1] <= length <= (self.max_words if known[2] is None else known[2])
+                or length > self.max_words):
+            return None, self._check_header(view, pos, ptype, length, hcrc), 0
         end = pos + HEADER_BYTES + length * WORD_BYTES + TRAILER_BYTES
         if len(buf) < end:
             return None, (("truncated", pos, f"{end - len(buf)} bytes missing")
@@ -313,11 +325,17 @@ class FrameReader:
         if zlib.crc32(view[pos:end - TRAILER_BYTES]) != crc:
             return None, ("bad_crc", pos, "frame CRC mismatch"), 0
         words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
-        return self._accept(_TYPES[ptype][0], seq, ack, words, pos), None, end
+        if self._next_seq is not None and seq != self._next_seq:
+            self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
+        self._next_seq = (seq + 1) % SEQ_MODULUS
+        self.last_seq = seq
+        self.frames_ok += 1
+        return Frame(known[0], seq, ack, words), None, end
 
     def _check_header(self, view: memoryview, pos: int, ptype: int, length: int, hcrc: int
-                      ) -> tuple[str, int, str] | None:
-        """Why this header must be rejected, or None."""
+                      ) -> tuple[str, int, str]:
+        """Why a header that failed the reader's quick check is rejected (the checks in their
+        order of precedence)."""
         if zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc:
             return "bad_crc", pos, "header CRC mismatch"
         known = _TYPES.get(ptype)
@@ -325,19 +343,7 @@ class FrameReader:
             return "unknown_type", pos, f"PTYPE {ptype:#06x}"
         if length > self.max_words:
             return "oversize", pos, f"LEN {length} > {self.max_words}"
-        kind, low, high = known
-        if not low <= length <= (self.max_words if high is None else high):
-            return "bad_length", pos, f"{kind.name} with LEN {length}"
-        return None
-
-    def _accept(self, ptype: PacketType, seq: int, ack: int, words: np.ndarray, pos: int
-                ) -> Frame:
-        if self._next_seq is not None and seq != self._next_seq:
-            self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
-        self._next_seq = (seq + 1) % SEQ_MODULUS
-        self.last_seq = seq
-        self.frames_ok += 1
-        return Frame(ptype, seq, ack, words)
+        return "bad_length", pos, f"{known[0].name} with LEN {length}"
 
 
 #: device notices: CFG frames whose payload starts with a 4-byte kind, then a UTF-8 reason
