@@ -1,7 +1,7 @@
 """The TCP byte stream behind `socket://HOST:PORT` URLs, without pyserial in the way.
 
 pyserial's socket handler selects before every read and after every partial write; on a
-loopback link those calls cost more than the round trip itself. Here a write is one `sendall`
+loopback link those calls cost more than the round trip itself. Here a write is one `send`
 (or one `sendmsg` of a long program's frame pieces) with Nagle's algorithm off (TCP_NODELAY),
 so a short program leaves at once, and a read first polls the socket without sleeping for up
 to `spin_s` (default `SPIN_S`; yielding the core on every turn, so a process that needs it,
@@ -58,7 +58,12 @@ class TcpPort:
 
     def write(self, data: bytes | memoryview) -> None:
         """Send everything (OSError, incl. TimeoutError, if it cannot within the timeout)."""
-        self.write_parts([data])
+        try:
+            sent = self.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        if sent < len(data):
+            self._send_rest(memoryview(data)[sent:])
 
     def write_parts(self, parts: list[bytes | memoryview]) -> None:
         """Send the concatenation of `parts` without joining them first (scatter-gather)."""
@@ -67,12 +72,15 @@ class TcpPort:
         except (BlockingIOError, InterruptedError):
             sent = 0
         if sent < sum(len(p) for p in parts):  # the send buffer is full: wait for the rest
-            rest = memoryview(b"".join(parts))[sent:]
-            self.sock.settimeout(self.write_timeout)
-            try:
-                self.sock.sendall(rest)
-            finally:
-                self.sock.setblocking(False)
+            self._send_rest(memoryview(b"".join(parts))[sent:])
+
+    def _send_rest(self, rest: memoryview) -> None:
+        """Send what did not fit the send buffer, waiting up to the write timeout."""
+        self.sock.settimeout(self.write_timeout)
+        try:
+            self.sock.sendall(rest)
+        finally:
+            self.sock.setblocking(False)
 
     def read(self, timeout: float) -> bytes:
         """The bytes that arrive within `timeout` (b"" if none); ConnectionError when the peer

@@ -81,21 +81,24 @@ class Transport:
         self.port.close()
 
     def send(self, words: np.ndarray, ptype: PacketType = PacketType.UT) -> None:
-        """Send words in as many maximal frames as needed (at least one frame). Long programs
-        are written as their first frame, then groups of `SEND_FRAMES` frames, so the device
-        can start executing while the rest is still being framed and sent."""
+        """Send words in as many maximal frames as needed (at least one frame). A program
+        that fits one frame is written as one piece; longer ones as their first frame, then
+        groups of `SEND_FRAMES` frames, so the device can start executing while the rest is
+        still being framed and sent."""
         words = np.asarray(words, np.uint64)
         n = len(words)
-        edges = [0, *range(self.writer.max_words, n, self.writer.max_words * SEND_FRAMES), n]
         try:
-            if not n:
-                self.port.write(self.writer.frame(ptype, []))
-            for start, end in pairwise(edges) if n else ():
-                chunk = words[start:end]
-                if isinstance(self.port, _DIRECT_PORTS):
-                    self.port.write_parts(self.writer.frame_parts(chunk, ptype))
-                else:
-                    self.port.write(self.writer.frames(chunk, ptype))
+            if n <= self.writer.max_words:
+                self.port.write(self.writer.frame(ptype, words))
+            else:
+                step = self.writer.max_words
+                edges = [0, *range(step, n, step * SEND_FRAMES), n]
+                for start, end in pairwise(edges):
+                    chunk = words[start:end]
+                    if isinstance(self.port, _DIRECT_PORTS):
+                        self.port.write_parts(self.writer.frame_parts(chunk, ptype))
+                    else:
+                        self.port.write(self.writer.frames(chunk, ptype))
             if not isinstance(self.port, _DIRECT_PORTS):
                 self.port.flush()
         except (serial.SerialException, OSError) as err:
