@@ -68,6 +68,9 @@ _COLUMN_SWITCHES: dict[str, dict[str, str]] = {
         "enable_debug_inhibitory": "current_debug_inh"},
 }
 
+#: configuration kinds whose values are not kept in ChipConfig.fields tables
+_NOT_TABLES = frozenset({*_SYNAPSE_VIEWS, *_COLUMN_SWITCHES, "capmem_cell"})
+
 
 class RegisterFile:
     """Reads and writes 32-bit words; configuration changes bump the generation counters.
@@ -102,7 +105,13 @@ class RegisterFile:
         block, index, k = lookup(address)
         if not block.readable:
             raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only", int(address))
-        return block.container.encode_word(self._values(block, index), k)
+        kind = block.kind
+        table = None if kind in _NOT_TABLES or kind in self._handlers else self.config.fields[kind]
+        if table is None:
+            return block.container.encode_word(self._values(block, index), k)
+        entry = block.first + index  # a configuration table: only the fields of word k
+        return block.container.encode_word(
+            {name: table[name].item(entry) for name in block.container.word_fields[k]}, k)
 
     def fields(self, kind: str, entry: int) -> dict[str, int]:
         """Logical field values of a configuration entry (entry = halco enumeration)."""

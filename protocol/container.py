@@ -128,7 +128,8 @@ class Container:
         would do, without building a dict of raw fields: register reads are hot)."""
         word = 0
         for name, lsb, mask, shift, p in self._word_shifts[k]:
-            word |= self._store((values[name] >> lsb) & mask, p) << shift
+            raw = (values[name] >> lsb) & mask
+            word |= (self._store(raw, p) if p.encoding else raw) << shift
         return word
 
     def decode_word(self, values: dict[str, int], k: int, word: int) -> dict[str, int]:
@@ -154,6 +155,11 @@ class Container:
         return tuple(tuple((p.field, p.lsb, (1 << p.width) - 1, self.words[k].fields[p.raw][0],
                             p) for p in pieces)
                      for k, pieces in enumerate(self._word_pieces))
+
+    @cached_property
+    def word_fields(self) -> tuple[tuple[str, ...], ...]:
+        """Per word: the logical fields with bits in it (what `encode_word` reads)."""
+        return tuple(tuple(dict.fromkeys(p.field for p in pieces)) for pieces in self._word_pieces)
 
     @cached_property
     def _word_pieces(self) -> tuple[tuple[Piece, ...], ...]:
