@@ -22,6 +22,8 @@ from bss2emu.protocol.ut import (
     LoopbackKind,
     Message,
     Responses,
+    ToFPGA,
+    build,
     encode,
     jtag_data,
     jtag_init,
@@ -29,10 +31,10 @@ from bss2emu.protocol.ut import (
     loopback,
     omnibus_reads,
     omnibus_writes,
+    pack_words,
     polling_omnibus_block,
     spike_injection,
     timer_setup,
-    wait_until,
 )
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US
 
@@ -53,6 +55,21 @@ MADC_DTYPE = np.dtype([("time", "<i8"), ("seconds", "<f8"), ("systime", "<i8"),
 _NO_SPIKES = np.zeros(0, SPIKE_DTYPE)
 _NO_MADC = np.zeros(0, MADC_DTYPE)
 _NO_INT64 = np.zeros(0, np.int64)
+
+
+
+def _constant(words: np.ndarray) -> np.ndarray:
+    """Words that every program shares (read-only)."""
+    words.flags.writeable = False
+    return words
+
+
+#: the words of instructions that never change: a timer setup and its two systime reads,
+#: a halt (encoded once; programs only concatenate them)
+_TIMER_SETUP_WORDS = _constant(encode([timer_setup()], Direction.TO_FPGA))
+_SYSTIME_ADDRESSES = _constant(np.array([fr.SYSTIME_LOW, fr.SYSTIME_HIGH], np.int64))
+_SYSTIME_READ_WORDS = _constant(omnibus_reads(_SYSTIME_ADDRESSES))
+_HALT_WORDS = _constant(encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA))
 
 
 class ProgramError(RuntimeError):
@@ -187,14 +204,14 @@ class PlaybackProgramBuilder:
     def timer_setup(self) -> PlaybackProgramBuilder:
         """Zero the FPGA timer; later wait_until/inject times and result times count from
         here (two systime reads record where 'here' is)."""
-        self._append(encode([timer_setup()], Direction.TO_FPGA))
+        self._append(_TIMER_SETUP_WORDS)
         self._bases.append(self._reads)
-        self._read(np.array([fr.SYSTIME_LOW, fr.SYSTIME_HIGH]), scalar=False)
+        self._read(_SYSTIME_ADDRESSES, scalar=False, words=_SYSTIME_READ_WORDS)
         return self
 
     def wait_until(self, ticks: int) -> PlaybackProgramBuilder:
         """Block until the timer reaches `ticks` (no-op if it already has)."""
-        self._append(encode([wait_until(int(ticks))], Direction.TO_FPGA))
+        self._append(pack_words(build(ToFPGA.WAIT_UNTIL, value=int(ticks))))
         return self
 
     def polling_block(self, equal: bool = True) -> PlaybackProgramBuilder:
@@ -238,7 +255,7 @@ class PlaybackProgramBuilder:
     def halt(self) -> PlaybackProgramBuilder:
         """End the program (the FPGA echoes the halt when everything before it is done);
         nothing can be added after it."""
-        self._append(encode([loopback(LoopbackKind.HALT)], Direction.TO_FPGA))
+        self._append(_HALT_WORDS)
         self._halted = True
         return self
 
@@ -270,8 +287,10 @@ class PlaybackProgramBuilder:
         self._addr.append(addresses.astype(np.int64))
         self._is_read.append(np.full(addresses.size, is_read))
 
-    def _read(self, addresses: np.ndarray, scalar: bool) -> Ticket:
-        self._access(addresses, True, omnibus_reads(addresses))
+    def _read(self, addresses: np.ndarray, scalar: bool, words: np.ndarray | None = None
+              ) -> Ticket:
+        """Omnibus reads (`words`: their encoding, if already made)."""
+        self._access(addresses, True, omnibus_reads(addresses) if words is None else words)
         ticket = Ticket(self._program, "omnibus", self._reads, addresses.size, scalar)
         self._reads += addresses.size
         return ticket

@@ -58,9 +58,10 @@ def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
     lo = np.zeros(n, _U64)
     for name, (shift, width) in row.fields.items():
         raw = arrays[name]
-        if raw.size and (np.any(raw < 0) or np.any(raw.astype(_U64) >> _U64(width))):
+        if raw.size and (int(raw.min()) < 0 or int(raw.max()) >> width):
             raise UTError(f"{row.name}.{name}: value out of range 0..{(1 << width) - 1}")
-        _place(hi, lo, np.broadcast_to(raw.astype(_U64), (n,)), shift)
+        _place(hi, lo, raw.astype(_U64) if raw.shape == (n,) else
+               np.broadcast_to(raw.astype(_U64), (n,)), shift)
     _place(hi, lo, np.full(n, row.header, _U64), row.word_width - HEADER_BITS)
     return Wide(hi, lo, np.full(n, row.word_width, np.int64))
 
