@@ -48,6 +48,16 @@ static void tree_update(engine *e, int32_t n)
     }
     e->tree_time[node] = e->next[n];
     node >>= 1;
+    if (e->tree[1] == n) { /* the winner moved (its event was just handled): its whole path
+                            * changes, so no node can stop the walk early */
+        for (; node >= 1; node >>= 1) {
+            int32_t l = 2 * node, r = 2 * node + 1;
+            int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
+            e->tree[node] = e->tree[win];
+            e->tree_time[node] = e->tree_time[win];
+        }
+        return;
+    }
     while (node >= 1) {
         int32_t l = 2 * node, r = 2 * node + 1;
         int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
@@ -324,9 +334,12 @@ static void deliver(engine *e, int32_t src, double t, int32_t *dirty, int32_t *n
 {
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
+    const int32_t end = net->fan_ptr[src + 1];
+    for (int32_t k = net->fan_ptr[src]; k < end; ++k) {
         int32_t n = net->fan_neuron[k];
-        advance(e, n, t);
+        if (e->t_state[n] != t) { /* later inputs of the same time find it there */
+            advance(e, n, t);
+        }
         if (net->fan_channel[k] == 0) {
             st->je[n] += net->fan_amp[k];
         } else {
