@@ -50,14 +50,31 @@ _MAX_LAYOUTS = 16
 
 
 @dataclass(frozen=True)
+class _Synapses:
+    """The synapses a layout drives when every slab has a single row (so every target, a
+    (source, neuron, channel), is driven by one synapse): per synapse, in the order of the
+    tables, its flat index into the weights (hemisphere, row, column), mismatch, neuron drive,
+    and its target's source, neuron and channel."""
+
+    weight_index: np.ndarray
+    fpn: np.ndarray
+    drive: np.ndarray
+    source: np.ndarray
+    neuron: np.ndarray
+    channel: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Layout:
     """The fan-out structure of one list of sources: the sources with synapses (`active`),
     per channel the driven (hemisphere, row, synapse label match) entries with their slab
-    (2 * active slot + hemisphere) and where each slab's rows start, and the L2 labels."""
+    (2 * active slot + hemisphere) and where each slab's rows start, the L2 labels, and the
+    driven synapses one by one where no slab has several rows (None otherwise)."""
 
     active: np.ndarray
     channels: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
     l2: np.ndarray
+    synapses: _Synapses | None
 
 
 class Router:
@@ -97,6 +114,8 @@ class Router:
             while len(self._layouts) >= _MAX_LAYOUTS:  # runs split by PPU accesses vary keys
                 self._layouts.pop(next(iter(self._layouts)))
             layout = self._layouts[tuple(keys)] = self._layout(keys)
+        if layout.synapses is not None:
+            return self._single_row_tables(layout, len(keys))
         # entries keyed by their place in a dense (slot, hemisphere, column, channel) array,
         # whose C order is the order of the tables; only nonzero drives are entries
         places, drives = [], []
@@ -143,7 +162,36 @@ class Router:
                 np.zeros(0, np.int64)
             channels.append((hem[sel], rows[sel], match[sel], g[starts], starts))
         l2 = np.array([-1 if st is None else st[1] for st in structures], np.int64)
-        return _Layout(active, tuple(channels), l2)
+        single = all(starts.size == rows.size for _, rows, _, _, starts in channels)
+        return _Layout(active, tuple(channels), l2,
+                       self._synapses(active, channels) if single else None)
+
+    def _synapses(self, active: np.ndarray, channels: list) -> _Synapses:
+        """The driven synapses of a layout whose slabs have one row each, in table order
+        (their places in the dense (slot, hemisphere, column, channel) array of `tables`)."""
+        parts = []
+        for channel, (hem, rows, match, slab, _) in enumerate(channels):
+            i, column = np.nonzero(match)
+            h, r = hem[i], rows[i]
+            drive = self.drive[channel].reshape(ob.HEMISPHERES, ob.COLUMNS)
+            parts.append(((h * ob.SYNAPSE_ROWS + r) * ob.COLUMNS + column,
+                          self.synapse_fpn[h, r, column], drive[h, column],
+                          (slab[i] * ob.COLUMNS + column) * 2 + channel))
+        index, fpn, drive, place = (np.concatenate(a) for a in zip(*parts, strict=True))
+        order = np.argsort(place, kind="stable")
+        k, rest = np.divmod(place[order], ob.NEURONS * 2)  # slot; then neuron and channel
+        return _Synapses(index[order], fpn[order], drive[order], active[k],
+                         (rest >> 1).astype(np.int32), (rest & 1).astype(np.uint8))
+
+    def _single_row_tables(self, layout: _Layout, n_keys: int) -> tuple[np.ndarray, ...]:
+        """`tables` of a layout whose slabs have one row each: the drives of its synapses
+        (the same products as the dense path's, without the dense planes), the nonzero ones."""
+        syn = layout.synapses
+        amp = (self._weight.reshape(-1)[syn.weight_index].astype(np.float64) * syn.fpn
+               * syn.drive)
+        used = np.flatnonzero(amp)
+        return (np.bincount(syn.source[used], minlength=n_keys), syn.neuron[used],
+                syn.channel[used], amp[used], layout.l2)
 
     def fanout(self, crossbar_input: int, label14: int) -> Fanout:
         """Fan-out of an event with a 14-bit label entering the given crossbar input."""

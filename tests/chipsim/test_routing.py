@@ -2,9 +2,12 @@
 6-bit synapse label matching, and neuron labels re-entering the crossbar."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from bss2emu.chipsim import Chip, OmnibusError, input_events
+from bss2emu.chipsim.routing import Router
 from bss2emu.protocol import builders as b
 
 NEURON = 5  # top hemisphere, column 5
@@ -159,3 +162,41 @@ def test_padi_trigger_register_sends_events_only_on_buses_off_the_crossbar():
         assert (sum(drive) > 0) == fires
     with pytest.raises(OmnibusError, match="write-only"):
         chip.read(0x0011_0000)
+
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_single_row_fanout_tables_equal_the_dense_path(seed):
+    """Random routing where each event drives at most one row per hemisphere and channel
+    (one bus per hemisphere, exact row selects): the synapse-by-synapse tables equal the
+    dense path's bit for bit, for any key list; with several rows per target the dense path
+    sums them."""
+    rng = np.random.default_rng(seed)
+    chip = Chip(seed=seed)
+    c = chip.config
+    c.crossbar.mask[:] = rng.choice([0, 0x3FFF, 0x40], c.crossbar.mask.size)
+    c.crossbar.target[:] = 0
+    c.padi.enable_spl1[:] = 1 << rng.integers(0, 4, c.padi.enable_spl1.size)
+    d = c.driver
+    d.enable_receiver[:] = rng.random(d.enable_receiver.size) < 0.8
+    d.row_address_compare_mask[:] = 0x1F
+    d.row_mode_top[:] = rng.integers(0, 2, d.row_mode_top.size)       # off or excitatory
+    d.row_mode_bottom[:] = 2 * rng.integers(0, 2, d.row_mode_bottom.size)  # off or inhibitory
+    d.enable_address_out[:] = rng.integers(0, 2, d.enable_address_out.size)
+    c.label[:] = rng.integers(0, 3, c.label.shape)
+    c.weight[:] = rng.integers(0, 64, c.weight.shape) * (rng.random(c.weight.shape) < 0.7)
+    router = Router(c, rng.random(512), rng.random(512), chip.fpn.synapse)
+    keys = [None if rng.random() < 0.2 else (8 + int(rng.integers(0, 4)),
+                                             int(rng.integers(0, 1 << 14)))
+            for _ in range(60)]
+    got = router.tables(keys)
+    layout = router._layouts[tuple(keys)]
+    assert layout.synapses is not None and got[3].size > 100
+    router._layouts[tuple(keys)] = dataclasses.replace(layout, synapses=None)
+    want = router.tables(keys)
+    for fast, dense in zip(got, want, strict=True):
+        assert fast.dtype == dense.dtype and fast.tobytes() == dense.tobytes()
+    d.row_address_compare_mask[:] = 0  # every driver of a bus listens: many rows per target
+    several = Router(c, rng.random(512), rng.random(512), chip.fpn.synapse)
+    several.tables(keys)
+    assert several._layouts[tuple(keys)].synapses is None
