@@ -59,7 +59,19 @@ def decode_rows(layout: Register, prefix: str, words: np.ndarray) -> np.ndarray:
 
 def encode_weight_rows(weights: np.ndarray) -> np.ndarray:
     """Weights (..., 256) in 0..63 -> weight-plane quad words (..., 64), bits permuted."""
-    return encode_rows(_WEIGHT, "weight", WEIGHT_TO_STORED[np.asarray(weights, np.int64)])
+    return encode_weight_quads(np.asarray(weights)[..., QUAD_COLUMNS])
+
+
+def encode_weight_quads(weights: np.ndarray) -> np.ndarray:
+    """Weights of the entries of quads (..., 4), entry order, in 0..63 -> weight-plane quad
+    words (...), bits permuted (what `encode_weight_rows` does for the quads of whole rows,
+    for any selection of quads)."""
+    stored = WEIGHT_TO_STORED[np.asarray(weights, np.int64)]
+    words = np.zeros(stored.shape[:-1], np.uint32)
+    for e in range(4):
+        shift, _ = _WEIGHT.fields[f"weight_{e}"]
+        words |= stored[..., e] << np.uint32(shift)
+    return words
 
 
 def decode_weight_rows(words: np.ndarray) -> np.ndarray:

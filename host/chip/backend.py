@@ -32,6 +32,7 @@ class ChipBackend:
         self.window_us = window_us
         self.placement: Placement | None = None
         self._words: np.ndarray | None = None  # synapse words on the chip
+        self._runner: BatchRunner | None = None  # of the placement and window in use
         self.report = MappingReport()
         self.synapse_words_written = 0
 
@@ -73,6 +74,14 @@ class ChipBackend:
         """Spike times [inputs, hidden, labels] measured on the chip (model units)."""
         inputs = network.check_inputs(inputs)
         self.sync_weights(network)
-        runner = BatchRunner(self.device, self.placement, window_us=self.window_us)
-        hidden, labels = runner.run(network.layer_input(inputs, 0))
+        hidden, labels = self._batch_runner().run(network.layer_input(inputs, 0))
         return [inputs, hidden, labels]
+
+    def _batch_runner(self) -> BatchRunner:
+        """The runner of the current placement and window (its label tables built once)."""
+        runner = self._runner
+        if (runner is None or runner.placement is not self.placement
+                or runner.window_us != self.window_us):
+            runner = self._runner = BatchRunner(self.device, self.placement,
+                                                window_us=self.window_us)
+        return runner

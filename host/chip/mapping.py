@@ -26,7 +26,7 @@ from bss2emu.protocol import builders as b
 from bss2emu.protocol import event_label as el
 from bss2emu.protocol import omnibus as ob
 from bss2emu.protocol.layouts.synapse_driver import ROW_MODE_EXCITATORY, ROW_MODE_INHIBITORY
-from bss2emu.protocol.synapse import encode_weight_rows
+from bss2emu.protocol.synapse import COLUMN_QUAD, QUAD_COLUMNS, encode_weight_quads
 
 from bss2emu.errors import InputError
 
@@ -149,41 +149,58 @@ def quantise(placement: Placement, w_in: np.ndarray, w_out: np.ndarray,
     return hw_in, hw_out, report
 
 
-def _signed_rows(hw: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """(2 n_rows, 256) magnitudes: excitatory row then inhibitory row per input."""
-    rows = np.zeros((2 * hw.shape[0], ob.COLUMNS), np.int64)
-    rows[0::2][:, columns] = np.maximum(hw, 0)
-    rows[1::2][:, columns] = np.maximum(-hw, 0)
-    return rows
-
-
 def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> b.Writes:
     """Synapse words of both weight matrices (hardware units, signed): whole rows of both
-    arrays, weight planes and label planes. Everything but the weight words depends on the
-    placement only and is built once per placement (`_synapse_rows`)."""
+    arrays, weight planes and label planes. Everything but the words of the quads that hold
+    weights depends on the placement only and is built once per placement (`_synapse_rows`);
+    those quads are encoded from the weights' magnitudes, excitatory row then inhibitory row
+    per input (top array) and per hidden neuron (its two bottom rows)."""
     rows = _synapse_rows(placement)
-    top = _signed_rows(w_in, placement.hidden_neurons)
-    bottom = np.zeros((2 * ob.SYNAPSE_DRIVERS, ob.COLUMNS), np.int64)
-    bottom[rows.bottom_of_hidden] = _signed_rows(w_out, np.arange(placement.n_labels))
-    if max(top.max(initial=0), bottom.max(initial=0)) > MAX_WEIGHT:
+    w_in, w_out = np.asarray(w_in, np.int64), np.asarray(w_out, np.int64)
+    if max(np.abs(w_in).max(initial=0), np.abs(w_out).max(initial=0)) > MAX_WEIGHT:
         raise ValueError(f"synapse weights must lie in -{MAX_WEIGHT}..{MAX_WEIGHT}")
     words = rows.words.copy()
-    words[rows.top_weights] = encode_weight_rows(top).ravel()
-    words[rows.bottom_weights] = encode_weight_rows(bottom).ravel()
+    for quads, hw in ((rows.top_quads, w_in), (rows.bottom_quads, w_out)):
+        # per row pair: magnitudes of the excitatory row, then of the inhibitory row, and a
+        # zero for quad entries without a weight
+        signed = np.zeros((hw.shape[0], 2, hw.shape[1] + 1), np.int64)
+        np.maximum(hw, 0, out=signed[:, 0, :-1])
+        np.maximum(-hw, 0, out=signed[:, 1, :-1])
+        signed = signed.reshape(2 * hw.shape[0], hw.shape[1] + 1)
+        words[quads.positions] = encode_weight_quads(signed[:, quads.entries])
     return rows.addresses, words
 
 
 @dataclass(frozen=True)
+class _WeightQuads:
+    """The weight quads of one layer's rows: their positions among `weight_writes`' words (row
+    of the layer, quad) and, per quad entry, the weight's column in the layer's matrix (its
+    width where the entry holds no weight)."""
+
+    positions: np.ndarray
+    entries: np.ndarray
+
+
+@dataclass(frozen=True)
 class _SynapseRows:
-    """The synapse rows `weight_writes` writes: addresses and words with zero weights, where
-    the weight words of the top and bottom arrays go, and the two bottom rows of each hidden
-    neuron's spikes (excitatory, inhibitory)."""
+    """The synapse rows `weight_writes` writes: addresses and words with zero weights, and the
+    weight quads of the top array (rows 2i, 2i + 1 of input i) and of the bottom array (the two
+    rows of each hidden neuron's spikes, excitatory then inhibitory)."""
 
     addresses: np.ndarray
     words: np.ndarray
-    top_weights: slice
-    bottom_weights: slice
-    bottom_of_hidden: np.ndarray
+    top_quads: _WeightQuads
+    bottom_quads: _WeightQuads
+
+
+def _weight_quads(first: int, rows: np.ndarray, columns: np.ndarray) -> _WeightQuads:
+    """Weight quads of `rows` (word `first` is quad 0 of row 0) whose weights sit in
+    `columns` (column j of the layer's weight matrix at array column columns[j])."""
+    quads = np.unique(COLUMN_QUAD[columns])
+    column_of = np.full(ob.COLUMNS, columns.size)  # array column -> matrix column
+    column_of[columns] = np.arange(columns.size)
+    return _WeightQuads(first + rows[:, None] * ob.QUADS_PER_ROW + quads[None, :],
+                        column_of[QUAD_COLUMNS[quads]])
 
 
 @lru_cache(maxsize=16)
@@ -200,12 +217,13 @@ def _synapse_rows(placement: Placement) -> _SynapseRows:
     top = b.synapse_rows(0, top_rows, np.zeros_like(top_labels), top_labels)
     bottom = b.synapse_rows(1, bottom_rows, np.zeros_like(bottom_labels), bottom_labels)
     addresses, words = b.concat(top, bottom)
-    n_top, n_bottom = top_rows.size * ob.QUADS_PER_ROW, bottom_rows.size * ob.QUADS_PER_ROW
+    n_top = top_rows.size * ob.QUADS_PER_ROW
     addresses.flags.writeable = False
     words.flags.writeable = False
     # synapse_rows lists a hemisphere's weight words first, then its label words
-    return _SynapseRows(addresses, words, slice(0, n_top),
-                        slice(2 * n_top, 2 * n_top + n_bottom), bottom_of_hidden)
+    return _SynapseRows(
+        addresses, words, _weight_quads(0, top_rows, placement.hidden_neurons),
+        _weight_quads(2 * n_top, bottom_of_hidden, placement.label_neurons % ob.COLUMNS))
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None

@@ -96,3 +96,37 @@ def test_weight_updates_rewrite_only_changed_synapses():
     column = backend.placement.hidden_neurons[7]
     hw = int(round(network.weights[0][3, 7] * 30))
     assert chip.config.weight[0, 6, column] - chip.config.weight[0, 7, column] == hw
+
+
+@pytest.mark.parametrize("shape", [(25, 120, 3), (1, 1, 1), (128, 128, 32), (7, 40, 10)])
+def test_weight_words_equal_whole_encoded_rows(shape):
+    """The weight quads encoded one by one give the words of whole rows encoded from dense
+    magnitude planes (excitatory row 2i, inhibitory row 2i + 1; a hidden neuron's two bottom
+    rows), at the same addresses; every other synapse word is left as it was."""
+    from bss2emu.host.chip.mapping import weight_writes
+    from bss2emu.protocol import omnibus as ob
+    from bss2emu.protocol.synapse import encode_weight_rows
+
+    n_in, n_hidden, n_labels = shape
+    placement = Placement(*shape)
+    rng = np.random.default_rng(n_in)
+    w_in = rng.integers(-63, 64, (n_in, n_hidden))
+    w_out = rng.integers(-63, 64, (n_hidden, n_labels))
+    top = np.zeros((2 * n_in, 256), np.int64)
+    top[0::2, placement.hidden_neurons] = np.maximum(w_in, 0)
+    top[1::2, placement.hidden_neurons] = np.maximum(-w_in, 0)
+    bottom = np.zeros((256, 256), np.int64)
+    drivers = placement.hidden_drivers
+    bottom[2 * drivers, :n_labels] = np.maximum(w_out, 0)
+    bottom[2 * drivers + 1, :n_labels] = np.maximum(-w_out, 0)
+    addresses, words = weight_writes(placement, w_in, w_out)
+    got = dict(zip(addresses.tolist(), words.tolist(), strict=True))
+    zero = dict(zip(*(a.tolist() for a in weight_writes(placement, 0 * w_in, 0 * w_out)),
+                    strict=True))
+    expected = dict(zero)
+    for h, plane in ((0, top), (1, bottom)):
+        index = np.arange(plane.shape[0] * ob.QUADS_PER_ROW)
+        expected.update(zip(ob.block("synapse_weight_quad", h).addresses(index).tolist(),
+                            encode_weight_rows(plane).ravel().tolist(), strict=True))
+    assert got == expected
+    assert sum(got[a] != zero[a] for a in got) > 0
