@@ -99,6 +99,11 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
  * Python definition in chipsim/exp_kernel.py. */
 void bss2_exp_many(const double *x, double *out, int64_t n);
 
+/* The event engine's first threshold crossing (chip ticks) for n states, each row
+ * (tau_mem, tau_exc, tau_inh, v0, je0, ji0, e_leak, theta, horizon): for the tests that hold
+ * the C search to the reference's, state by state. */
+void bss2_first_crossing_many(const double *rows, double *out, int64_t n);
+
 /* Timing messages before each of n event packs in the FPGA's response stream (see
  * event_timing.c): kind[i] one of BSS2_TIMING_*, value[i] its field; returns the decoder's time
  * after the last pack. */

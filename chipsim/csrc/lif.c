@@ -425,6 +425,104 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
     return -1.0;
 }
 
+/* The pieces of [0, horizon] on which the membrane is monotone or has one extremum, for
+ * f(t) = V(t) - theta built from the state: f' (rate 0 is f's slowest rate: this is exactly f')
+ * times e^{r0 t}, r0 its slowest rate, is monotone between the zeros of its derivative g, so
+ * the slope changes sign at most once on each piece. The horizon is cut first where the
+ * membrane provably stays below threshold. Returns the number of cut points in piece_end. */
+static int general_pieces(double v0, double je0, double ji0, double e_leak, double rest,
+                          const bss2_rates *r, double *horizon, double *piece_end)
+{
+    expoly f = {0};
+    f.n = 1; /* the constant term, kept even when zero: df below must be exactly f' */
+    f.c0[0] = rest;
+    if (v0 != e_leak) {
+        expoly_add(&f, r->mem, v0 - e_leak, 0.0);
+    }
+    if (je0 != 0.0) {
+        add_synaptic(&f, je0, r->mem, r->exc, r->inv_d_exc);
+    }
+    if (ji0 != 0.0) {
+        add_synaptic(&f, -ji0, r->mem, r->inh, r->inv_d_inh);
+    }
+    double cap = expoly_cap(&f);
+    if (rest < 0.0 && cap < *horizon) {
+        *horizon = cap; /* beyond it the membrane stays below threshold */
+    }
+    expoly df, g;
+    expoly_scaled_derivative(&f, &df);
+    expoly_scaled_derivative(&df, &g);
+    return expoly_zeros(&g, 0.0, *horizon, piece_end);
+}
+
+/* The common case f = rest + A e^{-m t} + B e^{-e t} + C e^{-i t} (membrane off rest, both
+ * currents on, rates distinct, no degenerate kernel) without the general machinery: the
+ * operations that expoly_add, expoly_cap, two expoly_scaled_derivative and expoly_zeros perform
+ * on it, written out in the same order (the same bits, tested against the general path).
+ * Returns what general_pieces returns, or -1 where the case does not apply. */
+static int three_rate_pieces(double v0, double je0, double ji0, double e_leak, double rest,
+                             const bss2_rates *r, double *horizon, double *piece_end)
+{
+    double m = r->mem, re = r->exc, ri = r->inh;
+    if (v0 == e_leak || je0 == 0.0 || ji0 == 0.0 || re == ri
+        || fabs(m - re) < DEGENERATE_REL * m || fabs(m - ri) < DEGENERATE_REL * m) {
+        return -1;
+    }
+    double rate[3] = {m, re, ri};
+    double c[3];
+    c[0] = v0 - e_leak;
+    c[0] += -je0 * r->inv_d_exc;
+    c[0] += ji0 * r->inv_d_inh;
+    c[1] = je0 * r->inv_d_exc;
+    c[2] = -ji0 * r->inv_d_inh;
+    double dc[3];
+    for (int k = 0; k < 3; ++k) {
+        dc[k] = 0.0 - rate[k] * c[k];
+        if (c[k] == 0.0 || dc[k] == 0.0) {
+            return -1;
+        }
+    }
+    int slow = 0;
+    for (int k = 1; k < 3; ++k) {
+        if (rate[k] < rate[slow]) {
+            slow = k;
+        }
+    }
+    double gr[2], gc[2];
+    int n = 0;
+    for (int k = 0; k < 3; ++k) {
+        if (k != slow) {
+            gr[n] = rate[k] - rate[slow];
+            gc[n] = -0.0 - gr[n] * dc[k];
+            if (gc[n] == 0.0) {
+                return -1;
+            }
+            n += 1;
+        }
+    }
+    double size = fabs(rest);
+    double cap = (size == 0.0) ? INFINITY : 0.0;
+    for (int k = 0; k < 3 && size != 0.0; ++k) {
+        double t = log(3 * fabs(c[k]) / size) / rate[k];
+        if (t > cap) {
+            cap = t;
+        }
+    }
+    if (rest < 0.0 && cap < *horizon) {
+        *horizon = cap;
+    }
+    double q = -gc[1] / gc[0];
+    if (q <= 0.0) {
+        return 0;
+    }
+    double t = log(q) / (gr[1] - gr[0]);
+    if (t > 0.0 && t < *horizon) {
+        piece_end[0] = t;
+        return 1;
+    }
+    return 0;
+}
+
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
                            const bss2_rates *r, double horizon)
 {
@@ -443,30 +541,11 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             return INFINITY;
         }
     }
-    expoly f = {0};
-    f.n = 1; /* the constant term, kept even when zero: df below must be exactly f' */
-    f.c0[0] = rest;
-    if (v0 != e_leak) {
-        expoly_add(&f, r->mem, v0 - e_leak, 0.0);
-    }
-    if (je0 != 0.0) {
-        add_synaptic(&f, je0, r->mem, r->exc, r->inv_d_exc);
-    }
-    if (ji0 != 0.0) {
-        add_synaptic(&f, -ji0, r->mem, r->inh, r->inv_d_inh);
-    }
-    double cap = expoly_cap(&f);
-    if (rest < 0.0 && cap < horizon) {
-        horizon = cap; /* beyond it the membrane stays below threshold */
-    }
-    /* f' (rate 0 is f's slowest rate: this is exactly f') times e^{r0 t}, r0 its slowest rate,
-     * is monotone between the zeros of its derivative g: there the slope changes sign at most
-     * once, so the membrane is monotone or has one extremum on each piece. */
-    expoly df, g;
-    expoly_scaled_derivative(&f, &df);
-    expoly_scaled_derivative(&df, &g);
     double piece_end[MAX_TERMS + 2];
-    int n_pieces = expoly_zeros(&g, 0.0, horizon, piece_end);
+    int n_pieces = three_rate_pieces(v0, je0, ji0, e_leak, rest, r, &horizon, piece_end);
+    if (n_pieces < 0) {
+        n_pieces = general_pieces(v0, je0, ji0, e_leak, rest, r, &horizon, piece_end);
+    }
     double a = 0.0, va = v0;
     double sa, ca;
     slope_curvature(v0, je0, ji0, e_leak, r, &sa, &ca);
@@ -489,4 +568,14 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
         ca = cb;
     }
     return INFINITY;
+}
+
+void bss2_first_crossing_many(const double *rows, double *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        const double *row = rows + 9 * i;
+        bss2_rates r;
+        bss2_rates_init(&r, row[0], row[1], row[2]);
+        out[i] = bss2_first_crossing(row[3], row[4], row[5], row[6], row[7], &r, row[8]);
+    }
 }
