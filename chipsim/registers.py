@@ -159,9 +159,10 @@ class RegisterFile:
 
     def _synapse_runs(self, addresses: np.ndarray, words: np.ndarray) -> bool:
         """Fast path of write_many for the common bulk layout: a few runs of consecutive
-        addresses, each inside one weight or label plane (e.g. whole synapse arrays). The runs
-        are written in order from slices, without masks over all words. False (nothing
-        written) when the writes do not have that shape."""
+        addresses, each inside one weight or label plane (e.g. whole synapse arrays, or the
+        changed words of a weight update). The runs of each plane are written in order in one
+        pass (planes are independent), without masks over all words. False (nothing written)
+        when the writes do not have that shape."""
         if addresses.size < 2:
             return False
         breaks = np.flatnonzero(np.diff(addresses) != 1) + 1
@@ -172,18 +173,19 @@ class RegisterFile:
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
         planes = {ob.block(kind, h).base: ob.block(kind, h) for h in range(ob.HEMISPHERES)
                   for kind in ("synapse_weight_quad", "synapse_label_quad")}
-        runs = []
+        runs: dict[int, tuple[ob.Block, list[np.ndarray], list[np.ndarray]]] = {}
         for start, end in zip(starts, ends, strict=True):
             first = int(addresses[start])
-            block = next((b for base, b in planes.items()
-                          if base <= first and first + (end - start) <= base + span), None)
-            if block is None:
+            base = next((base for base in planes
+                         if base <= first and first + (end - start) <= base + span), None)
+            if base is None:
                 return False
-            runs.append((block, start, end, first - block.base))
-        for block, start, end, offset in runs:
-            self._synapse_bulk(block, np.arange(offset, offset + end - start, dtype=np.int64),
-                               words[start:end].astype(np.uint32))
-        self.changed(weights_only=all(b.kind == "synapse_weight_quad" for b, *_ in runs))
+            _, index, data = runs.setdefault(base, (planes[base], [], []))
+            index.append(np.arange(first - base, first - base + end - start, dtype=np.int64))
+            data.append(words[start:end])
+        for block, index, data in runs.values():
+            self._synapse_bulk(block, np.concatenate(index), np.concatenate(data).astype(np.uint32))
+        self.changed(weights_only=all(b.kind == "synapse_weight_quad" for b, _, _ in runs.values()))
         return True
 
     def changed(self, weights_only: bool) -> None:
