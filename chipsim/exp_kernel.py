@@ -29,17 +29,15 @@ ZERO_BELOW = -745.2
 
 
 def _nearest_power_of_two_root(j: int) -> float:
-    """The double nearest to 2^(j/128), by exact integer arithmetic: m = round(2^(52 + j/128))
-    is the integer whose 128th power brackets 2^(52*128 + j)."""
-    target = 1 << (52 * TABLE_SIZE + j)
-    lo, hi = 1 << 52, 1 << 53
-    while hi - lo > 1:  # largest m with m^128 <= target
-        mid = (lo + hi) // 2
-        if mid ** TABLE_SIZE <= target:
-            lo = mid
-        else:
-            hi = mid
-    m = lo if (2 * lo + 1) ** TABLE_SIZE > target << TABLE_SIZE else lo + 1
+    """The double nearest to 2^(j/128), decided by exact integer arithmetic: m = round(2^(52 +
+    j/128)) is the integer m with (2m - 1)^128 <= 2^(128 (53) + j) < (2m + 1)^128, searched from
+    the float estimate (ties cannot occur: 2^(j/128) is irrational for 0 < j < 128)."""
+    target = 1 << (TABLE_SIZE * 53 + j)
+    m = round(2.0 ** (52 + j / TABLE_SIZE))
+    while (2 * m - 1) ** TABLE_SIZE > target:
+        m -= 1
+    while (2 * m + 1) ** TABLE_SIZE <= target:
+        m += 1
     return m / float(1 << 52)
 
 
