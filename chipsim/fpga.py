@@ -65,7 +65,8 @@ _COMMA = 1 << (HEADER_BITS - 1)
 SHORT_BATCH_WORDS = 16
 #: runs of timed spikes at least this long are executed at once (Executor._timed_run)
 TIMED_RUN_WORDS = 16
-_TIMED_HEADERS = np.array([ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA], np.uint64)
+#: header byte -> whether the word belongs to such a run (WAIT_UNTIL or a spike pack)
+_IS_TIMED = np.isin(np.arange(256), [ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA]).view(np.int8)
 #: queued full-word writes are applied at the latest when this many have accumulated
 MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)
@@ -297,8 +298,8 @@ class Executor:
         self.out = ResponseStream()
         self.programs_done: list[ProgramStats] = []
         self.totals: Counter = Counter()
-        self._pending_time: list[int] = []
-        self._pending_label: list[int] = []
+        #: injected spikes not yet run: chunks of (systime, label) arrays, in program order
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._write_address: tuple[int, int] | None = None  # (address, byte enables)
         self._queued: list[tuple[np.ndarray, np.ndarray]] = []  # full-word writes not applied
         self._queued_count = 0
@@ -431,7 +432,7 @@ class Executor:
 
     def _abandon(self) -> None:
         self.systime = self.chip_synced  # the time not yet run is not run
-        self._pending_time, self._pending_label = [], []
+        self._pending = []
         self._flush_writes()
         self.out.take()
         self.out.restart()
@@ -458,8 +459,8 @@ class Executor:
         timed spikes (WAIT_UNTIL and spike packs, as a playback of input events has them) at
         once."""
         if end - begin >= TIMED_RUN_WORDS:
-            timed = np.isin(words[begin:end] >> _U64(WORD_BITS - HEADER_BITS), _TIMED_HEADERS)
-            edges = np.flatnonzero(np.diff(np.r_[0, timed.view(np.int8), 0]))
+            timed = _IS_TIMED[words[begin:end] >> _U64(WORD_BITS - HEADER_BITS)]
+            edges = np.flatnonzero(np.diff(timed, prepend=0, append=0))
             for first, stop in zip(edges[0::2] + begin, edges[1::2] + begin, strict=True):
                 if stop - first < TIMED_RUN_WORDS:
                     continue
@@ -484,15 +485,14 @@ class Executor:
             return False
         if self._queued:
             self._flush_writes()
-        systime = np.maximum.accumulate(np.r_[self.systime, targets])  # after each wait
+        systime = np.maximum.accumulate(np.concatenate([[self.systime], targets]))  # per wait
         spike = np.flatnonzero(~is_wait)
         count = (header[spike] - ToFPGA.SPIKE_PACK_1 + 1).astype(np.int64)
         word_of = np.repeat(spike, count)
         slot = np.arange(word_of.size) - np.repeat(np.cumsum(count) - count, count)
         shift = (16 * (np.repeat(count, count) - 1 - slot)).astype(_U64)
         labels = (run[word_of] >> shift) & _U64(0xFFFF)
-        self._pending_label.extend(labels.tolist())
-        self._pending_time.extend(systime[np.cumsum(is_wait)[word_of]].tolist())
+        self._pending.append((systime[np.cumsum(is_wait)[word_of]], labels.astype(np.int64)))
         self.systime = int(systime[-1])
         self._stats.words += end - begin
         self._stats.counts["spike_in"] += word_of.size
@@ -572,7 +572,7 @@ class Executor:
         """Reset asserted: the chip (with its MADC) returns to reset state;
         spikes not yet delivered are lost. Release is a no-op."""
         if word_fields(ToFPGA.SYSTEM_RESET, word)["value"]:
-            self._pending_time, self._pending_label = [], []
+            self._pending = []
             self.ring_registers = dict.fromkeys(_RING_REGISTERS, 0)
             self.event_recording = _RECORDING_ON
             self.polling_registers = dict.fromkeys(polling.REGISTERS, 0)
@@ -621,9 +621,8 @@ class Executor:
     # -- spikes ----------------------------------------------------------------------------------
     def _spikes(self, word: int) -> None:
         count = (word >> (WORD_BITS - HEADER_BITS)) - ToFPGA.SPIKE_PACK_1 + 1
-        for slot in range(count):
-            self._pending_label.append((word >> (16 * (count - 1 - slot))) & 0xFFFF)
-        self._pending_time.extend([self.systime] * count)
+        labels = [(word >> (16 * (count - 1 - slot))) & 0xFFFF for slot in range(count)]
+        self._pending.append((np.full(count, self.systime, np.int64), np.array(labels, np.int64)))
         self._stats.counts["spike_in"] += count
 
     def _sync(self) -> None:
@@ -657,10 +656,16 @@ class Executor:
     def _run_chip(self, until: int, neurons: list[int]) -> None:
         """One Chip.run from `chip_synced` to `until` with the spikes injected before it."""
         base = self.chip_synced
-        due = int(np.searchsorted(np.array(self._pending_time, np.int64), until, side="left"))
-        events = input_events(np.array(self._pending_time[:due], np.int64) - base,
-                              np.array(self._pending_label[:due], np.int64))
-        del self._pending_time[:due], self._pending_label[:due]
+        pending = self._pending
+        if len(pending) == 1:
+            times, labels = pending[0]
+        elif pending:
+            times, labels = (np.concatenate(parts) for parts in zip(*pending, strict=True))
+        else:
+            times = labels = np.zeros(0, np.int64)
+        due = int(np.searchsorted(times, until, side="left"))
+        events = input_events(times[:due] - base, labels[:due])
+        self._pending = [(times[due:], labels[due:])] if due < times.size else []
         self.chip_synced = until
         self.chip.event_ring.origin = base - self.chip.time // CHIP_TICKS_PER_FPGA_TICK
         try:
@@ -837,7 +842,9 @@ def _event_chunk(kind: str, systime: np.ndarray, chip_time: np.ndarray,
                  columns: dict[str, np.ndarray]) -> tuple[Wide, np.ndarray, np.ndarray]:
     """Packs for sorted events; a pack never spans two 128-tick windows of systime."""
     window = systime // _WINDOW
-    new = np.r_[True, window[1:] != window[:-1]]
+    new = np.empty(window.size, bool)
+    new[:1] = True
+    np.not_equal(window[1:], window[:-1], out=new[1:])
     first, size = pack_groups(new)
     packs = grouped_event_packs(kind, {"timestamp": chip_time & 0xFF, **columns}, first, size)
     return packs, systime[first], systime[first + size - 1]

@@ -137,7 +137,9 @@ def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.uint64)
     if np.any(np.diff(time) < 0):
         raise UTError("spike times must be non-decreasing")
-    new_time = np.r_[True, time[1:] != time[:-1]]
+    new_time = np.empty(time.size, bool)
+    new_time[0] = True
+    np.not_equal(time[1:], time[:-1], out=new_time[1:])
     first, size = pack_groups(new_time)
     packs = _packs(SPIKE_PACKS_TO_FPGA, {"label": label}, first, size)
     group_of_pack = np.cumsum(new_time)[first] - 1
