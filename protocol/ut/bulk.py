@@ -13,20 +13,16 @@ from .dictionary import spec
 from .enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA, SPIKE_PACKS_TO_FPGA, ToFPGA
 from .fields import Wide, build
 from .message import UTError
-from .pack import pack_words
 
 _U64 = np.uint64
 
 
-def _interleave(*parts: Wide) -> Wide:
-    """Messages a0, b0, ..., a1, b1, ... from equally long message arrays."""
-    k = len(parts)
-    n = len(parts[0].lo)
-    out = [np.empty(n * k, parts[0].lo.dtype) for _ in range(2)] + [np.empty(n * k, np.int64)]
-    for i, part in enumerate(parts):
-        for dst, src in zip(out, part, strict=True):
-            dst[i::k] = src
-    return Wide(*out)
+#: the bulk encoders to the FPGA rely on this: omnibus accesses, waits and spike packs are one
+#: word each, so the words are the messages' low halves, placed directly (checked against the
+#: declarations)
+if any(spec(i).word_width != WORD_BITS for i in (
+        ToFPGA.OMNIBUS_ADDRESS, ToFPGA.OMNIBUS_DATA, ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA)):
+    raise UTError("the bulk encoders need one-word omnibus, wait and spike pack messages")
 
 
 def omnibus_writes(address: np.ndarray, value: np.ndarray,
@@ -35,13 +31,16 @@ def omnibus_writes(address: np.ndarray, value: np.ndarray,
     addr = build(ToFPGA.OMNIBUS_ADDRESS, is_read=0, byte_enables=byte_enables,
                  address=np.asarray(address))
     data = build(ToFPGA.OMNIBUS_DATA, value=np.broadcast_to(value, addr.lo.shape))
-    return pack_words(_interleave(addr, data))
+    out = np.empty(2 * len(addr.lo), _U64)
+    out[0::2] = addr.lo
+    out[1::2] = data.lo
+    return out
 
 
 def omnibus_reads(address: np.ndarray) -> np.ndarray:
     """Words for N omnibus reads: one Address(is_read=1, all byte enables) each."""
-    return pack_words(build(ToFPGA.OMNIBUS_ADDRESS, is_read=1, byte_enables=0xF,
-                            address=np.asarray(address)))
+    return build(ToFPGA.OMNIBUS_ADDRESS, is_read=1, byte_enables=0xF,
+                 address=np.asarray(address)).lo
 
 
 def pack_groups(new_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +67,7 @@ class _PackPlan:
     header_hi: np.ndarray
     header_lo: np.ndarray
     width: np.ndarray
+    any_high: bool  # whether any field or header bit lies in the high 64 bits
 
 
 @cache
@@ -94,7 +94,7 @@ def _pack_plan(instructions: tuple) -> _PackPlan:
                     raise UTError(f"{row.name}.{n}_{slot} straddles two words")
                 high[n][cell], shift[n][cell] = at >= WORD_BITS, at % WORD_BITS
     return _PackPlan({n: (high[n], shift[n], width[n]) for n in names}, header_hi, header_lo,
-                     message_width)
+                     message_width, bool(any(h.any() for h in high.values()) or header_hi.any()))
 
 
 def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarray,
@@ -105,24 +105,25 @@ def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarra
     if set(columns) != set(plan.fields):
         raise UTError(f"packs take fields {sorted(plan.fields)}, got {sorted(columns)}")
     n = int(size.sum())
+    if not n:
+        return Wide(np.zeros(0, _U64), np.zeros(0, _U64), np.zeros(0, np.int64))
     cell = np.repeat(size * MAX_PACK - first, size) + np.arange(n)  # size * MAX_PACK + slot
-    hi = np.zeros(n, _U64)
+    hi = np.zeros(n, _U64) if plan.any_high else None
     lo = np.zeros(n, _U64)
     for name, (high, shift, width) in plan.fields.items():
         values = np.asarray(columns[name])
-        if values.size and (int(values.min()) < 0 or int(values.max()) >> width):
+        if int(values.min()) < 0 or int(values.max()) >> width:
             raise UTError(f"{instructions[0].name}.{name}: value out of range "
                           f"0..{(1 << width) - 1}")
         placed = values.astype(_U64) << shift[cell]
-        in_high = high[cell]
-        if in_high.any():
+        if hi is not None:
+            in_high = high[cell]
             hi |= np.where(in_high, placed, _U64(0))
             placed[in_high] = 0
         lo |= placed
-    if not n:
-        return Wide(hi, lo, np.zeros(0, np.int64))
-    hi = np.bitwise_or.reduceat(hi, first) | plan.header_hi[size]
     lo = np.bitwise_or.reduceat(lo, first) | plan.header_lo[size]
+    hi = (np.zeros(len(first), _U64) if hi is None
+          else np.bitwise_or.reduceat(hi, first) | plan.header_hi[size])
     return Wide(hi, lo, plan.width[size])
 
 
@@ -135,24 +136,21 @@ def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
         raise UTError("spike times and labels must be 1-d arrays of equal length")
     if not time.size:
         return np.zeros(0, np.uint64)
-    if np.any(np.diff(time) < 0):
-        raise UTError("spike times must be non-decreasing")
     new_time = np.empty(time.size, bool)
     new_time[0] = True
     np.not_equal(time[1:], time[:-1], out=new_time[1:])
+    if (time[1:] < time[:-1]).any():
+        raise UTError("spike times must be non-decreasing")
     first, size = pack_groups(new_time)
     packs = _packs(SPIKE_PACKS_TO_FPGA, {"label": label}, first, size)
-    group_of_pack = np.cumsum(new_time)[first] - 1
     starts_group = new_time[first]
     waits = build(ToFPGA.WAIT_UNTIL, value=time[first[starts_group]])
-    total = len(first) + len(waits.lo)
-    pack_slot = np.arange(len(first)) + group_of_pack + 1
-    wait_slot = pack_slot[starts_group] - 1
-    out = Wide(np.zeros(total, np.uint64), np.zeros(total, np.uint64), np.zeros(total, np.int64))
-    for dst, p_src, w_src in zip(out, packs, waits, strict=True):
-        dst[pack_slot] = p_src
-        dst[wait_slot] = w_src
-    return pack_words(out)
+    # pack k follows the waits of its group and all groups before: k + groups so far
+    pack_slot = np.arange(len(first)) + np.cumsum(starts_group)
+    out = np.empty(len(first) + len(waits.lo), _U64)
+    out[pack_slot] = packs.lo
+    out[pack_slot[starts_group] - 1] = waits.lo
+    return out
 
 
 def event_packs(kind: str, columns: dict[str, np.ndarray],

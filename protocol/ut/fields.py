@@ -16,6 +16,7 @@ from .enums import FromFPGA, ToFPGA
 from .message import UTError
 
 _U64 = np.uint64
+WORD_MASK = (1 << WORD_BITS) - 1
 
 
 class Wide(NamedTuple):
@@ -56,13 +57,19 @@ def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
     n = int(np.broadcast_shapes(*(a.shape for a in arrays.values()), (1,))[0]) if arrays else 1
     hi = np.zeros(n, _U64)
     lo = np.zeros(n, _U64)
+    common = row.header << (row.word_width - HEADER_BITS)  # bits every message shares
     for name, (shift, width) in row.fields.items():
         raw = arrays[name]
         if raw.size and (int(raw.min()) < 0 or int(raw.max()) >> width):
             raise UTError(f"{row.name}.{name}: value out of range 0..{(1 << width) - 1}")
-        _place(hi, lo, raw.astype(_U64) if raw.shape == (n,) else
-               np.broadcast_to(raw.astype(_U64), (n,)), shift)
-    _place(hi, lo, np.full(n, row.header, _U64), row.word_width - HEADER_BITS)
+        if raw.size == 1:  # one value for all messages
+            common |= int(raw.reshape(-1)[0]) << shift
+        elif raw.size:
+            _place(hi, lo, raw.astype(_U64) if raw.shape == (n,) else
+                   np.broadcast_to(raw.astype(_U64), (n,)), shift)
+    lo |= _U64(common & WORD_MASK)
+    if common >> WORD_BITS:
+        hi |= _U64(common >> WORD_BITS)
     return Wide(hi, lo, np.full(n, row.word_width, np.int64))
 
 
