@@ -86,6 +86,9 @@ class RegisterFile:
         self.generation = 0  # bumped on every configuration change
         self.weight_generation = 0  # bumped on synapse weight changes
         self.structure_generation = 0  # bumped on every other configuration change
+        #: configuration-table words read so far: address -> (table, entry, container, word)
+        #: (bounded: the tables have ~7000 words)
+        self._table_reads: dict[int, tuple[dict, int, object, int]] = {}
 
     # -- public ---------------------------------------------------------------------------
     def write(self, address: int, word: int) -> None:
@@ -102,16 +105,20 @@ class RegisterFile:
                                int(address)) from None
 
     def read(self, address: int) -> int:
-        block, index, k = lookup(address)
-        if not block.readable:
-            raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only", int(address))
-        kind = block.kind
-        table = None if kind in _NOT_TABLES or kind in self._handlers else self.config.fields[kind]
-        if table is None:
-            return block.container.encode_word(self._values(block, index), k)
-        entry = block.first + index  # a configuration table: only the fields of word k
-        return block.container.encode_word(
-            {name: table[name].item(entry) for name in block.container.word_fields[k]}, k)
+        plan = self._table_reads.get(address) if type(address) is int else None
+        if plan is None:
+            block, index, k = lookup(address)
+            if not block.readable:
+                raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only",
+                                   int(address))
+            kind = block.kind
+            if kind in _NOT_TABLES or kind in self._handlers:
+                return block.container.encode_word(self._values(block, index), k)
+            plan = (self.config.fields[kind], block.first + index, block.container, k)
+            self._table_reads[int(address)] = plan
+        table, entry, container, k = plan  # a configuration table: only the fields of word k
+        return container.encode_word(
+            {name: table[name].item(entry) for name in container.word_fields[k]}, k)
 
     def fields(self, kind: str, entry: int) -> dict[str, int]:
         """Logical field values of a configuration entry (entry = halco enumeration)."""
