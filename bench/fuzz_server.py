@@ -113,9 +113,9 @@ def main() -> None:
             while sent < args.frames:
                 batch = fuzz_batch(rng, writer, min(args.check, args.frames - sent))
                 data = b"".join(batch)
-                # zeros complete any cut frame the server still waits for (they hold no sync)
+                # zeros complete any cut frame the server still waits for (they hold no sync);
+                # the direct TCP port has sent everything when write returns
                 port.write(data + bytes(PAD_BYTES))
-                port.flush()
                 sent += len(batch)
                 sent_bytes += len(data)
                 try:
