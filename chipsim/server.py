@@ -179,6 +179,8 @@ class DeviceServer:
         self.spin_s = spin_s
         self.stop = threading.Event()
         self.lock = threading.Lock()  # held while a client's program executes
+        #: receives land here (a `recv` of RECV_BYTES would allocate that much every time)
+        self._received = memoryview(bytearray(RECV_BYTES))
 
     @property
     def chip(self) -> Chip:
@@ -279,15 +281,15 @@ class DeviceServer:
     def _serve_bytes(self, conn: socket.socket, session: Session) -> bool:
         """Read what arrived and answer it; False when the client is gone."""
         try:
-            data = conn.recv(RECV_BYTES)
+            count = conn.recv_into(self._received)
         except (BlockingIOError, InterruptedError):
             return True
         except OSError:
             return False
-        if not data:
+        if not count:
             return False
         with self.lock:
-            reply = session.feed(data)
+            reply = session.feed(self._received[:count].tobytes())
         if session.cancelled:
             return False
         return not reply or self._send(conn, reply, session.peer)

@@ -55,6 +55,8 @@ class TcpPort:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self.sock.setblocking(False)
+        #: receives land here (a `recv` of READ_BYTES would allocate that much every time)
+        self._received = memoryview(bytearray(READ_BYTES))
 
     def write(self, data: bytes | memoryview) -> None:
         """Send everything (OSError, incl. TimeoutError, if it cannot within the timeout)."""
@@ -86,27 +88,28 @@ class TcpPort:
         """The bytes that arrive within `timeout` (b"" if none); ConnectionError when the peer
         has closed the connection."""
         window = min(self.spin_s, timeout)
-        data = self._spin(window)
-        if data is None:
+        count = self._spin(window)
+        if count is None:
             self.sock.settimeout(max(timeout - window, 0.0))
             try:
-                data = self.sock.recv(READ_BYTES)
+                count = self.sock.recv_into(self._received)
             except (TimeoutError, BlockingIOError, InterruptedError):
                 return b""
             finally:
                 self.sock.setblocking(False)
-        if not data:
+        if not count:
             raise ConnectionError("the connection was closed by the peer")
-        return data
+        return self._received[:count].tobytes()
 
-    def _spin(self, window: float) -> bytes | None:
-        """Poll without sleeping for up to `window` seconds: the bytes, or None if none came."""
+    def _spin(self, window: float) -> int | None:
+        """Poll without sleeping for up to `window` seconds: how many bytes were received, or
+        None if none came."""
         if window <= 0:
             return None
         deadline = time.perf_counter() + window
         while True:
             try:
-                return self.sock.recv(READ_BYTES)
+                return self.sock.recv_into(self._received)
             except (BlockingIOError, InterruptedError):
                 if time.perf_counter() >= deadline:
                     return None
