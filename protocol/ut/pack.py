@@ -31,11 +31,15 @@ def pack_words(msgs: Wide) -> np.ndarray:
     if np.any(msgs.width % 8) or np.any(msgs.width > 2 * WORD_BITS):
         raise UTError("bulk packing needs byte-multiple widths of at most 128 bits")
     n = len(msgs.lo)
-    table = np.empty((n, 16), np.uint8)
-    table[:, :8] = msgs.hi.astype(">u8").view(np.uint8).reshape(n, 8)
-    table[:, 8:] = msgs.lo.astype(">u8").view(np.uint8).reshape(n, 8)
-    keep = np.arange(16) >= (16 - msgs.width // 8)[:, None]
-    stream = table[keep]
+    # the messages as big-endian units of the largest size dividing every width and a word
+    unit = int(np.gcd.reduce(np.append(msgs.width, WORD_BITS)))
+    per_message = 2 * WORD_BITS // unit
+    table = np.empty((n, 2), ">u8")
+    table[:, 0] = msgs.hi
+    table[:, 1] = msgs.lo
+    table = table.view(f">u{unit // 8}").reshape(n, per_message)
+    keep = np.arange(per_message) >= (per_message - msgs.width // unit)[:, None]
+    stream = table[keep].view(np.uint8)
     tail = (-len(stream)) % 8
     if tail:
         stream = np.concatenate([stream, np.array([0x80] + [0] * (tail - 1), np.uint8)])
@@ -179,10 +183,11 @@ def _chain_piece(jump: np.ndarray) -> np.ndarray:
     n = len(jump)
     jump = np.append(np.minimum(jump, n), n)  # n: outside, where every chain stays
     found = np.zeros(1, jump.dtype)
-    while found[-1] != n:  # found holds the first 2**k positions, jump is next^(2**k)
+    while True:  # found holds the first 2**k positions, jump is next^(2**k)
         found = np.concatenate([found, jump[found]])
+        if found[-1] == n:
+            return found[:np.searchsorted(found, n)].astype(np.int64)
         jump = jump[jump]
-    return found[:np.searchsorted(found, n)].astype(np.int64)
 
 
 def units_per_word(direction: Direction) -> int:
