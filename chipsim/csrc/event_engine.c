@@ -384,7 +384,8 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !dirty || !is_dirty) {
+    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !dirty
+        || !is_dirty) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
