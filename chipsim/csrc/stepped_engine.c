@@ -1,7 +1,8 @@
 /* Time-stepped engine: exact exponential propagators over a fixed step dt = 1/substeps chip
  * ticks for the linear part, explicit Euler for the AdEx exponential and adaptation terms,
  * threshold crossings located by linear interpolation inside the step. Records membrane traces
- * (the MADC view). Events fall on chip-tick boundaries, which are step boundaries. */
+ * (the MADC view). Events fall on chip-tick boundaries, which are step boundaries. Exponentials
+ * are the event engine's (exp_kernel.h): inline, and the same bits on any machine. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,6 @@
 #include "lif.h"
 
 #define EXP_ARG_MAX 20.0
-/* exp() of anything below this is exactly 0 (the smallest subnormal is e^-744.4); skipping
- * the call there is exact and avoids libm's slow underflow path, which dominated AdEx runs */
-#define EXP_ARG_ZERO -746.0
 
 /* Per-neuron constants of one step: propagators of the linear part and the AdEx terms. */
 typedef struct {
@@ -71,12 +69,12 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
     for (int32_t a = 0; a < n_active; ++a) {
         int32_t n = active[a];
         propagator *p = &prop[n];
-        p->pm = exp(-dt / net->tau_mem[n]);
-        p->pe = exp(-dt / net->tau_syn_exc[n]);
-        p->pi = exp(-dt / net->tau_syn_inh[n]);
+        p->pm = bss2_exp(-dt / net->tau_mem[n]);
+        p->pe = bss2_exp(-dt / net->tau_syn_exc[n]);
+        p->pi = bss2_exp(-dt / net->tau_syn_inh[n]);
         p->ke = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_exc[n]);
         p->ki = bss2_kernel(dt, 1.0 / net->tau_mem[n], 1.0 / net->tau_syn_inh[n]);
-        p->pw = net->adex_enable[n] ? exp(-dt / net->tau_adapt[n]) : 1.0;
+        p->pw = net->adex_enable[n] ? bss2_exp(-dt / net->tau_adapt[n]) : 1.0;
         p->e_leak = net->e_leak[n];
         p->adex = net->adex_enable[n] != 0;
         p->v_exp = p->adex ? net->v_exp[n] : 0.0;
@@ -160,7 +158,7 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                         if (arg > EXP_ARG_MAX) {
                             arg = EXP_ARG_MAX;
                         }
-                        double rise = (arg < EXP_ARG_ZERO) ? 0.0 : exp(arg);
+                        double rise = bss2_exp(arg);
                         vn += dt * (p->exp_gain * rise - st->w[n]);
                     }
                     st->v[n] = vn;
