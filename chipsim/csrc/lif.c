@@ -186,6 +186,28 @@ static double refine_expoly(const expoly *f, const expoly *df, double a, double 
     return hi;
 }
 
+/* Beyond this time a term c0 e^{-r t} is below |c| / n_decay in magnitude. */
+static double decay_below(int n_decay, double c0, double c, double r)
+{
+    return log(n_decay * fabs(c0) / c) / r;
+}
+
+/* The root of ca e^{-ra t} + cb e^{-rb t} in (a, b), where e^{(rb - ra) t} = -cb/ca, if any. */
+static int two_term_zero(double ca, double cb, double ra, double rb, double a, double b,
+                         double *out)
+{
+    double q = -cb / ca;
+    if (q <= 0.0) {
+        return 0;
+    }
+    double t = log(q) / (rb - ra);
+    if (t > a && t < b) {
+        out[0] = t;
+        return 1;
+    }
+    return 0;
+}
+
 /* For f = c + sum of decaying terms (one rate-0 constant c != 0): a time beyond which the
  * decaying terms sum to less than |c| in magnitude, so f keeps the sign of c; +inf if f has
  * no such constant. Uses (|c0| + |c1| t) e^{-r t} <= (|c0| + 2|c1|/(e r)) e^{-r t / 2}. */
@@ -214,7 +236,7 @@ static double expoly_cap(const expoly *f)
         }
         double t;
         if (f->c1[k] == 0.0) {
-            t = log(n_decay * fabs(f->c0[k]) / c) / r;
+            t = decay_below(n_decay, f->c0[k], c, r);
         } else {
             double m = fabs(f->c0[k]) + 2.0 * fabs(f->c1[k]) / (2.718281828459045 * r);
             t = 2.0 * log(n_decay * m / c) / r;
@@ -243,17 +265,7 @@ static int expoly_zeros(const expoly *f, double a, double b, double *out)
         return 0;
     }
     if (f->n == 2 && dim == 2) {
-        /* ca e^{-ra t} + cb e^{-rb t}: one root where e^{(rb - ra) t} = -cb/ca */
-        double q = -f->c0[1] / f->c0[0];
-        if (q <= 0.0) {
-            return 0;
-        }
-        double t = log(q) / (f->rate[1] - f->rate[0]);
-        if (t > a && t < b) {
-            out[0] = t;
-            return 1;
-        }
-        return 0;
+        return two_term_zero(f->c0[0], f->c0[1], f->rate[0], f->rate[1], a, b, out);
     }
     /* f * e^{r0 t} (r0 the slowest rate) has the zeros of f and is monotone between the
      * zeros of its derivative g */
@@ -503,7 +515,7 @@ static int three_rate_pieces(double v0, double je0, double ji0, double e_leak, d
     double size = fabs(rest);
     double cap = (size == 0.0) ? INFINITY : 0.0;
     for (int k = 0; k < 3 && size != 0.0; ++k) {
-        double t = log(3 * fabs(c[k]) / size) / rate[k];
+        double t = decay_below(3, c[k], size, rate[k]);
         if (t > cap) {
             cap = t;
         }
@@ -511,16 +523,7 @@ static int three_rate_pieces(double v0, double je0, double ji0, double e_leak, d
     if (rest < 0.0 && cap < *horizon) {
         *horizon = cap;
     }
-    double q = -gc[1] / gc[0];
-    if (q <= 0.0) {
-        return 0;
-    }
-    double t = log(q) / (gr[1] - gr[0]);
-    if (t > 0.0 && t < *horizon) {
-        piece_end[0] = t;
-        return 1;
-    }
-    return 0;
+    return two_term_zero(gc[0], gc[1], gr[0], gr[1], 0.0, *horizon, piece_end);
 }
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
