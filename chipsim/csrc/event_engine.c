@@ -36,37 +36,37 @@ enum { NEXT_CROSSING = 0, NEXT_BOUND = 1, NEXT_FIRE = 2 };
 
 /* Tournament tree over next[] of the neurons that can have events (slot >= 0): node k holds
  * the earliest (time, neuron) of its subtree, ties to the lower neuron index (slots are in
- * neuron order). Updates stop as soon as a node is unchanged. */
+ * neuron order, so the left child wins a tie). An update carries the changed child's
+ * (neuron, time) up in registers and compares it with the sibling only, which keeps the
+ * stores out of the walk's dependency chain; it stops as soon as a node is unchanged, except
+ * for the winner's own path (its event was just handled), which changes all the way up. */
 static void tree_update(engine *e, int32_t n)
 {
     if (e->slot[n] < 0) {
         return;
     }
     int32_t node = e->leaves + e->slot[n];
-    if (e->tree_time[node] == e->next[n]) {
+    double when = e->next[n];
+    double *time = e->tree_time;
+    int32_t *who_at = e->tree;
+    if (time[node] == when) {
         return;
     }
-    e->tree_time[node] = e->next[n];
-    node >>= 1;
-    if (e->tree[1] == n) { /* the winner moved (its event was just handled): its whole path
-                            * changes, so no node can stop the walk early */
-        for (; node >= 1; node >>= 1) {
-            int32_t l = 2 * node, r = 2 * node + 1;
-            int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
-            e->tree[node] = e->tree[win];
-            e->tree_time[node] = e->tree_time[win];
+    time[node] = when;
+    int winner_path = (who_at[1] == n);
+    int32_t who = n;
+    for (; node > 1; node >>= 1) {
+        double sibling = time[node ^ 1];
+        int32_t sibling_who = who_at[node ^ 1];
+        int take_sibling = (node & 1) ? !(when < sibling) : (sibling < when);
+        who = take_sibling ? sibling_who : who; /* selects, not branches: unpredictable */
+        when = take_sibling ? sibling : when;
+        int32_t parent = node >> 1;
+        if (!winner_path && who_at[parent] == who && time[parent] == when) {
+            return;
         }
-        return;
-    }
-    while (node >= 1) {
-        int32_t l = 2 * node, r = 2 * node + 1;
-        int32_t win = (e->tree_time[r] < e->tree_time[l]) ? r : l;
-        if (e->tree[node] == e->tree[win] && e->tree_time[node] == e->tree_time[win]) {
-            break;
-        }
-        e->tree[node] = e->tree[win];
-        e->tree_time[node] = e->tree_time[win];
-        node >>= 1;
+        who_at[parent] = who;
+        time[parent] = when;
     }
 }
 
