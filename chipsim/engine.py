@@ -18,7 +18,7 @@ _STATUS = {
 _F64 = ("e_leak", "v_reset", "v_threshold", "tau_mem", "tau_syn_exc", "tau_syn_inh",
         "delta_t", "v_exp", "adapt_a", "adapt_b", "tau_adapt", "fan_amp")
 _I32 = ("hold_ticks", "refractory_ticks", "fan_ptr", "fan_neuron")
-_U8 = ("fire_enable", "adex_enable", "fan_channel")
+_U8 = ("fire_enable", "adex_enable", "exp_enable", "fan_channel")
 _STATE = {"v": np.float64, "je": np.float64, "ji": np.float64, "w": np.float64,
           "mode": np.int32, "fire_time": np.float64, "hold_end": np.int64,
           "refractory_end": np.int64, "spike_index": np.uint32}

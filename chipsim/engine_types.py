@@ -34,6 +34,7 @@ class NetworkTables:
     refractory_ticks: np.ndarray
     fire_enable: np.ndarray
     adex_enable: np.ndarray
+    exp_enable: np.ndarray
     delta_t: np.ndarray
     v_exp: np.ndarray
     adapt_a: np.ndarray

@@ -37,7 +37,8 @@ class NeuronParameters:
     hold_ticks: np.ndarray
     refractory_ticks: np.ndarray
     fire_enable: np.ndarray
-    adex_enable: np.ndarray
+    adex_enable: np.ndarray  # adaptation or the exponential term
+    exp_enable: np.ndarray  # the exponential term
     delta_t: np.ndarray
     v_exp: np.ndarray
     adapt_a: np.ndarray  # 1/tick (a / C)
@@ -113,6 +114,7 @@ def compute(config: ChipConfig, fpn: FixedPattern) -> NeuronParameters:
         # a spike needs the comparator and the fire output (bss2emu's reading of haldls)
         fire_enable=(neuron.enable_threshold_comparator & neuron.enable_fire).astype(bool),
         adex_enable=adex,
+        exp_enable=exponential,
         delta_t=np.where(exponential,
                          analog.DELTA_T_MIN + analog.DELTA_T_SPAN * cells("i_bias_exp") / 1022.0,
                          1.0),

@@ -33,7 +33,8 @@ typedef struct {
     const int32_t *hold_ticks;
     const int32_t *refractory_ticks;
     const uint8_t *fire_enable;
-    const uint8_t *adex_enable;
+    const uint8_t *adex_enable; /* adaptation or the exponential term on */
+    const uint8_t *exp_enable;  /* the exponential term on (then adex_enable too) */
     const double *delta_t;
     const double *v_exp;
     const double *adapt_a;
