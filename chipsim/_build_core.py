@@ -14,10 +14,11 @@ from cffi import FFI
 
 CSRC = Path(__file__).resolve().parent / "csrc"
 SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c", "synapse_io.c",
-           "event_timing.c"]
+           "event_timing.c", "crc32.c"]
 PPU_SOURCES = ["ppu_core.c", "ppu_fxv.c", "ppu_memory.c"]
-#: what each extension is made of: (cdef header, C include, sources)
-PARTS = {"core": ("core_api.h", "core.h", SOURCES), "ppu": ("ppu_api.h", "ppu.h", PPU_SOURCES)}
+#: what each extension is made of: (cdef headers, C include, sources)
+PARTS = {"core": (("core_api.h", "crc32_api.h"), "core.h", SOURCES),
+         "ppu": (("ppu_api.h",), "ppu.h", PPU_SOURCES)}
 # No FMA contraction: the Python reference must reproduce the C results bit for bit.
 BASE_FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
               "-Wall", "-Wextra", "-Wno-unused-parameter"]
@@ -29,18 +30,18 @@ def make_builder(module: str = "bss2emu.chipsim._core", sanitize: bool = False,
                  part: str = "core") -> FFI:
     """Return an FFI builder for one part ("core" or "ppu"), optionally instrumented with
     ASan/UBSan (that build compiles elsewhere, so it names the sources by absolute path)."""
-    cdef, include, sources = PARTS[part]
+    cdefs, include, sources = PARTS[part]
 
     def path(p: Path) -> str:
         # setuptools insists on relative source paths (it builds from the project root)
         return str(p) if sanitize else os.path.relpath(p)
 
     ffi = FFI()
-    ffi.cdef((CSRC / cdef).read_text())
+    ffi.cdef("\n".join((CSRC / cdef).read_text() for cdef in cdefs))
     flags = BASE_FLAGS + (SANITIZE_FLAGS if sanitize else [])
     ffi.set_source(
         module,
-        f'#include "{include}"',
+        "\n".join(f'#include "{h}"' for h in (include, *cdefs[1:])),
         sources=[path(CSRC / s) for s in sources],
         include_dirs=[path(CSRC)],
         extra_compile_args=flags,

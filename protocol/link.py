@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
@@ -66,6 +67,10 @@ WORD_BYTES = 8
 #: largest LEN this link accepts (sctrltp's UDP frames stop at 180; a byte stream allows more)
 MAX_PAYLOAD_WORDS = 4096
 SEQ_MODULUS = 1 << 32
+#: a reader checks the frame CRC of frames with at least this many payload words with its
+#: `crc32` function (a faster one for long frames may be given; zlib's is the cheapest call for
+#: short ones)
+LONG_FRAME_WORDS = 64
 
 
 class PacketType(IntEnum):
@@ -212,11 +217,15 @@ class FrameReader:
 
     `feed(data)` returns the frames completed so far.  `flush()` declares that the bytes of a
     pending partial frame will never be completed (call it after a receive timeout): the
-    partial frame counts as `truncated` and any frames behind it are released.
+    partial frame counts as `truncated` and any frames behind it are released. `crc32` computes
+    the frame CRC of long frames (`LONG_FRAME_WORDS`): zlib.crc32 or a function giving the same
+    values for a bytes-like object.
     """
 
-    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS, keep_errors: int = 64) -> None:
+    def __init__(self, max_words: int = MAX_PAYLOAD_WORDS, keep_errors: int = 64,
+                 crc32: Callable[[bytes | memoryview], int] = zlib.crc32) -> None:
         self.max_words = max_words
+        self._long_crc32 = crc32
         self.errors: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
         self.recent: deque[FrameError] = deque(maxlen=keep_errors)
         self.garbage_bytes = 0
@@ -322,7 +331,9 @@ class FrameReader:
             return None, (("truncated", pos, f"{end - len(buf)} bytes missing")
                           if final else None), 0
         (crc,) = _TRAILER_FMT.unpack_from(buf, end - TRAILER_BYTES)
-        if zlib.crc32(view[pos:end - TRAILER_BYTES]) != crc:
+        covered = view[pos:end - TRAILER_BYTES]
+        if (zlib.crc32(covered) if length < LONG_FRAME_WORDS
+                else self._long_crc32(covered)) != crc:
             return None, ("bad_crc", pos, "frame CRC mismatch"), 0
         words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
         if self._next_seq is not None and seq != self._next_seq:
