@@ -111,8 +111,8 @@ class Chip:
         self._bg_enabled_at = np.zeros(ob.BACKGROUND_SOURCES, np.int64)
         self._bg_seed = np.zeros(ob.BACKGROUND_SOURCES, np.int64)  # loaded on enable
         self._cache_generation = -1
-        #: (generation, external source keys, key -> index, fan-out tables of all sources)
-        self._fan_cache: tuple | None = None
+        #: the fan-out tables of the sources seen so far (`_FanCache`)
+        self._fan_cache: _FanCache | None = None
         #: (structure generation, engine network) of the last event-engine segment
         self._quiet_net: tuple | None = None
         self._clear_in_flight()
@@ -489,7 +489,7 @@ class Chip:
                                    result.events["label"])
         if self.config.corr_internal_causal.any() or self.config.corr_internal_acausal.any():
             self._correlate(keys, in_tick, in_source, ticks, neurons)
-        np.add.at(self.spike_count, neurons, 1)
+        self.spike_count += np.bincount(neurons, minlength=ob.NEURONS)
         self._pending_padi = []
         if self._crossbar_counters_on():
             sources = np.concatenate([neurons, in_source]).astype(np.int64)
@@ -545,8 +545,13 @@ class Chip:
         """Advance the neuron state by t_end ticks with one engine: (spike ticks, neurons,
         membrane trace or None)."""
         if engine == "event":
-            net = c_engine.CNetwork(tables)
-            self._quiet_net = (self._structure_generation, net)
+            quiet = self._quiet_net
+            if quiet is not None and quiet[0] == self._structure_generation \
+                    and quiet[1].retarget(tables):
+                net = quiet[1]
+            else:
+                net = c_engine.CNetwork(tables)
+                self._quiet_net = (self._structure_generation, net)
             return c_engine.event_run(net, self.state, arr_tick, arr_source, t_end, record,
                                       MADC_SAMPLE_INTERVAL_TICKS)
         if engine == "reference":
@@ -584,12 +589,16 @@ class Chip:
         (crossbar input, label); arrivals in chip ticks, FPGA events before background ones.
         Also returns the routing key of every source, and whether the fan-outs are stale:
         with `stale_ok` and no external source, the fan-outs of an earlier configuration are
-        returned instead of rebuilt (valid only if no neuron spikes; see `_segment`)."""
+        returned instead of rebuilt (valid only if no neuron spikes; see `_segment`).
+        `tick` (the FPGA events') is sorted, as `run` checks."""
         self._refresh()
-        p = self._params
-        fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
         bg_tick, bg_src, bg_label = background.generate(
             self.config, self._bg_enabled_at, self._bg_seed, self.time, self.time + t_end)
+        if not bg_src.size and not self._pending_padi:
+            known = self._known_fpga_sources(tick, label, stale_ok)
+            if known is not None:
+                return known
+        fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
         bg_keys, bg_inverse = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
         if bg_src.size:
             bg_keys, bg_inverse = np.unique(
@@ -607,22 +616,18 @@ class Chip:
         generation = self._registers.generation
         cached = self._fan_cache
         stale = False
-        if cached is not None and cached[0] == generation and all(k in cached[2]
-                                                                  for k in ext_keys):
+        if cached is not None and cached.generation == generation and all(
+                k in cached.index for k in ext_keys):
             pass
         elif stale_ok and not ext_keys and cached is not None:
             stale = True  # neuron sources come first in any cached table
         else:
-            known = cached[1] if cached is not None else []  # sources seen before return
-            seen = set(known)
-            key_list = known + [k for k in ext_keys if k not in seen]
-            index = {k: i for i, k in enumerate(key_list)}
-            tables = self._fresh_router().tables(self._neuron_keys + key_list)
-            self._fan_cache = (generation, key_list, index, tables)
-        _, key_list, index, fan = self._fan_cache
-        keys = self._neuron_keys + key_list
-        sizes, fan_neuron, fan_channel, fan_amp, source_l2 = fan
-        ext_index = np.array([index[k] for k in ext_keys], np.int64)
+            known_keys = cached.key_list if cached is not None else []  # seen before return
+            seen = set(known_keys)
+            self._fan_cache = self._fan_tables(generation, known_keys + [
+                k for k in ext_keys if k not in seen], cached)
+        cached = self._fan_cache
+        ext_index = np.array([cached.index[k] for k in ext_keys], np.int64)
         fpga_src = ob.NEURONS + ext_index[fpga_inverse.reshape(-1)]
         bg_srcs = ob.NEURONS + ext_index[fpga_labels.size + bg_inverse.reshape(-1)]
         padi_first = fpga_labels.size + len(bg_keys)
@@ -632,7 +637,54 @@ class Chip:
                                   np.zeros(len(self._pending_padi), np.int64)])
         in_source = np.concatenate([fpga_src, bg_srcs, padi_srcs]).astype(np.int32)
         order = np.argsort(in_tick, kind="stable")
-        tables = NetworkTables(
+        return (self._network_tables(cached.fan), in_tick[order], in_source[order],
+                cached.fan[4], cached.keys, stale)
+
+    def _known_fpga_sources(self, tick: np.ndarray, label: np.ndarray, stale_ok: bool):
+        """`_tables` of a run whose only external sources are FPGA events (sorted) whose labels
+        all have a source in the cached table: the sources by table lookup, the table rebuilt
+        for the current weights with the same source list if the configuration changed (what
+        the general path does then). None where the general path must decide."""
+        cached = self._fan_cache
+        if cached is None:
+            return None
+        source = cached.label_source[label]
+        if source.size and (source.min() < 0 or bool((tick[1:] < tick[:-1]).any())):
+            return None
+        stale = False
+        generation = self._registers.generation
+        if cached.generation != generation:
+            if stale_ok and not label.size:
+                stale = True
+            else:
+                cached = self._fan_cache = self._fan_tables(generation, cached.key_list,
+                                                            cached)
+        return (self._network_tables(cached.fan), tick,
+                (ob.NEURONS + source).astype(np.int32), cached.fan[4], cached.keys, stale)
+
+    def _fan_tables(self, generation: int, key_list: list, earlier: _FanCache | None = None
+                    ) -> _FanCache:
+        """The fan-out tables of the neurons and the external sources `key_list` (in this
+        order) for the current configuration; `earlier`, a cache whose key list begins
+        `key_list`, hands over its FPGA label lookup (extended here by the new keys)."""
+        keys = self._neuron_keys + key_list
+        if earlier is None:
+            label_source, known = np.full(1 << 16, -1, np.int64), 0
+        else:
+            label_source, known = earlier.label_source, len(earlier.key_list)
+        if len(key_list) > known:
+            x, label14 = np.array(key_list[known:], np.int64).reshape(-1, 2).T
+            fpga = np.flatnonzero((x >= L2_INPUT_BASE) & (x < BACKGROUND_INPUT_BASE))
+            label_source[el.pack(el.SPIKE_LABEL, spl1_address=x[fpga] - L2_INPUT_BASE,
+                                 neuron_label=label14[fpga])] = known + fpga
+        return _FanCache(generation, key_list, {k: i for i, k in enumerate(key_list)}, keys,
+                         self._fresh_router().tables(keys), label_source)
+
+    def _network_tables(self, fan: tuple) -> NetworkTables:
+        """The engine tables of the current neuron parameters with the fan-outs `fan`."""
+        p = self._params
+        sizes, fan_neuron, fan_channel, fan_amp, _ = fan
+        return NetworkTables(
             e_leak=p.e_leak, v_reset=p.v_reset, v_threshold=p.v_threshold, tau_mem=p.tau_mem,
             tau_syn_exc=p.tau_syn_exc, tau_syn_inh=p.tau_syn_inh, hold_ticks=p.hold_ticks,
             refractory_ticks=p.refractory_ticks, fire_enable=p.fire_enable,
@@ -643,7 +695,6 @@ class Chip:
             latency_ticks=ROUTING_LATENCY_TICKS,
             threshold_noise=self.threshold_noise, jitter=self.jitter / CHIP_TICK_S,
             noise_seed=(self.seed * 0x9E3779B1 + _NOISE_SALT) & 0xFFFFFFFFFFFFFFFF)
-        return tables, in_tick[order], in_source[order], source_l2, keys, stale
 
     def _active(self, tables: NetworkTables, record: np.ndarray) -> np.ndarray:
         """Neurons the stepped engine must integrate; all others sit exactly at rest."""
@@ -659,17 +710,41 @@ class Chip:
 
     @staticmethod
     def _l2_events(ticks, neurons, in_tick, in_source, source_l2) -> np.ndarray:
-        neuron_l2 = source_l2[neurons] if neurons.size else np.zeros(0, np.int64)
-        ext_l2 = source_l2[in_source] if in_source.size else np.zeros(0, np.int64)
-        t = np.concatenate([ticks[neuron_l2 >= 0], in_tick[ext_l2 >= 0]])
-        lab = np.concatenate([neuron_l2[neuron_l2 >= 0], ext_l2[ext_l2 >= 0]])
-        order = np.argsort(t, kind="stable")
+        """The events a segment sends to the FPGA: the spikes of neurons and the external
+        events routed to L2, by time (neuron spikes first among equal times)."""
+        neuron_l2 = source_l2[neurons]
+        sent = neuron_l2 >= 0
+        t, lab = ticks[sent], neuron_l2[sent]
+        if in_source.size:
+            ext_l2 = source_l2[in_source]
+            ext = ext_l2 >= 0
+            if ext.any():
+                t = np.concatenate([t, in_tick[ext]])
+                lab = np.concatenate([lab, ext_l2[ext]])
+        if t.size > 1 and bool((t[1:] < t[:-1]).any()):  # spikes alone come in time order
+            order = np.argsort(t, kind="stable")
+            t, lab = t[order], lab[order]
         out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
-        out["chip_time"] = t[order]
-        out["time"] = t[order] // CHIP_TICKS_PER_FPGA_TICK
-        out["label"] = lab[order]
+        out["chip_time"] = t
+        out["time"] = t // CHIP_TICKS_PER_FPGA_TICK
+        out["label"] = lab
         return out
 
+
+
+@dataclass
+class _FanCache:
+    """The fan-out tables of one configuration generation: the external sources seen so far
+    (keys in source order after the neurons, and key -> index among them), the keys of all
+    sources, the tables (`Router.tables`) and the index among the external sources of the
+    FPGA source of every 16-bit FPGA label (-1: not among them)."""
+
+    generation: int
+    key_list: list
+    index: dict
+    keys: list
+    fan: tuple
+    label_source: np.ndarray
 
 
 _NO_TICKS = np.zeros(0, np.int64)

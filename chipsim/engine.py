@@ -19,6 +19,9 @@ _F64 = ("e_leak", "v_reset", "v_threshold", "tau_mem", "tau_syn_exc", "tau_syn_i
         "delta_t", "v_exp", "adapt_a", "adapt_b", "tau_adapt", "fan_amp")
 _I32 = ("hold_ticks", "refractory_ticks", "fan_ptr", "fan_neuron")
 _U8 = ("fire_enable", "adex_enable", "exp_enable", "fan_channel")
+_FANOUT = {"fan_ptr": (np.int32, "int32_t *"), "fan_neuron": (np.int32, "int32_t *"),
+           "fan_channel": (np.uint8, "uint8_t *"), "fan_amp": (np.float64, "double *")}
+_SCALARS = ("latency_ticks", "threshold_noise", "jitter", "noise_seed")
 _STATE = {"v": np.float64, "je": np.float64, "ji": np.float64, "w": np.float64,
           "mode": np.int32, "fire_time": np.float64, "hold_end": np.int64,
           "refractory_end": np.int64, "spike_index": np.uint32}
@@ -53,6 +56,26 @@ class CNetwork:
         s.threshold_noise = float(tables.threshold_noise)
         s.jitter = float(tables.jitter)
         s.noise_seed = int(tables.noise_seed) & 0xFFFFFFFFFFFFFFFF
+
+    def retarget(self, tables: NetworkTables) -> bool:
+        """Point the struct at the fan-out arrays of `tables` if everything else is that of
+        the current tables (the very same neuron parameter arrays, equal scalars): the cheap
+        update between runs whose synapse weights changed. False, with nothing changed, if
+        anything else differs (build a new CNetwork then)."""
+        old = self.tables
+        for name in _F64 + _I32 + _U8:
+            if name not in _FANOUT and getattr(tables, name) is not getattr(old, name):
+                return False
+        if any(getattr(tables, name) != getattr(old, name) for name in _SCALARS):
+            return False
+        s = self.struct
+        for name, (dtype, ctype) in _FANOUT.items():
+            arr = np.ascontiguousarray(getattr(tables, name), dtype=dtype)
+            self._keep[name] = arr
+            setattr(s, name, _ptr(ctype, arr))
+        s.n_sources = tables.n_sources
+        self.tables = tables
+        return True
 
 
 class _CState:

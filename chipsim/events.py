@@ -47,13 +47,15 @@ def validate_input(events, duration: int) -> np.ndarray:
     if events.dtype.names is None or not {"time", "label"} <= set(events.dtype.names):
         raise EventError("input events must be a structured array with fields 'time' and "
                          "'label' (see chipsim.INPUT_EVENT_DTYPE / chipsim.input_events)")
-    ev = input_events(events["time"], events["label"])
+    # an array of the input dtype holds whole times and 16-bit labels already
+    ev = events if events.dtype == INPUT_EVENT_DTYPE and events.ndim == 1 else \
+        input_events(events["time"], events["label"])
     t = ev["time"]
     if t.size:
         if t.min() < 0:
             bad = int(np.flatnonzero(t < 0)[0])
             raise EventError(f"event {bad}: negative time {int(t[bad])}")
-        if t.size > 1 and np.any(np.diff(t) < 0):
+        if t.size > 1 and bool((t[1:] < t[:-1]).any()):
             bad = int(np.flatnonzero(np.diff(t) < 0)[0]) + 1
             raise EventError(f"event {bad}: time {int(t[bad])} is before the previous event's "
                              f"{int(t[bad - 1])} (events must be sorted)")

@@ -126,7 +126,7 @@ class Router:
                        * drive) * match
                 # rows of one slab summed (nothing to sum when every slab has one row)
                 sums = amp if starts.size == rows.size else np.add.reduceat(amp, starts, axis=0)
-                flat = np.flatnonzero(sums)
+                flat = np.flatnonzero(sums != 0)
                 i, column = np.divmod(flat, ob.COLUMNS)
                 places.append((slab[i] * ob.COLUMNS + column) * 2 + channel)
                 drives.append(sums.reshape(-1)[flat])
@@ -187,9 +187,10 @@ class Router:
         """`tables` of a layout whose slabs have one row each: the drives of its synapses
         (the same products as the dense path's, without the dense planes), the nonzero ones."""
         syn = layout.synapses
-        amp = (self._weight.reshape(-1)[syn.weight_index].astype(np.float64) * syn.fpn
-               * syn.drive)
-        used = np.flatnonzero(amp)
+        amp = self._weight.reshape(-1)[syn.weight_index].astype(np.float64)
+        amp *= syn.fpn
+        amp *= syn.drive
+        used = np.flatnonzero(amp != 0)  # (a boolean array's nonzero search is the fast one)
         return (np.bincount(syn.source[used], minlength=n_keys), syn.neuron[used],
                 syn.channel[used], amp[used], layout.l2)
 
