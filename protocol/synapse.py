@@ -62,15 +62,19 @@ def encode_weight_rows(weights: np.ndarray) -> np.ndarray:
     return encode_weight_quads(np.asarray(weights)[..., QUAD_COLUMNS])
 
 
+#: ENTRY_WEIGHT_BITS[e, w]: the bits of weight w (0..63) at entry e of a weight quad word
+ENTRY_WEIGHT_BITS = np.stack([WEIGHT_TO_STORED << np.uint32(_WEIGHT.fields[f"weight_{e}"][0])
+                              for e in range(4)])
+
+
 def encode_weight_quads(weights: np.ndarray) -> np.ndarray:
     """Weights of the entries of quads (..., 4), entry order, in 0..63 -> weight-plane quad
     words (...), bits permuted (what `encode_weight_rows` does for the quads of whole rows,
     for any selection of quads)."""
-    stored = WEIGHT_TO_STORED[np.asarray(weights, np.int64)]
-    words = np.zeros(stored.shape[:-1], np.uint32)
-    for e in range(4):
-        shift, _ = _WEIGHT.fields[f"weight_{e}"]
-        words |= stored[..., e] << np.uint32(shift)
+    weights = np.asarray(weights, np.int64)
+    words = ENTRY_WEIGHT_BITS[0][weights[..., 0]]
+    for e in range(1, 4):
+        words |= ENTRY_WEIGHT_BITS[e][weights[..., e]]
     return words
 
 

@@ -30,7 +30,9 @@ def omnibus_writes(address: np.ndarray, value: np.ndarray,
     """Words for N omnibus writes: Address(is_read=0) then Data, per write."""
     addr = build(ToFPGA.OMNIBUS_ADDRESS, is_read=0, byte_enables=byte_enables,
                  address=np.asarray(address))
-    data = build(ToFPGA.OMNIBUS_DATA, value=np.broadcast_to(value, addr.lo.shape))
+    value = np.asarray(value)
+    data = build(ToFPGA.OMNIBUS_DATA, value=value if value.shape == addr.lo.shape
+                 else np.broadcast_to(value, addr.lo.shape))
     out = np.empty(2 * len(addr.lo), _U64)
     out[0::2] = addr.lo
     out[1::2] = data.lo
@@ -50,10 +52,24 @@ def pack_groups(new_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first item and the size of every pack, in order (a pack ends where the next begins).
     """
     n = len(new_group)
-    idx = np.arange(n)
-    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
-    first = np.flatnonzero((idx - group_start) % MAX_PACK == 0)
-    return first, np.diff(first, append=n)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(new_group)
+    if not starts.size or starts[0]:  # item 0 starts a group in any case
+        starts = np.concatenate([[0], starts])
+    packs = -(-_lengths(starts, n) // MAX_PACK)
+    end = np.cumsum(packs)
+    # pack k of a group starts MAX_PACK k items after the group's first item
+    first = np.repeat(starts - MAX_PACK * (end - packs), packs) + MAX_PACK * np.arange(end[-1])
+    return first, _lengths(first, n)
+
+
+def _lengths(starts: np.ndarray, n: int) -> np.ndarray:
+    """Lengths of the runs that begin at `starts` (ascending, at least one) in n items."""
+    out = np.empty(len(starts), np.int64)
+    np.subtract(starts[1:], starts[:-1], out=out[:-1])
+    out[-1] = n - starts[-1]
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ class _PackPlan:
     header_lo: np.ndarray
     width: np.ndarray
     any_high: bool  # whether any field or header bit lies in the high 64 bits
+    high_fields: frozenset[str]  # the fields of which some slot lies in the high 64 bits
 
 
 @cache
@@ -93,8 +110,9 @@ def _pack_plan(instructions: tuple) -> _PackPlan:
                 if at < WORD_BITS < at + width[n]:
                     raise UTError(f"{row.name}.{n}_{slot} straddles two words")
                 high[n][cell], shift[n][cell] = at >= WORD_BITS, at % WORD_BITS
+    high_fields = frozenset(n for n in names if high[n].any())
     return _PackPlan({n: (high[n], shift[n], width[n]) for n in names}, header_hi, header_lo,
-                     message_width, bool(any(h.any() for h in high.values()) or header_hi.any()))
+                     message_width, bool(high_fields or header_hi.any()), high_fields)
 
 
 def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarray,
@@ -112,11 +130,11 @@ def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarra
     lo = np.zeros(n, _U64)
     for name, (high, shift, width) in plan.fields.items():
         values = np.asarray(columns[name])
-        if int(values.min()) < 0 or int(values.max()) >> width:
+        if (values.dtype.kind != "u" and int(values.min()) < 0) or int(values.max()) >> width:
             raise UTError(f"{instructions[0].name}.{name}: value out of range "
                           f"0..{(1 << width) - 1}")
         placed = values.astype(_U64) << shift[cell]
-        if hi is not None:
+        if name in plan.high_fields:
             in_high = high[cell]
             hi |= np.where(in_high, placed, _U64(0))
             placed[in_high] = 0

@@ -49,18 +49,18 @@ def message_times(header: np.ndarray, value: np.ndarray, start: int
     """
     header = np.asarray(header)
     value = np.asarray(value, np.int64)
-    n = len(header)
-    if n == 0:
+    if len(header) == 0:
         return np.zeros(0, np.int64), start
+    # the time after each message counted from the start, as if no SYSTIME set it
+    total = np.cumsum(np.where(header == FromFPGA.SYSDELTA, value + TICKS_PER_MESSAGE,
+                               TICKS_PER_MESSAGE))
     is_set = header == FromFPGA.SYSTIME
-    inc = np.full(n, TICKS_PER_MESSAGE, np.int64)
-    inc += np.where(header == FromFPGA.SYSDELTA, value, 0)
-    total = np.cumsum(inc)
-    idx = np.arange(n)
-    last_set = np.maximum.accumulate(np.where(is_set, idx, -1))
-    anchor = np.where(last_set >= 0, value[np.maximum(last_set, 0)], start)
-    since = np.where(last_set >= 0, total - total[np.maximum(last_set, 0)], total)
-    times = anchor + since
+    setting = np.flatnonzero(is_set)
+    if not setting.size:
+        times = total + start
+    else:  # after the k-th SYSTIME: its value plus what was counted since it
+        base = np.concatenate([[start], value[setting] - total[setting]])
+        times = base[np.cumsum(is_set)] + total
     return times, int(times[-1])
 
 

@@ -8,7 +8,7 @@ message struct (comma, header, zero fill, right-aligned payload), the message wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import ceil
 
 import construct as cs
@@ -200,6 +200,7 @@ DICTIONARIES: dict[Direction, tuple[InstructionSpec, ...]] = {
 }
 
 
+@lru_cache(maxsize=None, typed=True)  # typed: the two enums share their integer values
 def spec(instruction: ToFPGA | FromFPGA) -> InstructionSpec:
     """The dictionary row of an instruction."""
     direction = Direction.TO_FPGA if isinstance(instruction, ToFPGA) else Direction.FROM_FPGA

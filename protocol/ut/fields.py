@@ -27,13 +27,13 @@ class Wide(NamedTuple):
     width: np.ndarray
 
 
-def _place(hi: np.ndarray, lo: np.ndarray, values: np.ndarray, shift: int) -> None:
-    """OR `values` into bit position `shift` of (hi, lo), in place."""
+def _place(hi: np.ndarray, lo: np.ndarray, values: np.ndarray, shift: int, width: int) -> None:
+    """OR `values` (of at most `width` bits) into bit position `shift` of (hi, lo), in place."""
     if shift >= WORD_BITS:
         hi |= values << _U64(shift - WORD_BITS)
         return
     lo |= values << _U64(shift)
-    if shift:
+    if shift + width > WORD_BITS:
         hi |= values >> _U64(WORD_BITS - shift)
 
 
@@ -54,7 +54,13 @@ def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
     if set(values) != set(row.fields):
         raise UTError(f"{row.name} takes fields {sorted(row.fields)}, got {sorted(values)}")
     arrays = {k: np.asarray(v) for k, v in values.items()}
-    n = int(np.broadcast_shapes(*(a.shape for a in arrays.values()), (1,))[0]) if arrays else 1
+    shapes = {a.shape for a in arrays.values()} - {(), (1,)}  # (one value for all messages)
+    if not shapes:
+        n = 1
+    elif len(shapes) == 1 and len(shape := next(iter(shapes))) == 1:
+        n = shape[0]
+    else:
+        n = int(np.broadcast_shapes(*shapes)[0])
     hi = np.zeros(n, _U64)
     lo = np.zeros(n, _U64)
     common = row.header << (row.word_width - HEADER_BITS)  # bits every message shares
@@ -66,7 +72,7 @@ def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
             common |= int(raw.reshape(-1)[0]) << shift
         elif raw.size:
             _place(hi, lo, raw.astype(_U64) if raw.shape == (n,) else
-                   np.broadcast_to(raw.astype(_U64), (n,)), shift)
+                   np.broadcast_to(raw.astype(_U64), (n,)), shift, width)
     lo |= _U64(common & WORD_MASK)
     if common >> WORD_BITS:
         hi |= _U64(common >> WORD_BITS)

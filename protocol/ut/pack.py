@@ -26,20 +26,26 @@ _COMMA_HEADER = 1 << (HEADER_BITS - 1)
 
 def pack_words(msgs: Wide) -> np.ndarray:
     """Concatenate messages MSB-first into uint64 words and flush (comma, then zeros)."""
-    if np.all(msgs.width == WORD_BITS):
-        return msgs.lo.astype(_U64, copy=True)
-    if np.any(msgs.width % 8) or np.any(msgs.width > 2 * WORD_BITS):
-        raise UTError("bulk packing needs byte-multiple widths of at most 128 bits")
+    width = msgs.width
     n = len(msgs.lo)
-    # the messages as big-endian units of the largest size dividing every width and a word
-    unit = int(np.gcd.reduce(np.append(msgs.width, WORD_BITS)))
+    if not n or (int(width.min()) == WORD_BITS and int(width.max()) == WORD_BITS):
+        return msgs.lo.astype(_U64, copy=True)
+    bits = int(np.bitwise_or.reduce(width))
+    if bits % 8 or int(width.max()) > 2 * WORD_BITS:
+        raise UTError("bulk packing needs byte-multiple widths of at most 128 bits")
+    # the messages as big-endian units of the largest size dividing every width and a word:
+    # gcd(widths, 64) is a power of two, the lowest bit set in any width or in 64
+    unit = (bits | WORD_BITS) & -(bits | WORD_BITS)
     per_message = 2 * WORD_BITS // unit
     table = np.empty((n, 2), ">u8")
     table[:, 0] = msgs.hi
     table[:, 1] = msgs.lo
-    table = table.view(f">u{unit // 8}").reshape(n, per_message)
-    keep = np.arange(per_message) >= (per_message - msgs.width // unit)[:, None]
-    stream = table[keep].view(np.uint8)
+    table = table.view(f">u{unit // 8}").reshape(-1)
+    # each message's last `units` units of its row, rows in order
+    units = width >> (unit.bit_length() - 1)
+    end = np.cumsum(units)
+    row_end = np.arange(per_message, per_message * n + 1, per_message, dtype=end.dtype)
+    stream = table[np.repeat(row_end - end, units) + np.arange(int(end[-1]))].view(np.uint8)
     tail = (-len(stream)) % 8
     if tail:
         stream = np.concatenate([stream, np.array([0x80] + [0] * (tail - 1), np.uint8)])

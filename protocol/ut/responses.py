@@ -97,17 +97,17 @@ class ResponseDecoder:
             raise UTError(f"unknown FROM_FPGA header at bit {split.error * 16} of the batch")
         self._hold(buf, split.resume, per_word)
         header = split.header
-        counts = np.bincount(header, minlength=len(FromFPGA))
-        value = np.zeros(len(header), np.int64)
-        for instruction in TIME_MESSAGES:
-            if counts[instruction]:
-                sel = header == instruction
-                value[sel] = extract(instruction, split.hi[sel], split.lo[sel])["value"]
+        counts = np.bincount(header, minlength=len(FromFPGA)).tolist()
+        shift, mask = _time_value_plan()
+        # the `value` of the time messages (0 for the others)
+        value = ((split.lo >> shift[header]) & mask[header]).astype(np.int64)
         times, self.time = message_times(header, value, self.time)
         empty = empty_arrays()
         out = {name: _records(instr, header, split.hi, split.lo, times)
                if counts[instr] else empty[name] for name, instr in RECORDS.items()}
-        out.update({name: _events(name, header, split.hi, split.lo, times) for name in EVENTS})
+        out.update({name: _events(name, header, split.hi, split.lo, times)
+                    if any(counts[i] for i in packs) else empty[name]
+                    for name, packs in EVENTS.items()})
         return Responses(**out, headers=header.astype(np.uint8))
 
     def _hold(self, buf: np.ndarray, resume: int, per_word: int) -> None:
@@ -115,6 +115,20 @@ class ResponseDecoder:
         first = resume // per_word
         self._tail = buf[first:].copy() if first < len(buf) else _NO_WORDS
         self._offset = resume - first * per_word
+
+
+@cache
+def _time_value_plan() -> tuple[np.ndarray, np.ndarray]:
+    """Per header byte, the shift and mask of the `value` field of the time messages (a mask
+    of 0 for every other header), from their declarations."""
+    shift = np.zeros(256, _U64)
+    mask = np.zeros(256, _U64)
+    for instruction in TIME_MESSAGES:
+        at, width = spec(instruction).fields["value"]
+        if at + width > WORD_BITS:
+            raise ValueError(f"{instruction.name}.value does not lie in the low word")
+        shift[instruction], mask[instruction] = at, (1 << width) - 1
+    return shift, mask
 
 
 def _records(instruction: FromFPGA, header: np.ndarray, hi: np.ndarray, lo: np.ndarray,
