@@ -3,6 +3,8 @@ differentiates the measured spike times (paper-facts §7). Weights are clamped t
 range (+-63 / scale), written as round(scale w), and only changed synapses are rewritten."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from bss2emu.host.learning.network import Network
 
@@ -13,10 +15,20 @@ from .mapping import (
     Placement,
     configuration_writes,
     quantise,
+    weight_quad_words,
     weight_writes,
 )
 from .neurons import WEIGHT_SCALE, NeuronSettings
 from .runner import BatchRunner, Device
+
+
+@dataclass(frozen=True)
+class _WeightChange:
+    """Synapse words to write (addresses, words) and the weight quads' words after them."""
+
+    addresses: np.ndarray
+    words: np.ndarray
+    quads: np.ndarray
 
 
 class ChipBackend:
@@ -31,7 +43,11 @@ class ChipBackend:
         self.scale = scale
         self.window_us = window_us
         self.placement: Placement | None = None
-        self._words: np.ndarray | None = None  # synapse words on the chip
+        # the synapse rows written first (addresses), and the positions among them and the
+        # words of the weight quads on the chip (None: nothing written yet)
+        self._addresses: np.ndarray | None = None
+        self._positions: np.ndarray | None = None
+        self._quads: np.ndarray | None = None
         self._runner: BatchRunner | None = None  # of the placement and window in use
         self.report = MappingReport()
         self.synapse_words_written = 0
@@ -53,6 +69,27 @@ class ChipBackend:
 
     def sync_weights(self, network: Network) -> None:
         """Clamp the network's weights to the chip's range and write what changed."""
+        change = self._weight_change(network)
+        if change is not None:
+            self.device.write(change.addresses, change.words)
+            self._written(change)
+
+    def forward(self, network: Network, inputs: np.ndarray) -> list[np.ndarray]:
+        """Spike times [inputs, hidden, labels] measured on the chip (model units); synapse
+        words that the weights changed are written by the batch's program before its
+        playback."""
+        inputs = network.check_inputs(inputs)
+        change = self._weight_change(network)
+        writes = None if change is None else (change.addresses, change.words)
+        hidden, labels = self._batch_runner().run(network.layer_input(inputs, 0), writes)
+        if change is not None:
+            self._written(change)
+        return [inputs, hidden, labels]
+
+    def _weight_change(self, network: Network) -> _WeightChange | None:
+        """Clamp the network's weights to the chip's range; the synapse words to write for
+        them (None: nothing changed). The first call writes the configuration and every
+        synapse row of the placement itself."""
         self._check(network)
         limit = self.weight_limit
         for w in network.weights:
@@ -62,20 +99,24 @@ class ChipBackend:
             self.placement = Placement(n_in, n_hidden, network.weights[1].shape[1])
             self.device.write(*configuration_writes(self.placement, self.settings))
         hw_in, hw_out, self.report = quantise(self.placement, *network.weights, self.scale)
-        all_addresses, all_words = weight_writes(self.placement, hw_in, hw_out)
-        changed = (np.ones(all_words.size, bool) if self._words is None
-                   else all_words != self._words)
-        if changed.any():
-            self.device.write(all_addresses[changed], all_words[changed])
-        self.synapse_words_written += int(changed.sum())
-        self._words = all_words
+        if self._quads is None:
+            addresses, words = weight_writes(self.placement, hw_in, hw_out)
+            self.device.write(addresses, words)
+            self.synapse_words_written += words.size
+            self._addresses = addresses
+            self._positions, self._quads = weight_quad_words(self.placement, hw_in, hw_out)
+            return None
+        # later only the words of weight quads can change
+        _, quads = weight_quad_words(self.placement, hw_in, hw_out)
+        changed = np.flatnonzero(quads != self._quads)
+        if not changed.size:
+            return None
+        return _WeightChange(self._addresses[self._positions[changed]], quads[changed], quads)
 
-    def forward(self, network: Network, inputs: np.ndarray) -> list[np.ndarray]:
-        """Spike times [inputs, hidden, labels] measured on the chip (model units)."""
-        inputs = network.check_inputs(inputs)
-        self.sync_weights(network)
-        hidden, labels = self._batch_runner().run(network.layer_input(inputs, 0))
-        return [inputs, hidden, labels]
+    def _written(self, change: _WeightChange) -> None:
+        """Note that the chip holds the words of `change`."""
+        self.synapse_words_written += change.words.size
+        self._quads = change.quads
 
     def _batch_runner(self) -> BatchRunner:
         """The runner of the current placement and window (its label tables built once)."""

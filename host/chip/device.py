@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from bss2emu.host.connection import Connection
-from bss2emu.host.program import PlaybackProgramBuilder
+from bss2emu.host.program import PlaybackProgramBuilder, ProgramResult
 
 
 class ProtocolDevice:
@@ -18,17 +18,29 @@ class ProtocolDevice:
         """Omnibus writes in one program; a rejected access raises."""
         builder = PlaybackProgramBuilder(timer_setup=False)
         builder.write_many(addresses, words)
-        result = self.connection.run(builder.done(), self.timeout)
-        if result.timeouts.size:
-            raise RuntimeError(f"the device rejected {result.timeouts.size} writes, the first "
-                               f"at omnibus address {int(result.timeouts[0]):#010x}")
+        _check_writes(self.connection.run(builder.done(), self.timeout))
 
-    def play(self, times: np.ndarray, labels: np.ndarray, duration: int
+    def play(self, times: np.ndarray, labels: np.ndarray, duration: int,
+             writes: tuple[np.ndarray, np.ndarray] | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
-        """Inject spikes and record the chip's spikes for `duration` FPGA ticks."""
-        builder = PlaybackProgramBuilder()
+        """Inject spikes and record the chip's spikes for `duration` FPGA ticks, in one program
+        that first does the omnibus `writes` (addresses, words) if given; a rejected write
+        raises (after the playback)."""
+        builder = PlaybackProgramBuilder(timer_setup=writes is None)
+        if writes is not None:
+            builder.write_many(*writes)
+            builder.timer_setup()
         builder.inject(times, labels)
         builder.wait_until(int(duration))
         result = self.connection.run(builder.done(), self.timeout)
+        if writes is not None:
+            _check_writes(result)
         spikes = result.spikes
         return spikes["time"], spikes["label"]
+
+
+def _check_writes(result: ProgramResult) -> None:
+    """RuntimeError naming the first omnibus access the device rejected, if any."""
+    if result.timeouts.size:
+        raise RuntimeError(f"the device rejected {result.timeouts.size} writes, the first "
+                           f"at omnibus address {int(result.timeouts[0]):#010x}")

@@ -132,10 +132,13 @@ class MappingReport:
 def hardware_weights(weights: np.ndarray, scale: float = WEIGHT_SCALE
                      ) -> tuple[np.ndarray, int, int]:
     """Signed integer weights round(scale w) clipped to +-63, with clip and zero counts."""
-    raw = np.round(np.asarray(weights, np.float64) * scale)
-    clipped = int(np.sum(np.abs(raw) > MAX_WEIGHT))
-    zeroed = int(np.sum((raw == 0) & (weights != 0)))
-    return np.clip(raw, -MAX_WEIGHT, MAX_WEIGHT).astype(np.int64), clipped, zeroed
+    raw = np.asarray(weights, np.float64) * scale
+    np.rint(raw, out=raw)  # what np.round does to 0 decimals: halves to even
+    clipped = int(np.count_nonzero(np.abs(raw) > MAX_WEIGHT))
+    zeroed = int(np.count_nonzero((raw == 0) & (weights != 0)))
+    np.maximum(raw, -MAX_WEIGHT, out=raw)
+    np.minimum(raw, MAX_WEIGHT, out=raw)
+    return raw.astype(np.int64), clipped, zeroed
 
 
 def quantise(placement: Placement, w_in: np.ndarray, w_out: np.ndarray,
@@ -153,22 +156,33 @@ def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> 
     """Synapse words of both weight matrices (hardware units, signed): whole rows of both
     arrays, weight planes and label planes. Everything but the words of the quads that hold
     weights depends on the placement only and is built once per placement (`_synapse_rows`);
-    those quads are encoded from the weights' magnitudes, excitatory row then inhibitory row
-    per input (top array) and per hidden neuron (its two bottom rows)."""
+    those quads are encoded from the weights' magnitudes (`weight_quad_words`)."""
+    rows = _synapse_rows(placement)
+    positions, quad_words = weight_quad_words(placement, w_in, w_out)
+    words = rows.words.copy()
+    words[positions] = quad_words
+    return rows.addresses, words
+
+
+def weight_quad_words(placement: Placement, w_in: np.ndarray, w_out: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The words of `weight_writes` that depend on the weights, in address order: their
+    positions among its words (the same for every call with this placement) and the words,
+    the quads' encoded magnitudes, excitatory row then inhibitory row per input (top array)
+    and per hidden neuron (its two bottom rows)."""
     rows = _synapse_rows(placement)
     w_in, w_out = np.asarray(w_in, np.int64), np.asarray(w_out, np.int64)
-    if max(np.abs(w_in).max(initial=0), np.abs(w_out).max(initial=0)) > MAX_WEIGHT:
+    if w_in.shape != (placement.n_inputs, placement.n_hidden) \
+            or w_out.shape != (placement.n_hidden, placement.n_labels):
+        raise ValueError(f"weight shapes {w_in.shape} and {w_out.shape} do not fit the placement")
+    weights = np.concatenate([w_in.reshape(-1), w_out.reshape(-1), [0]])
+    if weights.min() < -MAX_WEIGHT or weights.max() > MAX_WEIGHT:
         raise ValueError(f"synapse weights must lie in -{MAX_WEIGHT}..{MAX_WEIGHT}")
-    words = rows.words.copy()
-    for quads, hw in ((rows.top_quads, w_in), (rows.bottom_quads, w_out)):
-        # per row pair: magnitudes of the excitatory row, then of the inhibitory row, and a
-        # zero for quad entries without a weight
-        signed = np.zeros((hw.shape[0], 2, hw.shape[1] + 1), np.int64)
-        np.maximum(hw, 0, out=signed[:, 0, :-1])
-        np.maximum(-hw, 0, out=signed[:, 1, :-1])
-        signed = signed.reshape(2 * hw.shape[0], hw.shape[1] + 1)
-        words[quads.positions] = encode_weight_quads(signed[:, quads.entries])
-    return rows.addresses, words
+    # every quad entry's magnitude: the excitatory row takes w > 0, the inhibitory row -w > 0
+    magnitude = weights[rows.entry_weight] * rows.entry_sign
+    np.maximum(magnitude, 0, out=magnitude)
+    words = encode_weight_quads(magnitude).astype(rows.words.dtype)
+    return rows.quad_positions, words
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,12 @@ class _SynapseRows:
     words: np.ndarray
     top_quads: _WeightQuads
     bottom_quads: _WeightQuads
+    quad_positions: np.ndarray  # of both layers' quads, ascending
+    # per quad (in that order) and entry: the index of its weight among both layers' weights
+    # (flat, then a zero for entries without a weight) and the sign the row takes (+1 for an
+    # excitatory row, -1 for an inhibitory one)
+    entry_weight: np.ndarray
+    entry_sign: np.ndarray
 
 
 def _weight_quads(first: int, rows: np.ndarray, columns: np.ndarray) -> _WeightQuads:
@@ -221,9 +241,31 @@ def _synapse_rows(placement: Placement) -> _SynapseRows:
     addresses.flags.writeable = False
     words.flags.writeable = False
     # synapse_rows lists a hemisphere's weight words first, then its label words
-    return _SynapseRows(
-        addresses, words, _weight_quads(0, top_rows, placement.hidden_neurons),
-        _weight_quads(2 * n_top, bottom_of_hidden, placement.label_neurons % ob.COLUMNS))
+    top_quads = _weight_quads(0, top_rows, placement.hidden_neurons)
+    bottom_quads = _weight_quads(2 * n_top, bottom_of_hidden,
+                                 placement.label_neurons % ob.COLUMNS)
+    # the weight of each quad entry: layer matrices flat one after the other, a zero last;
+    # row pair k of a layer is row k of its matrix (input i; hidden neuron h)
+    n_in, n_hidden, n_labels = placement.n_inputs, placement.n_hidden, placement.n_labels
+    zero = n_in * n_hidden + n_hidden * n_labels
+    entries, signs, positions = [], [], []
+    for quads, first, width in ((top_quads, 0, n_hidden),
+                                (bottom_quads, n_in * n_hidden, n_labels)):
+        pair = np.arange(quads.positions.shape[0]) // 2
+        index = np.where(quads.entries[None] < width,
+                         first + pair[:, None, None] * width + quads.entries[None], zero)
+        sign = np.where(np.arange(quads.positions.shape[0]) % 2, -1, 1)
+        entries.append(index.reshape(-1, 4))
+        signs.append(np.broadcast_to(sign[:, None, None], index.shape).reshape(-1, 4))
+        positions.append(quads.positions.reshape(-1))
+    positions = np.concatenate(positions)
+    order = np.argsort(positions, kind="stable")
+    positions, entry_weight, entry_sign = (
+        positions[order], np.concatenate(entries)[order], np.concatenate(signs)[order])
+    for array in (positions, entry_weight, entry_sign):
+        array.flags.writeable = False
+    return _SynapseRows(addresses, words, top_quads, bottom_quads, positions, entry_weight,
+                        entry_sign)
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None

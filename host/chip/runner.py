@@ -19,10 +19,12 @@ class Device(Protocol):
     def write(self, addresses: np.ndarray, words: np.ndarray) -> None:
         """Omnibus writes, in order."""
 
-    def play(self, times: np.ndarray, labels: np.ndarray, duration: int
+    def play(self, times: np.ndarray, labels: np.ndarray, duration: int,
+             writes: tuple[np.ndarray, np.ndarray] | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
-        """Inject spikes (FPGA ticks, sorted, 16-bit labels) during `duration` FPGA ticks;
-        returns the recorded spikes as (FPGA ticks, labels), times relative to the start."""
+        """Inject spikes (FPGA ticks, sorted, 16-bit labels) during `duration` FPGA ticks,
+        after the omnibus `writes` (addresses, words; in order) if given; returns the recorded
+        spikes as (FPGA ticks, labels), times relative to the start of the playback."""
 
 
 @dataclass
@@ -42,6 +44,7 @@ class BatchRunner:
         for layer, labels in ((1, p.hidden_labels), (2, p.output_labels)):
             self._layer[labels] = layer
             self._index[labels] = np.arange(labels.size)
+        self._input_labels = p.input_labels
 
     def inject(self, input_times: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """FPGA ticks and labels of a batch's input spikes, and the playback duration."""
@@ -58,7 +61,7 @@ class BatchRunner:
             raise MappingError(f"input spikes come up to {latest:.1f} us after a sample's start: "
                                f"a window of {self.window_us:g} us per sample is too short")
         ticks = np.round(start + times * TAU_US * FPGA_TICKS_PER_US)
-        labels = np.broadcast_to(self.placement.input_labels, times.shape)
+        labels = np.broadcast_to(self._input_labels, times.shape)
         ticks, labels = ticks[finite].astype(np.int64), labels[finite]
         order = np.argsort(ticks, kind="stable")
         duration = int(round(self.offset_us * FPGA_TICKS_PER_US + batch * window))
@@ -68,24 +71,26 @@ class BatchRunner:
               ) -> tuple[np.ndarray, np.ndarray]:
         """First spike per neuron and sample, in model units from the window start."""
         p = self.placement
-        hidden = np.full((batch, p.n_hidden), np.inf)
-        output = np.full((batch, p.n_labels), np.inf)
         window = self.window_us * FPGA_TICKS_PER_US
         rel = ticks - self.offset_us * FPGA_TICKS_PER_US
         sample = np.floor(rel / window).astype(np.int64)
         t_model = (rel - sample * window) / (TAU_US * FPGA_TICKS_PER_US)
-        keep = (rel >= 0) & (sample < batch)
         labels = np.asarray(labels, np.int64)
-        for layer, target in ((1, hidden), (2, output)):
-            sel = keep & (self._layer[labels] == layer)
-            flat = np.full(target.size, np.inf)
-            positions = sample[sel] * target.shape[1] + self._index[labels[sel]]
-            np.minimum.at(flat, positions, t_model[sel])  # the first spike of each neuron
-            target[...] = flat.reshape(target.shape)
-        return hidden, output
+        layer = self._layer[labels]
+        # both layers' neurons in one flat array: hidden (sample, neuron), then labels
+        n_hidden = batch * p.n_hidden
+        position = np.where(layer == 1, sample * p.n_hidden,
+                            n_hidden + sample * p.n_labels) + self._index[labels]
+        sel = (rel >= 0) & (sample < batch) & (layer != 0)
+        flat = np.full(n_hidden + batch * p.n_labels, np.inf)
+        np.minimum.at(flat, position[sel], t_model[sel])  # the first spike of each neuron
+        return (flat[:n_hidden].reshape(batch, p.n_hidden),
+                flat[n_hidden:].reshape(batch, p.n_labels))
 
-    def run(self, input_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(hidden times, label times) of a batch, model units, +inf where a neuron was silent."""
+    def run(self, input_times: np.ndarray, writes: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """(hidden times, label times) of a batch, model units, +inf where a neuron was silent;
+        `writes` (omnibus addresses, words) are written before the batch plays."""
         ticks, labels, duration = self.inject(input_times)
-        out_ticks, out_labels = self.device.play(ticks, labels, duration)
+        out_ticks, out_labels = self.device.play(ticks, labels, duration, writes)
         return self.split(np.asarray(out_ticks), np.asarray(out_labels), len(input_times))

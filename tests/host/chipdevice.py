@@ -13,6 +13,8 @@ class InProcessDevice:
     def write(self, addresses: np.ndarray, words: np.ndarray) -> None:
         self.chip.write_many(addresses, words)
 
-    def play(self, times, labels, duration):
+    def play(self, times, labels, duration, writes=None):
+        if writes is not None:
+            self.chip.write_many(*writes)
         events = self.chip.run(input_events(times, labels), duration).events
         return events["time"], events["label"]
