@@ -1,14 +1,24 @@
 /* Exact event-driven engine: every neuron's membrane is propagated in closed form from event to
  * event; its next threshold crossing is predicted after each change and kept in a tournament
  * tree so that the earliest neuron event is found in O(log N). Ties: neuron events before
- * synaptic arrivals at the same time, lower neuron index first. Membrane samples (the MADC)
- * are closed-form evaluations between events that leave the state untouched. */
+ * synaptic arrivals at the same time, lower neuron index first. Neurons that no neuron fans
+ * out to are replayed chunk by chunk of the inputs without the tree (see "Replayed neurons"
+ * below), with the same operations and results. Membrane samples (the MADC) are closed-form
+ * evaluations between events that leave the state untouched. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
 #include "engine_common.h"
 #include "lif.h"
+
+/* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1. */
+typedef struct {
+    const int32_t *ptr;
+    const int32_t *neuron;
+    const uint8_t *channel;
+    const double *amp;
+} fan_table;
 
 typedef struct {
     const bss2_network *net;
@@ -23,9 +33,22 @@ typedef struct {
     double *tree_time;
     int32_t *slot; /* leaf of each neuron in the tree, -1 if it can have no event */
     int32_t leaves;
-    bss2_spikes *spikes;
-    bss2_spikes fifo; /* routed spikes in flight: arrival tick and source neuron */
+    bss2_spikes *spikes; /* where fire() records spikes */
+    bss2_spikes fifo; /* routed spikes of looped neurons in flight: arrival tick, source */
     int64_t fifo_head;
+    int replaying; /* fire() of a replayed neuron: its arrival is queued once sorted */
+    fan_table fan; /* the fan-outs the event loop delivers (to looped neurons only) */
+    uint8_t *replayed;
+    bss2_spikes early; /* spikes of replayed neurons so far, in (tick, neuron) order */
+    bss2_spikes early_fifo; /* their routed arrivals, in the same order */
+    int64_t early_head;
+    /* event loop state across chunks */
+    const int64_t *in_tick;
+    const int32_t *in_source;
+    int64_t n_in, next_in;
+    int32_t *dirty;
+    uint8_t *is_dirty;
+    bss2_trace *trace;
 } engine;
 
 /* A free neuron's next[n] is the exact threshold crossing (its event makes it PENDING), only a
@@ -95,7 +118,8 @@ static int tree_init(engine *e, int32_t n_neurons)
 {
     int32_t members = 0;
     for (int32_t n = 0; n < n_neurons; ++n) {
-        int eventful = e->net->fire_enable[n] || e->st->mode[n] != BSS2_MODE_FREE;
+        int eventful = !e->replayed[n]
+                       && (e->net->fire_enable[n] || e->st->mode[n] != BSS2_MODE_FREE);
         e->slot[n] = eventful ? members++ : -1;
     }
     e->leaves = 1;
@@ -281,7 +305,7 @@ static int fire(engine *e, int32_t n, double tick)
         return BSS2_ERR_MEMORY;
     }
     int64_t arrival = (int64_t)tick + net->latency_ticks;
-    if (arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
+    if (!e->replaying && arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
         if (bss2_spikes_push(&e->fifo, arrival, n) != BSS2_OK) {
             return BSS2_ERR_MEMORY;
         }
@@ -329,28 +353,305 @@ static int neuron_event(engine *e, int32_t n)
     return BSS2_OK;
 }
 
-static void deliver(engine *e, int32_t src, double t, int32_t *dirty, int32_t *n_dirty,
-                    uint8_t *is_dirty)
+static void deliver(engine *e, int32_t src, double t, int32_t *n_dirty)
 {
-    const bss2_network *net = e->net;
+    const fan_table *fan = &e->fan;
     bss2_state *st = e->st;
-    const int32_t end = net->fan_ptr[src + 1];
-    for (int32_t k = net->fan_ptr[src]; k < end; ++k) {
-        int32_t n = net->fan_neuron[k];
+    const int32_t end = fan->ptr[src + 1];
+    for (int32_t k = fan->ptr[src]; k < end; ++k) {
+        int32_t n = fan->neuron[k];
         if (e->t_state[n] != t) { /* later inputs of the same time find it there */
             advance(e, n, t);
         }
-        if (net->fan_channel[k] == 0) {
-            st->je[n] += net->fan_amp[k];
+        if (fan->channel[k] == 0) {
+            st->je[n] += fan->amp[k];
         } else {
-            st->ji[n] += net->fan_amp[k];
+            st->ji[n] += fan->amp[k];
         }
-        if (!is_dirty[n]) {
-            is_dirty[n] = 1;
-            dirty[(*n_dirty)++] = n;
+        if (!e->is_dirty[n]) {
+            e->is_dirty[n] = 1;
+            e->dirty[(*n_dirty)++] = n;
         }
     }
 }
+
+/* Deliver the routed arrivals at t of both queues, in the order the spikes were emitted
+ * (same arrival tick, same emission tick: by neuron). */
+static void deliver_routed(engine *e, double t, int32_t *n_dirty)
+{
+    for (;;) {
+        const bss2_spikes *a = &e->fifo, *b = &e->early_fifo;
+        int looped = e->fifo_head < a->n && (double)a->tick[e->fifo_head] == t;
+        int early = e->early_head < b->n && (double)b->tick[e->early_head] == t;
+        if (!looped && !early) {
+            return;
+        }
+        if (looped && (!early || a->neuron[e->fifo_head] < b->neuron[e->early_head])) {
+            deliver(e, a->neuron[e->fifo_head++], t, n_dirty);
+        } else {
+            deliver(e, b->neuron[e->early_head++], t, n_dirty);
+        }
+    }
+}
+
+/* The event loop over the looped neurons up to (not including) time `limit`. */
+static int loop_until(engine *e, double limit)
+{
+    bss2_state *st = e->st;
+    for (;;) {
+        double t_arr = INFINITY;
+        if (e->fifo_head < e->fifo.n) {
+            t_arr = (double)e->fifo.tick[e->fifo_head];
+        }
+        if (e->early_head < e->early_fifo.n
+            && (double)e->early_fifo.tick[e->early_head] < t_arr) {
+            t_arr = (double)e->early_fifo.tick[e->early_head];
+        }
+        if (e->next_in < e->n_in && (double)e->in_tick[e->next_in] < t_arr) {
+            t_arr = (double)e->in_tick[e->next_in];
+        }
+        int32_t n = e->tree[1]; /* -1 only if no neuron can have events */
+        double t_n = (n >= 0) ? e->next[n] : INFINITY;
+        if (e->trace) {
+            double t_next = (t_n < t_arr) ? t_n : t_arr;
+            sample_until(e, e->trace, (t_next < e->t_end) ? t_next : e->t_end);
+        }
+        if (t_n < e->t_end && t_n <= t_arr && t_n < limit) {
+            int rc = neuron_event(e, n);
+            if (rc != BSS2_OK) {
+                return rc;
+            }
+            tree_update(e, n);
+            continue;
+        }
+        if (!(t_arr < e->t_end && t_arr < limit)) {
+            return BSS2_OK;
+        }
+        int32_t n_dirty = 0;
+        deliver_routed(e, t_arr, &n_dirty);
+        while (e->next_in < e->n_in && (double)e->in_tick[e->next_in] == t_arr) {
+            deliver(e, e->in_source[e->next_in], t_arr, &n_dirty);
+            e->next_in += 1;
+        }
+        int bulk = n_dirty * 8 > e->leaves; /* one rebuild beats many walks to the root */
+        for (int32_t i = 0; i < n_dirty; ++i) {
+            int32_t m = e->dirty[i];
+            e->is_dirty[m] = 0;
+            if (st->mode[m] == BSS2_MODE_FREE) {
+                predict_lazy(e, m);
+                if (bulk) {
+                    tree_set_leaf(e, m);
+                } else {
+                    tree_update(e, m);
+                }
+            }
+        }
+        if (bulk) {
+            tree_rebuild(e);
+        }
+    }
+}
+
+/* Replayed neurons: those no neuron fans out to (in a feedforward network, every neuron fed
+ * by external inputs only) depend on nothing but their own arrivals, all known in advance.
+ * Each is taken on its own through a chunk of the inputs with exactly the operations the
+ * event loop would perform on it (its events before its arrivals at the same time, an
+ * advance before the first amplitude of a time, amplitudes in input and fan order, the lazy
+ * prediction after them), which leaves the tree and the loop to the other neurons; their
+ * spikes reach the loop as routed arrivals, sorted as the loop would have emitted them. */
+/* Neuron n's own events due before time `upto` (or at it, if inclusive). */
+static int own_events(engine *e, int32_t n, double upto, int inclusive)
+{
+    for (;;) {
+        double t = e->next[n];
+        if (!(t < e->t_end) || !(inclusive ? t <= upto : t < upto)) {
+            return BSS2_OK;
+        }
+        int rc = neuron_event(e, n);
+        if (rc != BSS2_OK) {
+            return rc;
+        }
+    }
+}
+
+typedef struct {
+    int64_t tick;
+    int32_t neuron;
+} spike_key;
+
+static int by_tick_then_neuron(const void *a, const void *b)
+{
+    const spike_key *x = (const spike_key *)a, *y = (const spike_key *)b;
+    if (x->tick != y->tick) {
+        return (x->tick > y->tick) - (x->tick < y->tick);
+    }
+    return (x->neuron > y->neuron) - (x->neuron < y->neuron);
+}
+
+/* The chunk's spikes of replayed neurons in emission order, appended to early (and their
+ * routed arrivals to early_fifo). */
+static int queue_early(engine *e, bss2_spikes *chunk)
+{
+    const bss2_network *net = e->net;
+    int64_t m = chunk->n;
+    if (m == 0) {
+        return BSS2_OK;
+    }
+    spike_key *key = (spike_key *)malloc(sizeof(spike_key) * (size_t)m);
+    if (!key) {
+        return BSS2_ERR_MEMORY;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        key[i].tick = chunk->tick[i];
+        key[i].neuron = chunk->neuron[i];
+    }
+    qsort(key, (size_t)m, sizeof(spike_key), by_tick_then_neuron);
+    int rc = BSS2_OK;
+    for (int64_t i = 0; i < m && rc == BSS2_OK; ++i) {
+        int32_t n = key[i].neuron;
+        rc = bss2_spikes_push(&e->early, key[i].tick, n);
+        int64_t arrival = key[i].tick + net->latency_ticks;
+        if (rc == BSS2_OK && arrival < (int64_t)e->t_end
+            && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
+            rc = bss2_spikes_push(&e->early_fifo, arrival, n);
+        }
+    }
+    free(key);
+    chunk->n = 0;
+    return rc;
+}
+
+/* Replay the replayed neurons through inputs [first, end), input by input (as the loop
+ * delivers them, without the tree: a neuron's own events are taken when an input reaches
+ * it, and the rest at the end), and their own events up to `limit`. */
+static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t end,
+                        double limit)
+{
+    const bss2_network *net = e->net;
+    bss2_state *st = e->st;
+    bss2_spikes *out = e->spikes;
+    e->spikes = chunk;
+    e->replaying = 1;
+    int rc = BSS2_OK;
+    for (int64_t i = first; i < end && rc == BSS2_OK;) {
+        double t = (double)e->in_tick[i];
+        int32_t n_dirty = 0;
+        for (; i < end && (double)e->in_tick[i] == t && rc == BSS2_OK; ++i) {
+            int32_t src = e->in_source[i];
+            for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
+                int32_t n = net->fan_neuron[k];
+                if (!e->replayed[n]) {
+                    continue;
+                }
+                if (!e->is_dirty[n]) { /* the first input of this time to reach it */
+                    rc = own_events(e, n, t, 1);
+                    if (e->t_state[n] != t) {
+                        advance(e, n, t);
+                    }
+                    e->is_dirty[n] = 1;
+                    e->dirty[n_dirty++] = n;
+                }
+                if (net->fan_channel[k] == 0) {
+                    st->je[n] += net->fan_amp[k];
+                } else {
+                    st->ji[n] += net->fan_amp[k];
+                }
+            }
+        }
+        for (int32_t d = 0; d < n_dirty; ++d) {
+            int32_t n = e->dirty[d];
+            e->is_dirty[n] = 0;
+            if (st->mode[n] == BSS2_MODE_FREE) {
+                predict_lazy(e, n);
+            }
+        }
+    }
+    for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
+        if (e->replayed[n]) {
+            rc = own_events(e, n, limit, 0);
+        }
+    }
+    e->spikes = out;
+    e->replaying = 0;
+    return (rc == BSS2_OK) ? queue_early(e, chunk) : rc;
+}
+
+/* Which neurons to replay (none while membranes are sampled: the samples interleave with
+ * the loop's events), and the fan table of the loop without them. */
+static int plan_replay(engine *e, int32_t **filtered_ptr, int32_t **filtered_neuron,
+                       uint8_t **filtered_channel, double **filtered_amp)
+{
+    const bss2_network *net = e->net;
+    int32_t nn = net->n_neurons;
+    int32_t entries = net->fan_ptr[net->n_sources];
+    e->fan = (fan_table){net->fan_ptr, net->fan_neuron, net->fan_channel, net->fan_amp};
+    if (e->trace) {
+        return BSS2_OK;
+    }
+    for (int32_t n = 0; n < nn; ++n) {
+        e->replayed[n] = 1;
+    }
+    for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1 are the neurons */
+        e->replayed[net->fan_neuron[k]] = 0;
+    }
+    int32_t *ptr = (int32_t *)malloc(sizeof(int32_t) * ((size_t)net->n_sources + 1));
+    int32_t *neuron = (int32_t *)malloc(sizeof(int32_t) * ((size_t)entries + 1));
+    uint8_t *channel = (uint8_t *)malloc((size_t)entries + 1);
+    double *amp = (double *)malloc(sizeof(double) * ((size_t)entries + 1));
+    *filtered_ptr = ptr;
+    *filtered_neuron = neuron;
+    *filtered_channel = channel;
+    *filtered_amp = amp;
+    if (!ptr || !neuron || !channel || !amp) {
+        return BSS2_ERR_MEMORY;
+    }
+    int32_t kept = 0;
+    for (int32_t src = 0; src < net->n_sources; ++src) {
+        ptr[src] = kept;
+        for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
+            if (!e->replayed[net->fan_neuron[k]]) {
+                neuron[kept] = net->fan_neuron[k];
+                channel[kept] = net->fan_channel[k];
+                amp[kept] = net->fan_amp[k];
+                kept += 1;
+            }
+        }
+    }
+    ptr[net->n_sources] = kept;
+    e->fan = (fan_table){ptr, neuron, channel, amp};
+    return BSS2_OK;
+}
+
+/* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order). */
+static int merge_spikes(const bss2_spikes *early, bss2_spikes *spikes)
+{
+    if (early->n == 0) {
+        return BSS2_OK;
+    }
+    bss2_spikes merged = {0};
+    int64_t i = 0, j = 0;
+    while (i < early->n || j < spikes->n) {
+        int take_early = j >= spikes->n
+                         || (i < early->n
+                             && (early->tick[i] < spikes->tick[j]
+                                 || (early->tick[i] == spikes->tick[j]
+                                     && early->neuron[i] < spikes->neuron[j])));
+        int rc = take_early ? bss2_spikes_push(&merged, early->tick[i], early->neuron[i])
+                            : bss2_spikes_push(&merged, spikes->tick[j], spikes->neuron[j]);
+        if (rc != BSS2_OK) {
+            bss2_spikes_free(&merged);
+            return rc;
+        }
+        i += take_early;
+        j += !take_early;
+    }
+    bss2_spikes_free(spikes);
+    *spikes = merged;
+    return BSS2_OK;
+}
+
+/* Inputs per replay chunk (extended to the end of a tick's inputs). */
+#define CHUNK_INPUTS 1024
 
 int bss2_event_run(const bss2_network *net, bss2_state *st,
                    const int64_t *in_tick, const int32_t *in_source, int64_t n_in, int64_t t_end,
@@ -371,22 +672,35 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     int32_t nn = net->n_neurons;
     engine e;
     memset(&e, 0, sizeof(e));
+    bss2_spikes chunk = {0}; /* one chunk's spikes of replayed neurons */
+    int32_t *f_ptr = NULL, *f_neuron = NULL;
+    uint8_t *f_channel = NULL;
+    double *f_amp = NULL;
     e.net = net;
     e.st = st;
     e.t_end = (double)t_end;
     e.spikes = spikes;
+    e.trace = trace;
+    e.in_tick = in_tick;
+    e.in_source = in_source;
+    e.n_in = n_in;
     e.t_state = (double *)calloc((size_t)nn, sizeof(double));
     e.next = (double *)malloc(sizeof(double) * (size_t)nn);
     e.rate = (bss2_rates *)malloc(sizeof(bss2_rates) * (size_t)nn);
     e.slot = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     e.pending_kind = (uint8_t *)calloc((size_t)nn, 1);
     e.crossing = (double *)malloc(sizeof(double) * (size_t)nn);
-    int32_t *dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
-    uint8_t *is_dirty = (uint8_t *)calloc((size_t)nn, 1);
+    e.dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
+    e.is_dirty = (uint8_t *)calloc((size_t)nn, 1);
+    e.replayed = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
-    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !dirty
-        || !is_dirty) {
+    if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !e.dirty
+        || !e.is_dirty || !e.replayed) {
         rc = BSS2_ERR_MEMORY;
+        goto done;
+    }
+    rc = plan_replay(&e, &f_ptr, &f_neuron, &f_channel, &f_amp);
+    if (rc != BSS2_OK) {
         goto done;
     }
     for (int32_t n = 0; n < nn; ++n) {
@@ -396,60 +710,24 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         schedule_after_transition(&e, n);
     }
     rc = tree_init(&e, nn);
-    if (rc != BSS2_OK) {
-        goto done;
-    }
-    int64_t next_in = 0;
-    for (;;) {
-        double t_arr = INFINITY;
-        if (e.fifo_head < e.fifo.n) {
-            t_arr = (double)e.fifo.tick[e.fifo_head];
+    /* chunks of inputs: replayed neurons up to the next chunk's first tick, then the loop */
+    for (int64_t first = 0; rc == BSS2_OK;) {
+        int64_t end = (first + CHUNK_INPUTS < n_in) ? first + CHUNK_INPUTS : n_in;
+        while (end < n_in && end > 0 && in_tick[end] == in_tick[end - 1]) {
+            end += 1;
         }
-        if (next_in < n_in && (double)in_tick[next_in] < t_arr) {
-            t_arr = (double)in_tick[next_in];
+        double limit = (end < n_in) ? (double)in_tick[end] : e.t_end;
+        rc = replay_chunk(&e, &chunk, first, end, limit);
+        if (rc == BSS2_OK) {
+            rc = loop_until(&e, limit);
         }
-        int32_t n = e.tree[1]; /* -1 only if no neuron can have events */
-        double t_n = (n >= 0) ? e.next[n] : INFINITY;
-        if (trace) {
-            double t_next = (t_n < t_arr) ? t_n : t_arr;
-            sample_until(&e, trace, (t_next < e.t_end) ? t_next : e.t_end);
-        }
-        if (t_n < e.t_end && t_n <= t_arr) {
-            rc = neuron_event(&e, n);
-            if (rc != BSS2_OK) {
-                goto done;
-            }
-            tree_update(&e, n);
-            continue;
-        }
-        if (!(t_arr < e.t_end)) {
+        if (end >= n_in) {
             break;
         }
-        int32_t n_dirty = 0;
-        while (e.fifo_head < e.fifo.n && (double)e.fifo.tick[e.fifo_head] == t_arr) {
-            deliver(&e, e.fifo.neuron[e.fifo_head], t_arr, dirty, &n_dirty, is_dirty);
-            e.fifo_head += 1;
-        }
-        while (next_in < n_in && (double)in_tick[next_in] == t_arr) {
-            deliver(&e, in_source[next_in], t_arr, dirty, &n_dirty, is_dirty);
-            next_in += 1;
-        }
-        int bulk = n_dirty * 8 > e.leaves; /* one rebuild beats many walks to the root */
-        for (int32_t i = 0; i < n_dirty; ++i) {
-            int32_t m = dirty[i];
-            is_dirty[m] = 0;
-            if (st->mode[m] == BSS2_MODE_FREE) {
-                predict_lazy(&e, m);
-                if (bulk) {
-                    tree_set_leaf(&e, m);
-                } else {
-                    tree_update(&e, m);
-                }
-            }
-        }
-        if (bulk) {
-            tree_rebuild(&e);
-        }
+        first = end;
+    }
+    if (rc != BSS2_OK) {
+        goto done;
     }
     for (int32_t n = 0; n < nn; ++n) {
         if (st->mode[n] == BSS2_MODE_FREE && e.pending_kind[n] == NEXT_FIRE
@@ -465,6 +743,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         st->hold_end[n] -= t_end;
         st->refractory_end[n] -= t_end;
     }
+    rc = merge_spikes(&e.early, spikes);
 done:
     free(e.t_state);
     free(e.next);
@@ -474,9 +753,17 @@ done:
     free(e.crossing);
     free(e.tree);
     free(e.tree_time);
+    free(e.dirty);
+    free(e.is_dirty);
+    free(e.replayed);
     bss2_spikes_free(&e.fifo);
-    free(dirty);
-    free(is_dirty);
+    bss2_spikes_free(&e.early);
+    bss2_spikes_free(&e.early_fifo);
+    bss2_spikes_free(&chunk);
+    free(f_ptr);
+    free(f_neuron);
+    free(f_channel);
+    free(f_amp);
     return rc;
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from bss2emu.chipsim import Chip
+from bss2emu.chipsim import Chip, input_events
 
 from .netgen import random_network
 
@@ -70,3 +70,29 @@ def test_membrane_samples_exact_on_the_event_engines():
         moving += int(np.sum(np.abs(np.diff(c.madc.astype(int), axis=0)) > 2))
     assert compared > 10_000 and moving > 0.05 * compared  # the membranes do move
     assert close > 0.95 * compared
+
+
+def test_long_input_streams_with_noise_agree():
+    """Thousands of inputs (the C engine takes them in chunks, replaying the neurons that only
+    inputs reach on their own and looping the others) with threshold noise and comparator
+    jitter: identical spikes, events and states to the reference, and the same spikes whether
+    membranes are recorded (which makes the C engine loop every neuron) or not."""
+    rng = np.random.default_rng(99)
+    spikes = 0
+    for k in range(12):
+        chip = Chip(seed=k, threshold_noise=0.004 * (k % 2), jitter=15e-9 * (k % 3 > 0))
+        events, duration = random_network(rng, chip)
+        times = np.sort(rng.integers(0, 40 * duration, 40 * events.size))
+        events = input_events(times, rng.choice(events["label"], times.size))
+        runs = [copy.deepcopy(chip) for _ in range(3)]
+        r_c = runs[0].run(events, 40 * duration, engine="event")
+        r_py = runs[1].run(events, 40 * duration, engine="reference")
+        fired = np.unique(r_c.spikes["neuron"])
+        r_rec = runs[2].run(events, 40 * duration, engine="event", record=fired[:1].tolist())
+        assert np.array_equal(r_c.spikes, r_py.spikes), f"network {k}"
+        assert np.array_equal(r_c.events, r_py.events), f"network {k}"
+        assert np.array_equal(r_c.spikes, r_rec.spikes), f"network {k}"
+        for name in ("v", "je", "ji", "mode", "fire_time"):
+            assert np.array_equal(getattr(runs[0].state, name), getattr(runs[1].state, name))
+        spikes += r_c.spikes.size
+    assert spikes > 500
