@@ -183,17 +183,29 @@ def _chain(nxt: np.ndarray, start: int, block: int) -> np.ndarray:
     return np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
 
 
+#: positions `_chain_piece` finds by pointer doubling before it steps in blocks of this many
+CHAIN_DOUBLING_POSITIONS = 256
+
+
 def _chain_piece(jump: np.ndarray) -> np.ndarray:
     """Chain positions from 0 within one piece (`jump`: next position of each position,
-    relative to the piece; anything at or past its end leaves it), by pointer doubling."""
+    relative to the piece; anything at or past its end leaves it), by pointer doubling up to
+    CHAIN_DOUBLING_POSITIONS positions, then in blocks of that many: with the table at
+    next^(block), each block is the table applied to the one before (one small gather instead
+    of squaring the whole table again)."""
     n = len(jump)
     jump = np.append(np.minimum(jump, n), n)  # n: outside, where every chain stays
     found = np.zeros(1, jump.dtype)
-    while True:  # found holds the first 2**k positions, jump is next^(2**k)
+    while found.size < CHAIN_DOUBLING_POSITIONS:  # found: the first 2**k positions
         found = np.concatenate([found, jump[found]])
         if found[-1] == n:
             return found[:np.searchsorted(found, n)].astype(np.int64)
-        jump = jump[jump]
+        jump = jump[jump]  # next^(2**k)
+    blocks = [found]
+    while blocks[-1][-1] != n:
+        blocks.append(jump[blocks[-1]])
+    found = np.concatenate(blocks)
+    return found[:np.searchsorted(found, n)].astype(np.int64)
 
 
 def units_per_word(direction: Direction) -> int:
