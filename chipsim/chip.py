@@ -714,7 +714,7 @@ class Chip:
         events routed to L2, by time (neuron spikes first among equal times)."""
         neuron_l2 = source_l2[neurons]
         sent = neuron_l2 >= 0
-        t, lab = ticks[sent], neuron_l2[sent]
+        t, lab = (ticks, neuron_l2) if sent.all() else (ticks[sent], neuron_l2[sent])
         if in_source.size:
             ext_l2 = source_l2[in_source]
             ext = ext_l2 >= 0
@@ -726,7 +726,7 @@ class Chip:
             t, lab = t[order], lab[order]
         out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
         out["chip_time"] = t
-        out["time"] = t // CHIP_TICKS_PER_FPGA_TICK
+        out["time"] = t >> _FPGA_TICK_SHIFT  # t // CHIP_TICKS_PER_FPGA_TICK
         out["label"] = lab
         return out
 
@@ -746,6 +746,11 @@ class _FanCache:
     fan: tuple
     label_source: np.ndarray
 
+
+#: chip ticks -> FPGA ticks by a shift (floor division by the power of two)
+_FPGA_TICK_SHIFT = CHIP_TICKS_PER_FPGA_TICK.bit_length() - 1
+if 1 << _FPGA_TICK_SHIFT != CHIP_TICKS_PER_FPGA_TICK:
+    raise ChipError("CHIP_TICKS_PER_FPGA_TICK must be a power of two")
 
 _NO_TICKS = np.zeros(0, np.int64)
 _NO_SOURCES = np.zeros(0, np.int32)
