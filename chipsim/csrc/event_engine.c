@@ -474,22 +474,33 @@ static int own_events(engine *e, int32_t n, double upto, int inclusive)
     }
 }
 
-typedef struct {
-    int64_t tick;
-    int32_t neuron;
-} spike_key;
-
-static int by_tick_then_neuron(const void *a, const void *b)
+/* Sort keys (tick - first tick) * 2^neuron_bits + neuron by their low `bits` bits: least
+ * significant digit first, 8 bits a pass (the chunk's ticks span far less than 2^40). */
+static int radix_sort(uint64_t *key, int64_t m, int bits)
 {
-    const spike_key *x = (const spike_key *)a, *y = (const spike_key *)b;
-    if (x->tick != y->tick) {
-        return (x->tick > y->tick) - (x->tick < y->tick);
+    uint64_t *tmp = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)m);
+    if (!tmp) {
+        return BSS2_ERR_MEMORY;
     }
-    return (x->neuron > y->neuron) - (x->neuron < y->neuron);
+    for (int shift = 0; shift < bits; shift += 8) {
+        int64_t count[257] = {0};
+        for (int64_t i = 0; i < m; ++i) {
+            count[((key[i] >> shift) & 0xFF) + 1] += 1;
+        }
+        for (int d = 0; d < 256; ++d) {
+            count[d + 1] += count[d];
+        }
+        for (int64_t i = 0; i < m; ++i) {
+            tmp[count[(key[i] >> shift) & 0xFF]++] = key[i];
+        }
+        memcpy(key, tmp, sizeof(uint64_t) * (size_t)m);
+    }
+    free(tmp);
+    return BSS2_OK;
 }
 
-/* The chunk's spikes of replayed neurons in emission order, appended to early (and their
- * routed arrivals to early_fifo). */
+/* The chunk's spikes of replayed neurons in emission order, (tick, neuron), appended to early
+ * (and their routed arrivals to early_fifo). */
 static int queue_early(engine *e, bss2_spikes *chunk)
 {
     const bss2_network *net = e->net;
@@ -497,20 +508,33 @@ static int queue_early(engine *e, bss2_spikes *chunk)
     if (m == 0) {
         return BSS2_OK;
     }
-    spike_key *key = (spike_key *)malloc(sizeof(spike_key) * (size_t)m);
+    int neuron_bits = 1;
+    while (((int64_t)1 << neuron_bits) < net->n_neurons) {
+        neuron_bits += 1;
+    }
+    int64_t first = chunk->tick[0], last = chunk->tick[0];
+    for (int64_t i = 1; i < m; ++i) {
+        first = (chunk->tick[i] < first) ? chunk->tick[i] : first;
+        last = (chunk->tick[i] > last) ? chunk->tick[i] : last;
+    }
+    int bits = neuron_bits;
+    while (bits < 64 && ((uint64_t)(last - first) >> (bits - neuron_bits)) != 0) {
+        bits += 1;
+    }
+    uint64_t *key = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)m);
     if (!key) {
         return BSS2_ERR_MEMORY;
     }
     for (int64_t i = 0; i < m; ++i) {
-        key[i].tick = chunk->tick[i];
-        key[i].neuron = chunk->neuron[i];
+        key[i] = ((uint64_t)(chunk->tick[i] - first) << neuron_bits) | (uint64_t)chunk->neuron[i];
     }
-    qsort(key, (size_t)m, sizeof(spike_key), by_tick_then_neuron);
-    int rc = BSS2_OK;
+    int rc = radix_sort(key, m, bits);
+    uint64_t neuron_mask = ((uint64_t)1 << neuron_bits) - 1;
     for (int64_t i = 0; i < m && rc == BSS2_OK; ++i) {
-        int32_t n = key[i].neuron;
-        rc = bss2_spikes_push(&e->early, key[i].tick, n);
-        int64_t arrival = key[i].tick + net->latency_ticks;
+        int64_t tick = first + (int64_t)(key[i] >> neuron_bits);
+        int32_t n = (int32_t)(key[i] & neuron_mask);
+        rc = bss2_spikes_push(&e->early, tick, n);
+        int64_t arrival = tick + net->latency_ticks;
         if (rc == BSS2_OK && arrival < (int64_t)e->t_end
             && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
             rc = bss2_spikes_push(&e->early_fifo, arrival, n);
