@@ -133,9 +133,9 @@ def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarra
         if (values.dtype.kind != "u" and int(values.min()) < 0) or int(values.max()) >> width:
             raise UTError(f"{instructions[0].name}.{name}: value out of range "
                           f"0..{(1 << width) - 1}")
-        placed = values.astype(_U64) << shift[cell]
+        placed = values.astype(_U64) << shift.take(cell)
         if name in plan.high_fields:
-            in_high = high[cell]
+            in_high = high.take(cell)
             hi |= np.where(in_high, placed, _U64(0))
             placed[in_high] = 0
         lo |= placed

@@ -128,12 +128,12 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
     stream[:-1] = words
     raw = stream.view(np.uint8)
     top = raw[0:m * unit_bytes:unit_bytes]  # first byte of every unit
-    itype = np.int32 if m < 2**30 else np.int64
-    pos = np.arange(m, dtype=itype)
+    # positions as intp: numpy gathers through intp indices fastest (`take`, no casting)
+    pos = np.arange(m, dtype=np.intp)
     # jump of (header byte, unit in word), from the flattened table
-    place = top.astype(itype) * itype(g.per_word)
-    place |= pos & itype(g.per_word - 1)
-    nxt = pos + g.jump.ravel()[place]
+    place = top.astype(np.intp) * g.per_word
+    place |= pos & (g.per_word - 1)
+    nxt = pos + g.jump.ravel().take(place)
     starts = _chain(nxt, start, block or CHAIN_BLOCK_UNITS)
     kind = g.step[top[starts]]
     unknown = np.flatnonzero(kind == 0)
@@ -197,13 +197,13 @@ def _chain_piece(jump: np.ndarray) -> np.ndarray:
     jump = np.append(np.minimum(jump, n), n)  # n: outside, where every chain stays
     found = np.zeros(1, jump.dtype)
     while found.size < CHAIN_DOUBLING_POSITIONS:  # found: the first 2**k positions
-        found = np.concatenate([found, jump[found]])
+        found = np.concatenate([found, jump.take(found)])
         if found[-1] == n:
             return found[:np.searchsorted(found, n)].astype(np.int64)
-        jump = jump[jump]  # next^(2**k)
+        jump = jump.take(jump)  # next^(2**k)
     blocks = [found]
     while blocks[-1][-1] != n:
-        blocks.append(jump[blocks[-1]])
+        blocks.append(jump.take(blocks[-1]))
     found = np.concatenate(blocks)
     return found[:np.searchsorted(found, n)].astype(np.int64)
 
