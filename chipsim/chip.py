@@ -712,11 +712,11 @@ class Chip:
     def _l2_events(ticks, neurons, in_tick, in_source, source_l2) -> np.ndarray:
         """The events a segment sends to the FPGA: the spikes of neurons and the external
         events routed to L2, by time (neuron spikes first among equal times)."""
-        neuron_l2 = source_l2[neurons]
+        neuron_l2 = source_l2.take(neurons)  # (take: no conversion of the int32 indices)
         sent = neuron_l2 >= 0
         t, lab = (ticks, neuron_l2) if sent.all() else (ticks[sent], neuron_l2[sent])
         if in_source.size:
-            ext_l2 = source_l2[in_source]
+            ext_l2 = source_l2.take(in_source)
             ext = ext_l2 >= 0
             if ext.any():
                 t = np.concatenate([t, in_tick[ext]])

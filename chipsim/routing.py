@@ -187,7 +187,7 @@ class Router:
         """`tables` of a layout whose slabs have one row each: the drives of its synapses
         (the same products as the dense path's, without the dense planes), the nonzero ones."""
         syn = layout.synapses
-        amp = self._weight.reshape(-1)[syn.weight_index].astype(np.float64)
+        amp = self._weight.reshape(-1).take(syn.weight_index).astype(np.float64)
         amp *= syn.fpn
         amp *= syn.drive
         used = np.flatnonzero(amp != 0)  # (a boolean array's nonzero search is the fast one)
