@@ -120,13 +120,20 @@ assert _ADDRESS_FIELDS["address"] == (0, 32) and spec(ToFPGA.OMNIBUS_DATA).field
     "value": (0, 32)}
 
 
+def _write_halves(words: np.ndarray) -> np.ndarray:
+    """An even number of words as rows of their 32-bit halves (a view): address word low and
+    high, data word low and high, one row per would-be write."""
+    return words.astype("<u8", copy=False).view(np.uint32).reshape(-1, 4)
+
+
 def _leading_write_pairs(words: np.ndarray) -> int:
     """How many full-word omnibus writes (address, data) the words start with: one compare
     of the high halves, no search (the common bulk-configuration case)."""
-    pairs = len(words) // 2
-    high = words[:2 * pairs].astype("<u8", copy=False).view(np.uint32)[1::2]
-    good = (high[0::2] == _WRITE_HIGH) & (high[1::2] == _DATA_HIGH)
-    return pairs if good.all() else int(np.argmin(good))
+    halves = _write_halves(words[:len(words) // 2 * 2])
+    address_high, data_high = halves[:, 1] == _WRITE_HIGH, halves[:, 3] == _DATA_HIGH
+    if address_high.all() and data_high.all():
+        return len(halves)
+    return int(np.argmin(address_high & data_high))
 
 
 #: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)
@@ -391,9 +398,10 @@ class Executor:
         self._slow(words, pos, n)
 
     def _queue_pairs(self, words: np.ndarray, first: int, end: int) -> None:
-        """Queue the full-word writes words[first:end] (address/data pairs)."""
-        low = words[first:end].astype("<u8", copy=False).view(np.uint32)[::2]
-        self._bulk_writes(low[0::2].astype(np.int64), low[1::2].astype(np.int64))
+        """Queue the full-word writes words[first:end] (address/data pairs): their addresses
+        and data words as uint32 copies (the caller may reuse its array)."""
+        halves = _write_halves(words[first:end])
+        self._bulk_writes(halves[:, 0].copy(), halves[:, 2].copy())
 
     def _over_limit(self, reason: str) -> None:
         """Abandon the program: answer a decode-error notification, note the reason, and skip
@@ -782,12 +790,14 @@ class Executor:
         set words, so replaying a partly applied batch gives the sequential result)."""
         if not self._queued:
             return
-        addresses = np.concatenate([a for a, _ in self._queued])
-        values = np.concatenate([v for _, v in self._queued])
+        if len(self._queued) == 1:
+            ((addresses, values),) = self._queued
+        else:
+            addresses = np.concatenate([a for a, _ in self._queued])
+            values = np.concatenate([v for _, v in self._queued])
         self._queued, self._queued_count = [], 0
         self._sync()
-        local = (addresses >> 31) != 0
-        if not local.any():
+        if int(addresses.max()) >> 31 == 0:  # no FPGA-answered address
             try:
                 self.chip.write_many(addresses, values)
                 self._stats.counts["write"] += len(addresses)

@@ -72,6 +72,11 @@ _COLUMN_SWITCHES: dict[str, dict[str, str]] = {
 _NOT_TABLES = frozenset({*_SYNAPSE_VIEWS, *_COLUMN_SWITCHES, "capmem_cell"})
 
 
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The arrays one after the other (a single one as it is)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 class RegisterFile:
     """Reads and writes 32-bit words; configuration changes bump the generation counters.
     `handlers` serve the kinds that are not configuration (triggers, counters, devices) with
@@ -129,17 +134,24 @@ class RegisterFile:
 
     def write_many(self, addresses: np.ndarray, words: np.ndarray) -> None:
         """Ordered writes; weight- and label-plane words take a vectorised path (the bulk of
-        any configuration), everything else goes through write()."""
-        addresses = np.asarray(addresses, np.int64)
-        words = np.asarray(words, np.int64)
+        any configuration), everything else goes through write(). Words given as uint32 (as the
+        FPGA queues them) need no range check and no conversion."""
+        addresses = np.asarray(addresses)
+        if addresses.dtype != np.uint32:
+            addresses = np.asarray(addresses, np.int64)
+        words = np.asarray(words)
         if addresses.shape != words.shape or addresses.ndim != 1:
             raise OmnibusError("write_many needs equally long 1-d address and word arrays")
-        if words.size and (words.min() < 0 or words.max() >= 1 << 32):
-            bad = int(np.flatnonzero((words < 0) | (words >= 1 << 32))[0])
-            raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x} is "
-                               "not a 32-bit value", int(addresses[bad]))
+        if words.dtype != np.uint32:
+            words = np.asarray(words, np.int64)
+            if words.size and (words.min() < 0 or words.max() >= 1 << 32):
+                bad = int(np.flatnonzero((words < 0) | (words >= 1 << 32))[0])
+                raise OmnibusError(f"data word {int(words[bad])} at {int(addresses[bad]):#010x}"
+                                   " is not a 32-bit value", int(addresses[bad]))
+            words = words.astype(np.uint32)
         if self._synapse_runs(addresses, words):
             return
+        addresses = np.asarray(addresses, np.int64)
         handled = np.zeros(addresses.size, bool)
         structure = False
         span = ob.SYNAPSE_ROWS * ob.QUADS_PER_ROW
@@ -153,9 +165,9 @@ class RegisterFile:
                 sel = rel.view(np.uint64) < span  # one compare: below the base wraps around
                 count = int(np.count_nonzero(sel))
                 if count == addresses.size:
-                    self._synapse_bulk(block, rel, words.astype(np.uint32))
+                    self._synapse_bulk(block, rel, words)
                 elif count:
-                    self._synapse_bulk(block, rel[sel], words[sel].astype(np.uint32))
+                    self._synapse_bulk(block, rel[sel], words[sel])
                 if count:
                     handled |= sel
                     structure |= kind == "synapse_label_quad"
@@ -172,7 +184,8 @@ class RegisterFile:
         when the writes do not have that shape."""
         if addresses.size < 2:
             return False
-        breaks = np.flatnonzero(np.diff(addresses) != 1) + 1
+        breaks = np.flatnonzero(np.subtract(addresses[1:], addresses[:-1], dtype=np.int64)
+                                != 1) + 1
         if breaks.size > MAX_RUNS:
             return False
         starts = [0, *breaks.tolist()]
@@ -191,7 +204,7 @@ class RegisterFile:
             index.append(np.arange(first - base, first - base + end - start, dtype=np.int64))
             data.append(words[start:end])
         for block, index, data in runs.values():
-            self._synapse_bulk(block, np.concatenate(index), np.concatenate(data).astype(np.uint32))
+            self._synapse_bulk(block, _joined(index), _joined(data))
         self.changed(weights_only=all(b.kind == "synapse_weight_quad" for b, _, _ in runs.values()))
         return True
 

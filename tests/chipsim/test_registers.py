@@ -146,3 +146,28 @@ def test_bulk_synapse_writes_keep_order_and_match_the_declared_geometry():
     assert np.array_equal(chip.config.weight, one_by_one.config.weight)
     assert np.array_equal(chip.config.label, one_by_one.config.label)
     assert chip.config.weight[0, 5, 0] == 7 and chip.config.weight[0, 5, 255] == 9
+
+
+@pytest.mark.parametrize("layout", ["runs", "scattered", "mixed"])
+def test_write_many_with_uint32_arrays_equals_int64_arrays(layout):
+    """The FPGA queues writes as uint32 arrays (no range check, no conversion); any layout
+    gives the chip state of the same writes as int64 arrays, and a bad word still raises."""
+    rng = np.random.default_rng(5)
+    rows = np.arange(0, 256, 3)
+    addresses, words = b.synapse_rows(1, rows, rng.integers(0, 64, (rows.size, 256)),
+                                      rng.integers(0, 64, (rows.size, 256)))
+    if layout != "runs":
+        order = rng.permutation(addresses.size)
+        addresses, words = addresses[order], words[order]
+    if layout == "mixed":  # configuration words that go through write() one by one
+        extra = b.neuron_backend(17, address_out=0x3C, refractory_time=5)
+        addresses = np.concatenate([addresses[:500], extra[0], addresses[500:]])
+        words = np.concatenate([words[:500], extra[1], words[500:]])
+    wide, narrow = Chip(), Chip()
+    wide.write_many(addresses.astype(np.int64), words.astype(np.int64))
+    narrow.write_many(addresses.astype(np.uint32), words.astype(np.uint32))
+    assert np.array_equal(wide.config.weight, narrow.config.weight)
+    assert np.array_equal(wide.config.label, narrow.config.label)
+    assert wide.fields("neuron_backend", 17) == narrow.fields("neuron_backend", 17)
+    with pytest.raises(OmnibusError, match="sets unused bits"):
+        narrow.write_many(addresses[:4].astype(np.uint32), np.full(4, 0xC0C0_C0C0, np.uint32))
