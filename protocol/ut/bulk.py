@@ -11,7 +11,7 @@ import numpy as np
 from .constants import MAX_PACK, WORD_BITS
 from .dictionary import spec
 from .enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA, SPIKE_PACKS_TO_FPGA, ToFPGA
-from .fields import Wide, build
+from .fields import Wide, build, out_of_range
 from .message import UTError
 
 _U64 = np.uint64
@@ -130,7 +130,7 @@ def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarra
     lo = np.zeros(n, _U64)
     for name, (high, shift, width) in plan.fields.items():
         values = np.asarray(columns[name])
-        if (values.dtype.kind != "u" and int(values.min()) < 0) or int(values.max()) >> width:
+        if out_of_range(values, width):
             raise UTError(f"{instructions[0].name}.{name}: value out of range "
                           f"0..{(1 << width) - 1}")
         placed = values.astype(_U64) << shift.take(cell)

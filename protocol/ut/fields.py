@@ -48,6 +48,14 @@ def _take(hi: np.ndarray, lo: np.ndarray, shift: int, width: int) -> np.ndarray:
     return out & mask
 
 
+def out_of_range(values: np.ndarray, width: int) -> bool:
+    """Whether any of `values` lies outside 0 .. 2**width - 1 (for integers: whether any has a
+    bit at or above `width`, a negative one its sign bits; one pass instead of min and max)."""
+    if values.dtype.kind in "iu" and width < 8 * values.dtype.itemsize:
+        return bool(np.bitwise_or.reduce(values >> width, axis=None))
+    return bool(values.min() < 0 or int(values.max()) >> width)
+
+
 def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
     """N messages of one instruction from field arrays (broadcast); range-checked."""
     row = spec(instruction)
@@ -66,7 +74,7 @@ def build(instruction: ToFPGA | FromFPGA, **values: np.ndarray | int) -> Wide:
     common = row.header << (row.word_width - HEADER_BITS)  # bits every message shares
     for name, (shift, width) in row.fields.items():
         raw = arrays[name]
-        if raw.size and (int(raw.min()) < 0 or int(raw.max()) >> width):
+        if raw.size and out_of_range(raw, width):
             raise UTError(f"{row.name}.{name}: value out of range 0..{(1 << width) - 1}")
         if raw.size == 1:  # one value for all messages
             common |= int(raw.reshape(-1)[0]) << shift
