@@ -148,12 +148,13 @@ def split_words(words: np.ndarray, direction: Direction, start: int = 0,
     # every unit's following 64 bits, big-endian (overlapping views of the stream)
     view = np.ndarray((m,), ">u8", raw, 0, (unit_bytes,))
     extra = kind[complete] - g.per_word  # units before the message's last word
-    lo = view[found + extra].astype(_U64)
+    lo = view.take(found + extra).astype(_U64)
     hi = np.zeros(len(found), _U64)
     wide = np.flatnonzero(extra)
     if wide.size:
-        hi[wide] = view[found[wide]] >> (WORD_BITS - g.unit * extra[wide]).astype(_U64)
-    return Split(found, top[found].astype(np.int64), hi, lo, resume, error)
+        hi[wide] = view.take(found.take(wide)).astype(_U64) >> (
+            WORD_BITS - g.unit * extra.take(wide)).astype(_U64)
+    return Split(found, top.take(found).astype(np.int64), hi, lo, resume, error)
 
 
 #: units of the chain followed at once by `split_words` (bounds the doubling's tables)
@@ -163,7 +164,7 @@ CHAIN_BLOCK_UNITS = 1 << 16
 def _single_word_messages(words: np.ndarray, g: Grammar) -> Split | None:
     """Fast path: every word is exactly one one-word message (no comma, no wide message)."""
     header = (words >> _U64(WORD_BITS - HEADER_BITS)).astype(np.int64)
-    if not np.all(g.length[header] == g.per_word):
+    if not (g.length.take(header) == g.per_word).all():
         return None
     position = np.arange(len(words), dtype=np.int64) * g.per_word
     return Split(position, header, np.zeros(len(words), _U64), words.copy(),
