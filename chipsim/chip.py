@@ -667,7 +667,11 @@ class Chip:
         """The fan-out tables of the neurons and the external sources `key_list` (in this
         order) for the current configuration; `earlier`, a cache whose key list begins
         `key_list`, hands over its FPGA label lookup (extended here by the new keys)."""
-        keys = self._neuron_keys + key_list
+        if earlier is not None and earlier.key_list is key_list \
+                and earlier.neuron_keys is self._neuron_keys:
+            keys = earlier.keys  # the same list object again: Router.tables' memo finds it
+        else:
+            keys = self._neuron_keys + key_list
         if earlier is None:
             label_source, known = np.full(1 << 16, -1, np.int64), 0
         else:
@@ -677,8 +681,8 @@ class Chip:
             fpga = np.flatnonzero((x >= L2_INPUT_BASE) & (x < BACKGROUND_INPUT_BASE))
             label_source[el.pack(el.SPIKE_LABEL, spl1_address=x[fpga] - L2_INPUT_BASE,
                                  neuron_label=label14[fpga])] = known + fpga
-        return _FanCache(generation, key_list, {k: i for i, k in enumerate(key_list)}, keys,
-                         self._fresh_router().tables(keys), label_source)
+        return _FanCache(generation, key_list, {k: i for i, k in enumerate(key_list)},
+                         self._neuron_keys, keys, self._fresh_router().tables(keys), label_source)
 
     def _network_tables(self, fan: tuple) -> NetworkTables:
         """The engine tables of the current neuron parameters with the fan-outs `fan`."""
@@ -735,13 +739,14 @@ class Chip:
 @dataclass
 class _FanCache:
     """The fan-out tables of one configuration generation: the external sources seen so far
-    (keys in source order after the neurons, and key -> index among them), the keys of all
-    sources, the tables (`Router.tables`) and the index among the external sources of the
-    FPGA source of every 16-bit FPGA label (-1: not among them)."""
+    (keys in source order after the neurons, and key -> index among them), the neurons' keys
+    and the keys of all sources, the tables (`Router.tables`) and the index among the
+    external sources of the FPGA source of every 16-bit FPGA label (-1: not among them)."""
 
     generation: int
     key_list: list
     index: dict
+    neuron_keys: list  # the neurons' keys (the list object of the configuration structure)
     keys: list
     fan: tuple
     label_source: np.ndarray

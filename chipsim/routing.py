@@ -89,6 +89,8 @@ class Router:
         self.synapse_fpn = synapse_fpn
         self._structure: dict[tuple[int, int], tuple[list[_RowSet], int]] = {}
         self._layouts: dict[tuple, _Layout] = {}
+        #: the key list of the last `tables` call (the object) and its layout
+        self._last_layout: tuple[list | None, _Layout | None] = (None, None)
         self.set_weights()
 
     def set_weights(self) -> None:
@@ -108,12 +110,16 @@ class Router:
 
     def tables(self, keys: list[tuple[int, int] | None]) -> tuple[np.ndarray, ...]:
         """Fan-outs of many sources at once, None for a source that sends nothing: (entries
-        per source, target neuron, channel, amplitude, L2 label per source or -1)."""
-        layout = self._layouts.get(tuple(keys))
+        per source, target neuron, channel, amplitude, L2 label per source or -1). A caller
+        that asks again with the same list object must not have changed it."""
+        last_keys, layout = self._last_layout
+        if keys is not last_keys:  # (the same list again: its layout without hashing it)
+            layout = self._layouts.get(tuple(keys))
         if layout is None:
             while len(self._layouts) >= _MAX_LAYOUTS:  # runs split by PPU accesses vary keys
                 self._layouts.pop(next(iter(self._layouts)))
             layout = self._layouts[tuple(keys)] = self._layout(keys)
+        self._last_layout = (keys, layout)
         if layout.synapses is not None:
             return self._single_row_tables(layout, len(keys))
         # entries keyed by their place in a dense (slot, hemisphere, column, channel) array,
