@@ -12,9 +12,9 @@
 #include "core.h"
 #include "engine_common.h"
 #include "lif.h"
+#include "linear_propagator.h"
 
 #define EXP_ARG_MAX 20.0
-#define LINEAR_STATE 4 /* (v - e_leak, w, je, ji) */
 #define FRACTION_CACHE 2 /* sub-tick propagators kept per recorded linear neuron */
 
 /* The linear neurons' tick constants as planes indexed by neuron, so that the tick loop runs
@@ -32,100 +32,6 @@ typedef struct {
     double pm, pe, pi, ke, ki, pw;
     double e_leak, v_exp, inv_delta_t, exp_gain, adapt_a; /* exp_gain = delta_t / tau_mem */
 } propagator;
-
-/* exp(A) of a 4x4 matrix by scaling and squaring with a Taylor series (the norms here are
- * small: rates per tick and the adaptation coupling). */
-static void expm4(const double a[LINEAR_STATE][LINEAR_STATE],
-                  double out[LINEAR_STATE][LINEAR_STATE])
-{
-    double norm = 0.0;
-    for (int j = 0; j < LINEAR_STATE; ++j) {
-        double col = 0.0;
-        for (int i = 0; i < LINEAR_STATE; ++i) {
-            col += fabs(a[i][j]);
-        }
-        norm = (col > norm) ? col : norm;
-    }
-    int squarings = 0;
-    double scale = 1.0;
-    while (norm * scale > 0.5 && squarings < 60) {
-        scale *= 0.5;
-        squarings += 1;
-    }
-    double term[LINEAR_STATE][LINEAR_STATE], next[LINEAR_STATE][LINEAR_STATE];
-    for (int i = 0; i < LINEAR_STATE; ++i) {
-        for (int j = 0; j < LINEAR_STATE; ++j) {
-            term[i][j] = (i == j) ? 1.0 : 0.0;
-            out[i][j] = term[i][j];
-        }
-    }
-    for (int k = 1; k <= 30; ++k) { /* ||A s||^k / k! < 1e-17 long before k = 30 */
-        double biggest = 0.0;
-        for (int i = 0; i < LINEAR_STATE; ++i) {
-            for (int j = 0; j < LINEAR_STATE; ++j) {
-                double s = 0.0;
-                for (int m = 0; m < LINEAR_STATE; ++m) {
-                    s += term[i][m] * a[m][j] * scale;
-                }
-                next[i][j] = s / k;
-                biggest = (fabs(next[i][j]) > biggest) ? fabs(next[i][j]) : biggest;
-            }
-        }
-        memcpy(term, next, sizeof term);
-        for (int i = 0; i < LINEAR_STATE; ++i) {
-            for (int j = 0; j < LINEAR_STATE; ++j) {
-                out[i][j] += term[i][j];
-            }
-        }
-        if (biggest < 1e-18) {
-            break;
-        }
-    }
-    for (int q = 0; q < squarings; ++q) {
-        for (int i = 0; i < LINEAR_STATE; ++i) {
-            for (int j = 0; j < LINEAR_STATE; ++j) {
-                double s = 0.0;
-                for (int m = 0; m < LINEAR_STATE; ++m) {
-                    s += out[i][m] * out[m][j];
-                }
-                next[i][j] = s;
-            }
-        }
-        memcpy(out, next, sizeof next);
-    }
-}
-
-/* The first two rows of the propagator over dt ticks of a linear neuron: closed form without
- * adaptation (w left unchanged), the matrix exponential of
- *   d(v - E)/dt = -(v - E)/tm - w + je - ji,  dw/dt = (a (v - E) - w)/tw,
- *   dje/dt = -je/te,  dji/dt = -ji/ti
- * with it. */
-static void linear_rows(const bss2_network *net, int32_t n, double dt, double row_v[LINEAR_STATE],
-                        double row_w[LINEAR_STATE])
-{
-    double rm = 1.0 / net->tau_mem[n], re = 1.0 / net->tau_syn_exc[n];
-    double ri = 1.0 / net->tau_syn_inh[n];
-    if (!net->adex_enable[n]) {
-        row_v[0] = bss2_exp(-dt * rm);
-        row_v[1] = 0.0;
-        row_v[2] = bss2_kernel(dt, rm, re);
-        row_v[3] = -bss2_kernel(dt, rm, ri);
-        row_w[0] = row_w[2] = row_w[3] = 0.0;
-        row_w[1] = 1.0;
-        return;
-    }
-    double rw = 1.0 / net->tau_adapt[n];
-    double a[LINEAR_STATE][LINEAR_STATE] = {
-        {-rm * dt, -dt, dt, -dt},
-        {net->adapt_a[n] * rw * dt, -rw * dt, 0.0, 0.0},
-        {0.0, 0.0, -re * dt, 0.0},
-        {0.0, 0.0, 0.0, -ri * dt},
-    };
-    double p[LINEAR_STATE][LINEAR_STATE];
-    expm4(a, p);
-    memcpy(row_v, p[0], sizeof p[0]);
-    memcpy(row_w, p[1], sizeof p[1]);
-}
 
 static void enter_free(const bss2_network *net, bss2_state *st, int32_t n, double t)
 {
@@ -162,7 +68,7 @@ static double linear_membrane_at(const bss2_network *net, const bss2_state *st, 
         slot = (cache->used < FRACTION_CACHE) ? cache->used++ : cache->replace;
         cache->replace = (slot + 1) % FRACTION_CACHE;
         cache->fraction[slot] = fraction;
-        linear_rows(net, n, fraction, cache->row_v[slot], row_w);
+        bss2_linear_rows(net, n, fraction, cache->row_v[slot], row_w);
     }
     const double *r = cache->row_v[slot];
     double el = net->e_leak[n];
@@ -238,7 +144,7 @@ static void init_planes(const bss2_network *net, int32_t n, int linear, double *
     double row_v[LINEAR_STATE] = {0.0, 0.0, 0.0, 0.0}, row_w[LINEAR_STATE] = {0.0, 1.0, 0.0, 0.0};
     int adex = linear && net->adex_enable[n];
     if (linear) {
-        linear_rows(net, n, 1.0, row_v, row_w);
+        bss2_linear_rows(net, n, 1.0, row_v, row_w);
     }
     for (int i = 0; i < LINEAR_STATE; ++i) {
         plane[PLANE_V0 + i][n] = row_v[i];
