@@ -25,12 +25,13 @@ SCRIPT = textwrap.dedent("""
     for k in range(60):
         chip = Chip(seed=k, threshold_noise=0.002 * (k % 2))
         events, duration = random_network(rng, chip)
-        twin, stepped = copy.deepcopy(chip), copy.deepcopy(chip)
+        twin, stepped, replayed = copy.deepcopy(chip), copy.deepcopy(chip), copy.deepcopy(chip)
         a = chip.run(events, duration, engine="event", record=[0, 300])
         b = twin.run(events, duration, engine="reference", record=[0, 300])
         stepped.run(events, duration, engine="stepped", record=[0, 300])
         assert np.array_equal(a.spikes, b.spikes), k
         assert np.array_equal(a.madc, b.madc), k
+        assert np.array_equal(replayed.run(events, duration).spikes, a.spikes), k
         spikes += a.spikes.size
     try:  # invalid arrivals are rejected by the C core itself, not only by Python
         from bss2emu.chipsim.engine import CNetwork, event_run
@@ -39,6 +40,22 @@ SCRIPT = textwrap.dedent("""
         raise SystemExit("unsorted arrivals were accepted")
     except ChipError:
         pass
+    # an adapting neuron on the stepped engine (the linear propagator's matrix exponential)
+    from bss2emu.protocol import builders as bld
+    tonic = Chip(seed=1)
+    tonic.write_many(*bld.concat(
+        bld.neuron_capmem(3, v_leak=600, v_reset=300, v_threshold=400, i_bias_leak=500),
+        bld.neuron_config(3, membrane_capacitor_size=20, enable_fire=1,
+                          enable_threshold_comparator=1, enable_adaptation=1),
+        bld.neuron_backend(3, refractory_time=2, enable_spike_out=1)))
+    assert tonic.run(duration=2000, record=[3]).spikes.size > 10
+    import zlib  # the link's CRC-32, at every alignment and around the 64-byte blocks
+    data = rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    for start in range(4):
+        for n in (0, 1, 63, 64, 65, 200, 4000):
+            piece = data[start:start + n]
+            got = sanitized.lib.bss2_crc32(7, sanitized.ffi.from_buffer(piece), len(piece))
+            assert got == zlib.crc32(piece, 7), (start, n)
     print("ok", spikes)
 """)
 
