@@ -703,6 +703,9 @@ class Executor:
             self._stats.counts["madc"] += result.madc.size
         if not chunks:
             return
+        if len(chunks) == 1:  # packs of sorted events come in order already
+            self.out.events(*chunks[0])
+            return
         packs = Wide(*(np.concatenate(p) for p in zip(*(c[0] for c in chunks), strict=True)))
         t_first = np.concatenate([c[1] for c in chunks])
         t_last = np.concatenate([c[2] for c in chunks])
