@@ -315,8 +315,9 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     rest = e_leak - theta
     if rest < 0.0:
         bound = rest + (v0 - e_leak if v0 > e_leak else 0.0)
-        if je0 > 0.0:
-            bound += je0 * r.peak_exc
+        drive = je0 - ji0 if (r.inh <= r.exc and ji0 > 0.0) else je0
+        if drive > 0.0:
+            bound += drive * r.peak_exc
         if bound < 0.0:
             return INF
     f = _ExpPoly()

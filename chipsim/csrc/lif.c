@@ -532,13 +532,15 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
     if (v0 >= theta) {
         return 0.0;
     }
-    /* Fast rejection: without inhibition the membrane is bounded by its excitatory envelope,
-     * whose maximum is at t = ln(tm/te)/(1/te - 1/tm) for a pure PSP, or at 0. */
+    /* Fast rejection: the membrane stays below its rest, any lift above it and the excitatory
+     * kernel's peak (at t = ln(tm/te)/(1/te - 1/tm), or 0) times the drive: je, or je - ji
+     * where inhibition decays no faster than excitation (its kernel is then never smaller). */
     double rest = e_leak - theta;
     if (rest < 0.0) {
         double bound = rest + (v0 > e_leak ? v0 - e_leak : 0.0);
-        if (je0 > 0.0) {
-            bound += je0 * r->peak_exc;
+        double drive = (r->inh <= r->exc && ji0 > 0.0) ? je0 - ji0 : je0;
+        if (drive > 0.0) {
+            bound += drive * r->peak_exc;
         }
         if (bound < 0.0) {
             return INFINITY;
