@@ -12,12 +12,14 @@
 #include "engine_common.h"
 #include "lif.h"
 
-/* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1. */
+/* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1; `block` holds the
+ * arrays of a filtered copy (NULL where they are the network's own). */
 typedef struct {
     const int32_t *ptr;
     const int32_t *neuron;
     const uint8_t *channel;
     const double *amp;
+    void *block;
 } fan_table;
 
 typedef struct {
@@ -37,7 +39,8 @@ typedef struct {
     bss2_spikes fifo; /* routed spikes of looped neurons in flight: arrival tick, source */
     int64_t fifo_head;
     int replaying; /* fire() of a replayed neuron: its arrival is queued once sorted */
-    fan_table fan; /* the fan-outs the event loop delivers (to looped neurons only) */
+    fan_table loop_fan; /* the fan-outs to looped neurons (all neurons if none is replayed) */
+    fan_table replay_fan; /* the fan-outs to replayed neurons */
     uint8_t *replayed;
     bss2_spikes early; /* spikes of replayed neurons so far, in (tick, neuron) order */
     bss2_spikes early_fifo; /* their routed arrivals, in the same order */
@@ -353,13 +356,40 @@ static int neuron_event(engine *e, int32_t n)
     return BSS2_OK;
 }
 
-static void deliver(engine *e, int32_t src, double t, int32_t *n_dirty)
+/* Neuron n's own events due before time `upto` (or at it, if inclusive). */
+static int own_events(engine *e, int32_t n, double upto, int inclusive)
 {
-    const fan_table *fan = &e->fan;
+    for (;;) {
+        double t = e->next[n];
+        if (!(t < e->t_end) || !(inclusive ? t <= upto : t < upto)) {
+            return BSS2_OK;
+        }
+        int rc = neuron_event(e, n);
+        if (rc != BSS2_OK) {
+            return rc;
+        }
+    }
+}
+
+/* The arrivals at t of source src's fan-outs in `fan`. The first arrival of a time to reach a
+ * neuron marks it touched; a replayed neuron takes its own events due by then first (the
+ * loop's order: neuron events before arrivals). */
+static int deliver(engine *e, const fan_table *fan, int32_t src, double t, int32_t *n_dirty)
+{
     bss2_state *st = e->st;
     const int32_t end = fan->ptr[src + 1];
     for (int32_t k = fan->ptr[src]; k < end; ++k) {
         int32_t n = fan->neuron[k];
+        if (!e->is_dirty[n]) {
+            e->is_dirty[n] = 1;
+            e->dirty[(*n_dirty)++] = n;
+            if (e->replaying) {
+                int rc = own_events(e, n, t, 1);
+                if (rc != BSS2_OK) {
+                    return rc;
+                }
+            }
+        }
         if (e->t_state[n] != t) { /* later inputs of the same time find it there */
             advance(e, n, t);
         }
@@ -368,28 +398,52 @@ static void deliver(engine *e, int32_t src, double t, int32_t *n_dirty)
         } else {
             st->ji[n] += fan->amp[k];
         }
-        if (!e->is_dirty[n]) {
-            e->is_dirty[n] = 1;
-            e->dirty[(*n_dirty)++] = n;
+    }
+    return BSS2_OK;
+}
+
+/* After the arrivals of one time: the lazy prediction of every touched free neuron and, in
+ * the loop, its tree leaf (one rebuild beats many walks to the root after a large input). */
+static void settle(engine *e, int32_t n_dirty)
+{
+    int tree = !e->replaying;
+    int bulk = tree && n_dirty * 8 > e->leaves;
+    for (int32_t i = 0; i < n_dirty; ++i) {
+        int32_t m = e->dirty[i];
+        e->is_dirty[m] = 0;
+        if (e->st->mode[m] == BSS2_MODE_FREE) {
+            predict_lazy(e, m);
+            if (bulk) {
+                tree_set_leaf(e, m);
+            } else if (tree) {
+                tree_update(e, m);
+            }
         }
+    }
+    if (bulk) {
+        tree_rebuild(e);
     }
 }
 
 /* Deliver the routed arrivals at t of both queues, in the order the spikes were emitted
  * (same arrival tick, same emission tick: by neuron). */
-static void deliver_routed(engine *e, double t, int32_t *n_dirty)
+static int deliver_routed(engine *e, double t, int32_t *n_dirty)
 {
     for (;;) {
         const bss2_spikes *a = &e->fifo, *b = &e->early_fifo;
         int looped = e->fifo_head < a->n && (double)a->tick[e->fifo_head] == t;
         int early = e->early_head < b->n && (double)b->tick[e->early_head] == t;
         if (!looped && !early) {
-            return;
+            return BSS2_OK;
         }
+        int rc;
         if (looped && (!early || a->neuron[e->fifo_head] < b->neuron[e->early_head])) {
-            deliver(e, a->neuron[e->fifo_head++], t, n_dirty);
+            rc = deliver(e, &e->loop_fan, a->neuron[e->fifo_head++], t, n_dirty);
         } else {
-            deliver(e, b->neuron[e->early_head++], t, n_dirty);
+            rc = deliver(e, &e->loop_fan, b->neuron[e->early_head++], t, n_dirty);
+        }
+        if (rc != BSS2_OK) {
+            return rc;
         }
     }
 }
@@ -397,7 +451,6 @@ static void deliver_routed(engine *e, double t, int32_t *n_dirty)
 /* The event loop over the looped neurons up to (not including) time `limit`. */
 static int loop_until(engine *e, double limit)
 {
-    bss2_state *st = e->st;
     for (;;) {
         double t_arr = INFINITY;
         if (e->fifo_head < e->fifo.n) {
@@ -428,27 +481,16 @@ static int loop_until(engine *e, double limit)
             return BSS2_OK;
         }
         int32_t n_dirty = 0;
-        deliver_routed(e, t_arr, &n_dirty);
-        while (e->next_in < e->n_in && (double)e->in_tick[e->next_in] == t_arr) {
-            deliver(e, e->in_source[e->next_in], t_arr, &n_dirty);
+        int rc = deliver_routed(e, t_arr, &n_dirty);
+        while (rc == BSS2_OK && e->next_in < e->n_in
+               && (double)e->in_tick[e->next_in] == t_arr) {
+            rc = deliver(e, &e->loop_fan, e->in_source[e->next_in], t_arr, &n_dirty);
             e->next_in += 1;
         }
-        int bulk = n_dirty * 8 > e->leaves; /* one rebuild beats many walks to the root */
-        for (int32_t i = 0; i < n_dirty; ++i) {
-            int32_t m = e->dirty[i];
-            e->is_dirty[m] = 0;
-            if (st->mode[m] == BSS2_MODE_FREE) {
-                predict_lazy(e, m);
-                if (bulk) {
-                    tree_set_leaf(e, m);
-                } else {
-                    tree_update(e, m);
-                }
-            }
+        if (rc != BSS2_OK) {
+            return rc;
         }
-        if (bulk) {
-            tree_rebuild(e);
-        }
+        settle(e, n_dirty);
     }
 }
 
@@ -459,21 +501,6 @@ static int loop_until(engine *e, double limit)
  * advance before the first amplitude of a time, amplitudes in input and fan order, the lazy
  * prediction after them), which leaves the tree and the loop to the other neurons; their
  * spikes reach the loop as routed arrivals, sorted as the loop would have emitted them. */
-/* Neuron n's own events due before time `upto` (or at it, if inclusive). */
-static int own_events(engine *e, int32_t n, double upto, int inclusive)
-{
-    for (;;) {
-        double t = e->next[n];
-        if (!(t < e->t_end) || !(inclusive ? t <= upto : t < upto)) {
-            return BSS2_OK;
-        }
-        int rc = neuron_event(e, n);
-        if (rc != BSS2_OK) {
-            return rc;
-        }
-    }
-}
-
 /* Sort keys (tick - first tick) * 2^neuron_bits + neuron by their low `bits` bits: least
  * significant digit first, 8 bits a pass (the chunk's ticks span far less than 2^40). */
 static int radix_sort(uint64_t *key, int64_t m, int bits)
@@ -552,7 +579,6 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
                         double limit)
 {
     const bss2_network *net = e->net;
-    bss2_state *st = e->st;
     bss2_spikes *out = e->spikes;
     e->spikes = chunk;
     e->replaying = 1;
@@ -561,34 +587,9 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
         double t = (double)e->in_tick[i];
         int32_t n_dirty = 0;
         for (; i < end && (double)e->in_tick[i] == t && rc == BSS2_OK; ++i) {
-            int32_t src = e->in_source[i];
-            for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
-                int32_t n = net->fan_neuron[k];
-                if (!e->replayed[n]) {
-                    continue;
-                }
-                if (!e->is_dirty[n]) { /* the first input of this time to reach it */
-                    rc = own_events(e, n, t, 1);
-                    if (e->t_state[n] != t) {
-                        advance(e, n, t);
-                    }
-                    e->is_dirty[n] = 1;
-                    e->dirty[n_dirty++] = n;
-                }
-                if (net->fan_channel[k] == 0) {
-                    st->je[n] += net->fan_amp[k];
-                } else {
-                    st->ji[n] += net->fan_amp[k];
-                }
-            }
+            rc = deliver(e, &e->replay_fan, e->in_source[i], t, &n_dirty);
         }
-        for (int32_t d = 0; d < n_dirty; ++d) {
-            int32_t n = e->dirty[d];
-            e->is_dirty[n] = 0;
-            if (st->mode[n] == BSS2_MODE_FREE) {
-                predict_lazy(e, n);
-            }
-        }
+        settle(e, n_dirty);
     }
     for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
         if (e->replayed[n]) {
@@ -600,40 +601,27 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
     return (rc == BSS2_OK) ? queue_early(e, chunk) : rc;
 }
 
-/* Which neurons to replay (none while membranes are sampled: the samples interleave with
- * the loop's events), and the fan table of the loop without them. */
-static int plan_replay(engine *e, int32_t **filtered_ptr, int32_t **filtered_neuron,
-                       uint8_t **filtered_channel, double **filtered_amp)
+/* The entries of the network's fan-outs whose target has replayed[n] == keep, in order, as a
+ * table of its own (one block; fan_free releases it). */
+static int filter_fan(const bss2_network *net, const uint8_t *replayed, uint8_t keep,
+                      fan_table *out)
 {
-    const bss2_network *net = e->net;
-    int32_t nn = net->n_neurons;
-    int32_t entries = net->fan_ptr[net->n_sources];
-    e->fan = (fan_table){net->fan_ptr, net->fan_neuron, net->fan_channel, net->fan_amp};
-    if (e->trace) {
-        return BSS2_OK;
-    }
-    for (int32_t n = 0; n < nn; ++n) {
-        e->replayed[n] = 1;
-    }
-    for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1 are the neurons */
-        e->replayed[net->fan_neuron[k]] = 0;
-    }
-    int32_t *ptr = (int32_t *)malloc(sizeof(int32_t) * ((size_t)net->n_sources + 1));
-    int32_t *neuron = (int32_t *)malloc(sizeof(int32_t) * ((size_t)entries + 1));
-    uint8_t *channel = (uint8_t *)malloc((size_t)entries + 1);
-    double *amp = (double *)malloc(sizeof(double) * ((size_t)entries + 1));
-    *filtered_ptr = ptr;
-    *filtered_neuron = neuron;
-    *filtered_channel = channel;
-    *filtered_amp = amp;
-    if (!ptr || !neuron || !channel || !amp) {
+    size_t entries = (size_t)net->fan_ptr[net->n_sources] + 1;
+    size_t sources = (size_t)net->n_sources + 1;
+    char *block = (char *)malloc(entries * (sizeof(double) + sizeof(int32_t) + 1)
+                                 + sources * sizeof(int32_t));
+    if (!block) {
         return BSS2_ERR_MEMORY;
     }
+    double *amp = (double *)block;
+    int32_t *ptr = (int32_t *)(amp + entries);
+    int32_t *neuron = ptr + sources;
+    uint8_t *channel = (uint8_t *)(neuron + entries);
     int32_t kept = 0;
     for (int32_t src = 0; src < net->n_sources; ++src) {
         ptr[src] = kept;
         for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
-            if (!e->replayed[net->fan_neuron[k]]) {
+            if (replayed[net->fan_neuron[k]] == keep) {
                 neuron[kept] = net->fan_neuron[k];
                 channel[kept] = net->fan_channel[k];
                 amp[kept] = net->fan_amp[k];
@@ -642,8 +630,35 @@ static int plan_replay(engine *e, int32_t **filtered_ptr, int32_t **filtered_neu
         }
     }
     ptr[net->n_sources] = kept;
-    e->fan = (fan_table){ptr, neuron, channel, amp};
+    *out = (fan_table){ptr, neuron, channel, amp, block};
     return BSS2_OK;
+}
+
+static void fan_free(fan_table *fan)
+{
+    free(fan->block);
+    fan->block = NULL;
+}
+
+/* Which neurons to replay (none while membranes are sampled: the samples interleave with
+ * the loop's events), and the fan tables of the loop and of the replay. */
+static int plan_replay(engine *e)
+{
+    const bss2_network *net = e->net;
+    int32_t nn = net->n_neurons;
+    if (e->trace) {
+        e->loop_fan = (fan_table){net->fan_ptr, net->fan_neuron, net->fan_channel, net->fan_amp,
+                                  NULL};
+        return BSS2_OK;
+    }
+    for (int32_t n = 0; n < nn; ++n) {
+        e->replayed[n] = 1;
+    }
+    for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1 are the neurons */
+        e->replayed[net->fan_neuron[k]] = 0;
+    }
+    int rc = filter_fan(net, e->replayed, 0, &e->loop_fan);
+    return (rc == BSS2_OK) ? filter_fan(net, e->replayed, 1, &e->replay_fan) : rc;
 }
 
 /* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order). */
@@ -697,9 +712,6 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     engine e;
     memset(&e, 0, sizeof(e));
     bss2_spikes chunk = {0}; /* one chunk's spikes of replayed neurons */
-    int32_t *f_ptr = NULL, *f_neuron = NULL;
-    uint8_t *f_channel = NULL;
-    double *f_amp = NULL;
     e.net = net;
     e.st = st;
     e.t_end = (double)t_end;
@@ -723,7 +735,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
-    rc = plan_replay(&e, &f_ptr, &f_neuron, &f_channel, &f_amp);
+    rc = plan_replay(&e);
     if (rc != BSS2_OK) {
         goto done;
     }
@@ -741,7 +753,9 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
             end += 1;
         }
         double limit = (end < n_in) ? (double)in_tick[end] : e.t_end;
-        rc = replay_chunk(&e, &chunk, first, end, limit);
+        if (e.replay_fan.ptr) { /* no replay table while membranes are sampled */
+            rc = replay_chunk(&e, &chunk, first, end, limit);
+        }
         if (rc == BSS2_OK) {
             rc = loop_until(&e, limit);
         }
@@ -784,10 +798,8 @@ done:
     bss2_spikes_free(&e.early);
     bss2_spikes_free(&e.early_fifo);
     bss2_spikes_free(&chunk);
-    free(f_ptr);
-    free(f_neuron);
-    free(f_channel);
-    free(f_amp);
+    fan_free(&e.loop_fan);
+    fan_free(&e.replay_fan);
     return rc;
 }
 
