@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bss2emu.chipsim import engine
+from bss2emu.chipsim import Chip, ChipError, engine
 from bss2emu.chipsim.engine_types import NeuronState
 from scipy.linalg import expm
 
@@ -99,3 +99,9 @@ def test_exponential_term_keeps_sub_steps():
                                          np.array([0], np.int32), np.zeros(0, np.int32), 1.0)
         spikes.append(ticks.size)
     assert spikes[0] == 0 and spikes[1] > 0
+
+
+@pytest.mark.parametrize("substeps", [0, -2])
+def test_bad_substeps_are_named(substeps):
+    with pytest.raises(ChipError, match="substeps"):
+        Chip(seed=0).run(duration=100, engine="stepped", substeps=substeps)
