@@ -6,6 +6,8 @@ from __future__ import annotations
 
 #: bits of one physical word on the host <-> FPGA link; messages are packed into these
 WORD_BITS = 64
+#: all bits of one physical word set
+WORD_MASK = (1 << WORD_BITS) - 1
 #: the comma bit sits left-aligned in the header; 0 in every valid message, 1 marks padding
 COMMA_BITS = 1
 #: header = comma + instruction index, rounded up to the header alignment of 8 bits

@@ -10,13 +10,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .constants import HEADER_BITS, WORD_BITS
+from .constants import HEADER_BITS, WORD_BITS, WORD_MASK
 from .dictionary import spec
 from .enums import FromFPGA, ToFPGA
 from .message import UTError
 
 _U64 = np.uint64
-WORD_MASK = (1 << WORD_BITS) - 1
 
 
 class Wide(NamedTuple):

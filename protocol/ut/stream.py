@@ -13,12 +13,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .constants import HEADER_BITS, WORD_BITS
+from .constants import HEADER_BITS, WORD_BITS, WORD_MASK
 from .dictionary import DICTIONARIES
 from .enums import Direction
 from .message import Message, UTError, decode_message, encode_message
-
-WORD_MASK = (1 << WORD_BITS) - 1
 
 
 class Encoder:
