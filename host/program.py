@@ -133,6 +133,14 @@ class ProgramResult:
     decode_errors: int           # words the FPGA could not execute
     responses: Responses = field(repr=False)
 
+    def rejection(self, what: str = "accesses") -> str | None:
+        """One line naming how many omnibus accesses the device rejected and the first one's
+        address, None if it rejected none."""
+        if not self.timeouts.size:
+            return None
+        return (f"the device rejected {self.timeouts.size} {what}, the first at omnibus "
+                f"address {int(self.timeouts[0]):#010x}")
+
 
 @dataclass
 class PlaybackProgram:

@@ -150,9 +150,8 @@ class Calibrator:
     # -- programs --------------------------------------------------------------------------
     def _run(self, builder: PlaybackProgramBuilder):
         result = self.connection.run(builder.done(), self.timeout)
-        if result.timeouts.size:
-            raise RuntimeError(f"{result.timeouts.size} accesses were rejected, the first at "
-                               f"{int(result.timeouts[0]):#010x}")
+        if (why := result.rejection()) is not None:
+            raise RuntimeError(why)
         return result
 
     def _write(self, writes: b.Writes) -> None:

@@ -40,7 +40,6 @@ class ProtocolDevice:
 
 
 def _check_writes(result: ProgramResult) -> None:
-    """RuntimeError naming the first omnibus access the device rejected, if any."""
-    if result.timeouts.size:
-        raise RuntimeError(f"the device rejected {result.timeouts.size} writes, the first "
-                           f"at omnibus address {int(result.timeouts[0]):#010x}")
+    """RuntimeError naming the first omnibus write the device rejected, if any."""
+    if (why := result.rejection("writes")) is not None:
+        raise RuntimeError(why)

@@ -201,9 +201,8 @@ class OnChipTrainer:
     # -- device access ------------------------------------------------------------------------
     def _run(self, builder: PlaybackProgramBuilder):
         result = self.connection.run(builder.done())
-        if result.timeouts.size:
-            raise OnChipError(f"the device rejected {result.timeouts.size} accesses, the first "
-                              f"at omnibus address {int(result.timeouts[0]):#010x}")
+        if (why := result.rejection()) is not None:
+            raise OnChipError(why)
         return result
 
     def _control_address(self, name: str) -> int:

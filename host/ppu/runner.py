@@ -212,7 +212,6 @@ def _check_hemisphere(hemisphere: int) -> None:
 
 def _run(connection: Connection, builder: PlaybackProgramBuilder, timeout: float | None):
     result = connection.run(builder.done(), timeout)
-    if result.timeouts.size:
-        raise PpuRunError(f"the device rejected {result.timeouts.size} accesses, the first at "
-                          f"omnibus address {int(result.timeouts[0]):#010x}")
+    if (why := result.rejection()) is not None:
+        raise PpuRunError(why)
     return result
