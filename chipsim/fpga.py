@@ -66,7 +66,8 @@ SHORT_BATCH_WORDS = 16
 #: runs of timed spikes at least this long are executed at once (Executor._timed_run)
 TIMED_RUN_WORDS = 16
 #: header byte -> whether the word belongs to such a run (WAIT_UNTIL or a spike pack)
-_IS_TIMED = np.isin(np.arange(256), [ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA]).view(np.int8)
+_IS_TIMED = np.isin(np.arange(1 << HEADER_BITS),
+                    [ToFPGA.WAIT_UNTIL, *SPIKE_PACKS_TO_FPGA]).view(np.int8)
 #: queued full-word writes are applied at the latest when this many have accumulated
 MAX_QUEUED_WRITES = 1 << 18
 #: longest single chip run while the MADC samples (1 ms: ~29,400 samples per channel)

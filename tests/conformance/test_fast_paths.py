@@ -153,7 +153,7 @@ def _table_chip() -> Chip:
 
 
 #: configuration kinds kept in tables (the register file reads only a word's own fields)
-_TABLE_BLOCKS = [b for kind in Chip(seed=0).config.fields for b in ob.KINDS[kind]
+_TABLE_BLOCKS = [b for kind in _table_chip().config.fields for b in ob.KINDS[kind]
                  if b.readable and b.writable]
 
 
