@@ -730,7 +730,7 @@ class Chip:
             t, lab = t[order], lab[order]
         out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
         out["chip_time"] = t
-        out["time"] = t >> _FPGA_TICK_SHIFT  # t // CHIP_TICKS_PER_FPGA_TICK
+        out["time"] = t // CHIP_TICKS_PER_FPGA_TICK
         out["label"] = lab
         return out
 
@@ -751,11 +751,6 @@ class _FanCache:
     fan: tuple
     label_source: np.ndarray
 
-
-#: chip ticks -> FPGA ticks by a shift (floor division by the power of two)
-_FPGA_TICK_SHIFT = CHIP_TICKS_PER_FPGA_TICK.bit_length() - 1
-if 1 << _FPGA_TICK_SHIFT != CHIP_TICKS_PER_FPGA_TICK:
-    raise ChipError("CHIP_TICKS_PER_FPGA_TICK must be a power of two")
 
 _NO_TICKS = np.zeros(0, np.int64)
 _NO_SOURCES = np.zeros(0, np.int32)

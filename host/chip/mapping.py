@@ -197,14 +197,13 @@ class _WeightQuads:
 
 @dataclass(frozen=True)
 class _SynapseRows:
-    """The synapse rows `weight_writes` writes: addresses and words with zero weights, and the
-    weight quads of the top array (rows 2i, 2i + 1 of input i) and of the bottom array (the two
-    rows of each hidden neuron's spikes, excitatory then inhibitory)."""
+    """The synapse rows `weight_writes` writes: addresses and words with zero weights, and where
+    the weight quads lie among them and which weight each entry takes, for the top array (rows
+    2i, 2i + 1 of input i) and the bottom array (the two rows of each hidden neuron's spikes,
+    excitatory then inhibitory)."""
 
     addresses: np.ndarray
     words: np.ndarray
-    top_quads: _WeightQuads
-    bottom_quads: _WeightQuads
     quad_positions: np.ndarray  # of both layers' quads, ascending
     # per quad (in that order) and entry: the index of its weight among both layers' weights
     # (flat, then a zero for entries without a weight) and the sign the row takes (+1 for an
@@ -264,8 +263,7 @@ def _synapse_rows(placement: Placement) -> _SynapseRows:
         positions[order], np.concatenate(entries)[order], np.concatenate(signs)[order])
     for array in (positions, entry_weight, entry_sign):
         array.flags.writeable = False
-    return _SynapseRows(addresses, words, top_quads, bottom_quads, positions, entry_weight,
-                        entry_sign)
+    return _SynapseRows(addresses, words, positions, entry_weight, entry_sign)
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None
