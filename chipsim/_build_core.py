@@ -41,7 +41,7 @@ def make_builder(module: str = "bss2emu.chipsim._core", sanitize: bool = False,
     flags = BASE_FLAGS + (SANITIZE_FLAGS if sanitize else [])
     ffi.set_source(
         module,
-        "\n".join(f'#include "{h}"' for h in (include, *cdefs[1:])),
+        f'#include "{include}"',
         sources=[path(CSRC / s) for s in sources],
         include_dirs=[path(CSRC)],
         extra_compile_args=flags,
