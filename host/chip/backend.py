@@ -15,8 +15,8 @@ from .mapping import (
     Placement,
     configuration_writes,
     quantise,
+    synapse_writes,
     weight_quad_words,
-    weight_writes,
 )
 from .neurons import WEIGHT_SCALE, NeuronSettings
 from .runner import BatchRunner, Device
@@ -43,10 +43,7 @@ class ChipBackend:
         self.scale = scale
         self.window_us = window_us
         self.placement: Placement | None = None
-        # the synapse rows written first (addresses), and the positions among them and the
-        # words of the weight quads on the chip (None: nothing written yet)
-        self._addresses: np.ndarray | None = None
-        self._positions: np.ndarray | None = None
+        # the words of the weight quads on the chip (None: nothing written yet)
         self._quads: np.ndarray | None = None
         self._runner: BatchRunner | None = None  # of the placement and window in use
         self.report = MappingReport()
@@ -66,13 +63,6 @@ class ChipBackend:
                                "network); the chip mapping supports them only in the first "
                                "layer, as in the paper: train it for the chip with --mode chip, "
                                "or in software with --chip-network")
-
-    def sync_weights(self, network: Network) -> None:
-        """Clamp the network's weights to the chip's range and write what changed."""
-        change = self._weight_change(network)
-        if change is not None:
-            self.device.write(change.addresses, change.words)
-            self._written(change)
 
     def forward(self, network: Network, inputs: np.ndarray) -> list[np.ndarray]:
         """Spike times [inputs, hidden, labels] measured on the chip (model units); synapse
@@ -100,19 +90,18 @@ class ChipBackend:
             self.placement = Placement(n_in, n_hidden, network.weights[1].shape[1])
             self.device.write(*configuration_writes(self.placement, self.settings))
         hw_in, hw_out, self.report = quantise(self.placement, *network.weights, self.scale)
+        addresses, quads = weight_quad_words(self.placement, hw_in, hw_out)
         if self._quads is None:
-            addresses, words = weight_writes(self.placement, hw_in, hw_out)
-            self.device.write(addresses, words)
-            self.synapse_words_written += words.size
-            self._addresses = addresses
-            self._positions, self._quads = weight_quad_words(self.placement, hw_in, hw_out)
+            rows = synapse_writes(self.placement, quads)
+            self.device.write(*rows)
+            self.synapse_words_written += rows[1].size
+            self._quads = quads
             return None
         # later only the words of weight quads can change
-        _, quads = weight_quad_words(self.placement, hw_in, hw_out)
         changed = np.flatnonzero(quads != self._quads)
         if not changed.size:
             return None
-        return _WeightChange(self._addresses[self._positions[changed]], quads[changed], quads)
+        return _WeightChange(addresses[changed], quads[changed], quads)
 
     def _written(self, change: _WeightChange) -> None:
         """Note that the chip holds the words of `change`."""
@@ -120,10 +109,10 @@ class ChipBackend:
         self._quads = change.quads
 
     def _batch_runner(self) -> BatchRunner:
-        """The runner of the current placement and window (its label tables built once)."""
+        """The runner of the placement and the current window (its label tables built once;
+        the placement is fixed by the first batch, the window may be set between batches)."""
         runner = self._runner
-        if (runner is None or runner.placement is not self.placement
-                or runner.window_us != self.window_us):
+        if runner is None or runner.window_us != self.window_us:
             runner = self._runner = BatchRunner(self.device, self.placement,
                                                 window_us=self.window_us)
         return runner

@@ -154,22 +154,26 @@ def quantise(placement: Placement, w_in: np.ndarray, w_out: np.ndarray,
 
 def weight_writes(placement: Placement, w_in: np.ndarray, w_out: np.ndarray) -> b.Writes:
     """Synapse words of both weight matrices (hardware units, signed): whole rows of both
-    arrays, weight planes and label planes. Everything but the words of the quads that hold
-    weights depends on the placement only and is built once per placement (`_synapse_rows`);
-    those quads are encoded from the weights' magnitudes (`weight_quad_words`)."""
+    arrays, weight planes and label planes (`synapse_writes` of `weight_quad_words`)."""
+    return synapse_writes(placement, weight_quad_words(placement, w_in, w_out)[1])
+
+
+def synapse_writes(placement: Placement, quad_words: np.ndarray) -> b.Writes:
+    """Whole synapse rows of both arrays with `quad_words` (of `weight_quad_words`) in the
+    weight quads. Everything else depends on the placement only and is built once per
+    placement (`_synapse_rows`), so a caller that keeps the quad words encodes them once."""
     rows = _synapse_rows(placement)
-    positions, quad_words = weight_quad_words(placement, w_in, w_out)
     words = rows.words.copy()
-    words[positions] = quad_words
+    words[rows.quad_positions] = quad_words
     return rows.addresses, words
 
 
 def weight_quad_words(placement: Placement, w_in: np.ndarray, w_out: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     """The words of `weight_writes` that depend on the weights, in address order: their
-    positions among its words (the same for every call with this placement) and the words,
-    the quads' encoded magnitudes, excitatory row then inhibitory row per input (top array)
-    and per hidden neuron (its two bottom rows)."""
+    addresses (the same for every call with this placement, read-only) and the words, the
+    quads' encoded magnitudes, excitatory row then inhibitory row per input (top array) and
+    per hidden neuron (its two bottom rows)."""
     rows = _synapse_rows(placement)
     w_in, w_out = np.asarray(w_in, np.int64), np.asarray(w_out, np.int64)
     if w_in.shape != (placement.n_inputs, placement.n_hidden) \
@@ -182,7 +186,7 @@ def weight_quad_words(placement: Placement, w_in: np.ndarray, w_out: np.ndarray
     magnitude = weights[rows.entry_weight] * rows.entry_sign
     np.maximum(magnitude, 0, out=magnitude)
     words = encode_weight_quads(magnitude).astype(rows.words.dtype)
-    return rows.quad_positions, words
+    return rows.quad_addresses, words
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ class _SynapseRows:
     addresses: np.ndarray
     words: np.ndarray
     quad_positions: np.ndarray  # of both layers' quads, ascending
+    quad_addresses: np.ndarray  # their addresses
     # per quad (in that order) and entry: the index of its weight among both layers' weights
     # (flat, then a zero for entries without a weight) and the sign the row takes (+1 for an
     # excitatory row, -1 for an inhibitory one)
@@ -261,9 +266,10 @@ def _synapse_rows(placement: Placement) -> _SynapseRows:
     order = np.argsort(positions, kind="stable")
     positions, entry_weight, entry_sign = (
         positions[order], np.concatenate(entries)[order], np.concatenate(signs)[order])
-    for array in (positions, entry_weight, entry_sign):
+    quad_addresses = addresses[positions]
+    for array in (positions, quad_addresses, entry_weight, entry_sign):
         array.flags.writeable = False
-    return _SynapseRows(addresses, words, positions, entry_weight, entry_sign)
+    return _SynapseRows(addresses, words, positions, quad_addresses, entry_weight, entry_sign)
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None

@@ -79,6 +79,8 @@ def test_mapping_limits_and_report():
 
 
 def test_weight_updates_rewrite_only_changed_synapses():
+    """The first batch writes every synapse row; a later batch's program rewrites only the
+    weight quads whose integer weights changed, before its playback."""
     from bss2emu.host.chip.backend import ChipBackend
     from bss2emu.host.learning.network import Network
 
@@ -87,11 +89,12 @@ def test_weight_updates_rewrite_only_changed_synapses():
     network = Network([w_in, w_out], [[], []], NeuronParams())
     chip = Chip()
     backend = ChipBackend(InProcessDevice(chip))
-    backend.sync_weights(network)
+    inputs = _inputs(rng, 2)
+    backend.forward(network, inputs)
     first = backend.synapse_words_written
     network.weights[0][3, 7] += 1.0 / 30  # one integer weight step
     network.weights[1][5, 1] += 0.001  # rounds to the same integer: nothing to write
-    backend.sync_weights(network)
+    backend.forward(network, inputs)
     assert backend.synapse_words_written - first == 1
     column = backend.placement.hidden_neurons[7]
     hw = int(round(network.weights[0][3, 7] * 30))
