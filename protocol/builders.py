@@ -140,6 +140,14 @@ def synapse_rows(hemisphere: int, rows, weights, labels) -> Writes:
          encode_label_rows(labels).ravel()))
 
 
+def synapse_rows_weight_positions(rows: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """Positions among the words of `synapse_rows` of the weight words of `quads` (along the
+    last axis) of the rows at indices `rows` (along the first) of its `rows` argument: it lists
+    the weight words row by row, 64 quads each, then the label words likewise."""
+    return (np.asarray(rows, np.int64)[:, None] * ob.QUADS_PER_ROW
+            + np.asarray(quads, np.int64)[None, :])
+
+
 def _switch_quads(kind: str, hemisphere: int, word: int, **columns: np.ndarray) -> Writes:
     """Word `word` of all 64 switch quads of a hemisphere from per-column 0/1 arrays."""
     block = ob.block(kind, hemisphere)

@@ -179,13 +179,13 @@ def weight_quad_words(placement: Placement, w_in: np.ndarray, w_out: np.ndarray
     if w_in.shape != (placement.n_inputs, placement.n_hidden) \
             or w_out.shape != (placement.n_hidden, placement.n_labels):
         raise ValueError(f"weight shapes {w_in.shape} and {w_out.shape} do not fit the placement")
-    weights = np.concatenate([w_in.reshape(-1), w_out.reshape(-1), [0]])
-    if weights.min() < -MAX_WEIGHT or weights.max() > MAX_WEIGHT:
+    weights = np.concatenate([w_in.reshape(-1), w_out.reshape(-1)])
+    signed = np.concatenate([weights, -weights, [0]])  # what rows.entry_weight indexes
+    if signed.max() > MAX_WEIGHT:  # (signed holds w and -w: its maximum is the largest |w|)
         raise ValueError(f"synapse weights must lie in -{MAX_WEIGHT}..{MAX_WEIGHT}")
     # every quad entry's magnitude: the excitatory row takes w > 0, the inhibitory row -w > 0
-    magnitude = weights[rows.entry_weight] * rows.entry_sign
-    np.maximum(magnitude, 0, out=magnitude)
-    words = encode_weight_quads(magnitude).astype(rows.words.dtype)
+    np.maximum(signed, 0, out=signed)
+    words = encode_weight_quads(signed[rows.entry_weight]).astype(rows.words.dtype)
     return rows.quad_addresses, words
 
 
@@ -210,20 +210,20 @@ class _SynapseRows:
     words: np.ndarray
     quad_positions: np.ndarray  # of both layers' quads, ascending
     quad_addresses: np.ndarray  # their addresses
-    # per quad (in that order) and entry: the index of its weight among both layers' weights
-    # (flat, then a zero for entries without a weight) and the sign the row takes (+1 for an
-    # excitatory row, -1 for an inhibitory one)
+    # per quad (in that order) and entry: the index of the value it takes among both layers'
+    # weights w (flat), then -w, then a zero (for entries without a weight): an excitatory
+    # row takes w, an inhibitory one -w
     entry_weight: np.ndarray
-    entry_sign: np.ndarray
 
 
 def _weight_quads(first: int, rows: np.ndarray, columns: np.ndarray) -> _WeightQuads:
-    """Weight quads of `rows` (word `first` is quad 0 of row 0) whose weights sit in
-    `columns` (column j of the layer's weight matrix at array column columns[j])."""
+    """Weight quads of the rows at indices `rows` of a `synapse_rows` call whose words start at
+    word `first`, whose weights sit in `columns` (column j of the layer's weight matrix at
+    array column columns[j])."""
     quads = np.unique(COLUMN_QUAD[columns])
     column_of = np.full(ob.COLUMNS, columns.size)  # array column -> matrix column
     column_of[columns] = np.arange(columns.size)
-    return _WeightQuads(first + rows[:, None] * ob.QUADS_PER_ROW + quads[None, :],
+    return _WeightQuads(first + b.synapse_rows_weight_positions(rows, quads),
                         column_of[QUAD_COLUMNS[quads]])
 
 
@@ -241,35 +241,33 @@ def _synapse_rows(placement: Placement) -> _SynapseRows:
     top = b.synapse_rows(0, top_rows, np.zeros_like(top_labels), top_labels)
     bottom = b.synapse_rows(1, bottom_rows, np.zeros_like(bottom_labels), bottom_labels)
     addresses, words = b.concat(top, bottom)
-    n_top = top_rows.size * ob.QUADS_PER_ROW
     addresses.flags.writeable = False
     words.flags.writeable = False
-    # synapse_rows lists a hemisphere's weight words first, then its label words
+    # both calls' rows are all rows from 0, so a row's index among them is its number
     top_quads = _weight_quads(0, top_rows, placement.hidden_neurons)
-    bottom_quads = _weight_quads(2 * n_top, bottom_of_hidden,
+    bottom_quads = _weight_quads(top[1].size, bottom_of_hidden,
                                  placement.label_neurons % ob.COLUMNS)
-    # the weight of each quad entry: layer matrices flat one after the other, a zero last;
-    # row pair k of a layer is row k of its matrix (input i; hidden neuron h)
+    # the value of each quad entry: layer matrices flat one after the other, then all negated,
+    # a zero last; row pair k of a layer is row k of its matrix (input i; hidden neuron h),
+    # its odd row the inhibitory one
     n_in, n_hidden, n_labels = placement.n_inputs, placement.n_hidden, placement.n_labels
-    zero = n_in * n_hidden + n_hidden * n_labels
-    entries, signs, positions = [], [], []
+    n_weights = n_in * n_hidden + n_hidden * n_labels
+    entries, positions = [], []
     for quads, first, width in ((top_quads, 0, n_hidden),
                                 (bottom_quads, n_in * n_hidden, n_labels)):
-        pair = np.arange(quads.positions.shape[0]) // 2
+        row = np.arange(quads.positions.shape[0])
+        start = first + row // 2 * width + row % 2 * n_weights
         index = np.where(quads.entries[None] < width,
-                         first + pair[:, None, None] * width + quads.entries[None], zero)
-        sign = np.where(np.arange(quads.positions.shape[0]) % 2, -1, 1)
+                         start[:, None, None] + quads.entries[None], 2 * n_weights)
         entries.append(index.reshape(-1, 4))
-        signs.append(np.broadcast_to(sign[:, None, None], index.shape).reshape(-1, 4))
         positions.append(quads.positions.reshape(-1))
     positions = np.concatenate(positions)
     order = np.argsort(positions, kind="stable")
-    positions, entry_weight, entry_sign = (
-        positions[order], np.concatenate(entries)[order], np.concatenate(signs)[order])
+    positions, entry_weight = positions[order], np.concatenate(entries)[order]
     quad_addresses = addresses[positions]
-    for array in (positions, quad_addresses, entry_weight, entry_sign):
+    for array in (positions, quad_addresses, entry_weight):
         array.flags.writeable = False
-    return _SynapseRows(addresses, words, positions, quad_addresses, entry_weight, entry_sign)
+    return _SynapseRows(addresses, words, positions, quad_addresses, entry_weight)
 
 
 def configuration_writes(placement: Placement, settings: NeuronSettings | None = None

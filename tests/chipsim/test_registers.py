@@ -76,6 +76,21 @@ def test_synapse_rows_round_trip_through_chip():
     assert np.array_equal(other.config.label, chip.config.label)
 
 
+def test_synapse_rows_weight_positions_name_the_weight_words():
+    """The positions builders gives for weight words of chosen rows and quads hold the words
+    encoded from those rows' weights, at the weight quads' addresses."""
+    rng = np.random.default_rng(6)
+    rows = np.array([3, 7, 255])
+    w = rng.integers(0, 64, (3, 256))
+    addresses, words = b.synapse_rows(0, rows, w, rng.integers(0, 64, (3, 256)))
+    picked, quads = np.array([0, 2]), np.array([0, 5, 63])
+    at = b.synapse_rows_weight_positions(picked, quads)
+    index = (rows[picked, None] * ob.QUADS_PER_ROW + quads).ravel()
+    assert addresses[at].ravel().tolist() == \
+        ob.block("synapse_weight_quad", 0).addresses(index).tolist()
+    assert np.array_equal(words[at], synapse.encode_weight_rows(w)[picked][:, quads])
+
+
 def test_capmem_and_neuron_words_land_in_the_right_cells():
     chip = Chip()
     neuron = 256 + 130  # bottom hemisphere, column 130 -> block SE (3), column 2
