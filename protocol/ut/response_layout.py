@@ -29,6 +29,17 @@ EVENTS: dict[str, tuple[FromFPGA, ...]] = {
 TIME_MESSAGES = (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)
 
 
+@cache
+def time_value_fields() -> dict[FromFPGA, tuple[int, int]]:
+    """Time message -> (shift, mask) of its `value` field (the time it carries), from the
+    dictionary's declarations: the one plan of both decoders' clocks."""
+    out = {}
+    for instruction in TIME_MESSAGES:
+        at, width = spec(instruction).fields["value"]
+        out[instruction] = (at, (1 << width) - 1)
+    return out
+
+
 def _uint(width: int) -> str:
     """Smallest little-endian unsigned dtype holding `width` bits."""
     return next(f"<u{n}" for n in (1, 2, 4, 8) if width <= 8 * n)

@@ -23,10 +23,10 @@ from .pack import split_words, units_per_word
 from .response_layout import (
     EVENTS,
     RECORDS,
-    TIME_MESSAGES,
     empty_arrays,
     event_dtype,
     record_dtype,
+    time_value_fields,
 )
 from .responses_scalar import decode_scalar
 
@@ -120,14 +120,13 @@ class ResponseDecoder:
 @cache
 def _time_value_plan() -> tuple[np.ndarray, np.ndarray]:
     """Per header byte, the shift and mask of the `value` field of the time messages (a mask
-    of 0 for every other header), from their declarations."""
+    of 0 for every other header), as arrays to gather by header."""
     shift = np.zeros(256, _U64)
     mask = np.zeros(256, _U64)
-    for instruction in TIME_MESSAGES:
-        at, width = spec(instruction).fields["value"]
-        if at + width > WORD_BITS:
+    for instruction, (at, field_mask) in time_value_fields().items():
+        if at + field_mask.bit_length() > WORD_BITS:
             raise ValueError(f"{instruction.name}.value does not lie in the low word")
-        shift[instruction], mask[instruction] = at, (1 << width) - 1
+        shift[instruction], mask[instruction] = at, field_mask
     return shift, mask
 
 
@@ -177,13 +176,11 @@ def _event_plan(packs: tuple[FromFPGA, ...]) -> _EventPlan:
 def _events(name: str, header: np.ndarray, hi: np.ndarray, lo: np.ndarray, times: np.ndarray
             ) -> np.ndarray:
     """The events of one kind (an `EVENTS` name) in arrival order (message by message, slot
-    by slot)."""
+    by slot); the batch holds at least one of its packs."""
     packs = EVENTS[name]
     plan = _event_plan(packs)
     per_message = plan.slots.take(header)  # (take: numpy's fastest gather)
     message = np.flatnonzero(per_message)
-    if not message.size:
-        return empty_arrays()[name]
     count = per_message.take(message)
     total = int(count.sum())
     first = np.cumsum(count) - count

@@ -19,7 +19,7 @@ from .dictionary import spec
 from .enums import Direction, FromFPGA
 from .message import UTError
 from .pack import grammar
-from .response_layout import EVENTS, RECORDS, empty_arrays, output_dtypes
+from .response_layout import EVENTS, RECORDS, empty_arrays, output_dtypes, time_value_fields
 
 
 class _Table:
@@ -38,7 +38,7 @@ class _Table:
         for name, packs in EVENTS.items():
             for slots, instruction in enumerate(packs, start=1):
                 outputs[instruction] = (name, slots)
-        timed = {int(i): _fields(i)[0] for i in (FromFPGA.SYSTIME, FromFPGA.SYSDELTA)}
+        timed = time_value_fields()
         self.plan: list[tuple[int, tuple[int, int] | None, str | None, int,
                               tuple[tuple[int, int], ...]]] = []
         for header, length in enumerate(g.step.tolist()):
