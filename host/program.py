@@ -22,8 +22,6 @@ from bss2emu.protocol.ut import (
     LoopbackKind,
     Message,
     Responses,
-    ToFPGA,
-    build,
     encode,
     jtag_data,
     jtag_init,
@@ -31,10 +29,10 @@ from bss2emu.protocol.ut import (
     loopback,
     omnibus_reads,
     omnibus_writes,
-    pack_words,
     polling_omnibus_block,
     spike_injection,
     timer_setup,
+    wait_until_words,
 )
 from bss2emu.protocol.ut.constants import FPGA_TICKS_PER_US
 
@@ -219,7 +217,7 @@ class PlaybackProgramBuilder:
 
     def wait_until(self, ticks: int) -> PlaybackProgramBuilder:
         """Block until the timer reaches `ticks` (no-op if it already has)."""
-        self._append(pack_words(build(ToFPGA.WAIT_UNTIL, value=int(ticks))))
+        self._append(wait_until_words(int(ticks)))
         return self
 
     def polling_block(self, equal: bool = True) -> PlaybackProgramBuilder:

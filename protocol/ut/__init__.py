@@ -20,7 +20,7 @@ from .builders import (
     timer_setup,
     wait_until,
 )
-from .bulk import event_packs, omnibus_reads, omnibus_writes, spike_injection
+from .bulk import event_packs, omnibus_reads, omnibus_writes, spike_injection, wait_until_words
 from .chiptime import TimeTracker, event_time, message_times
 from .dictionary import DICTIONARIES, FROM_FPGA, TO_FPGA, InstructionSpec, spec
 from .enums import Direction, FromFPGA, JtagIR, LoopbackKind, ToFPGA
@@ -46,5 +46,5 @@ __all__ = [
     "message", "message_times", "omnibus_address", "omnibus_read", "omnibus_reads",
     "omnibus_write", "omnibus_writes", "pack_words", "polling_omnibus_block", "spec",
     "spike_injection", "spike_pack", "split_words", "system_reset", "systime_init",
-    "timer_setup", "wait_until", "words_to_bytes",
+    "timer_setup", "wait_until", "wait_until_words", "words_to_bytes",
 ]

@@ -145,6 +145,12 @@ def _packs(instructions: tuple, columns: dict[str, np.ndarray], first: np.ndarra
     return Wide(hi, lo, plan.width[size])
 
 
+def wait_until_words(time: np.ndarray | int) -> np.ndarray:
+    """Words of one WaitUntil per FPGA time (timer ticks; an int: one word), range-checked:
+    what programs block on and what precedes each distinct time's spikes."""
+    return build(ToFPGA.WAIT_UNTIL, value=time).lo
+
+
 def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
     """Words injecting spikes at FPGA times: WaitUntil(t) once per distinct time, then the
     labels of that time in SpikePack3/2/1 messages.  Times must be non-decreasing."""
@@ -162,12 +168,12 @@ def spike_injection(time: np.ndarray, label: np.ndarray) -> np.ndarray:
     first, size = pack_groups(new_time)
     packs = _packs(SPIKE_PACKS_TO_FPGA, {"label": label}, first, size)
     starts_group = new_time[first]
-    waits = build(ToFPGA.WAIT_UNTIL, value=time[first[starts_group]])
+    waits = wait_until_words(time[first[starts_group]])
     # pack k follows the waits of its group and all groups before: k + groups so far
     pack_slot = np.arange(len(first)) + np.cumsum(starts_group)
-    out = np.empty(len(first) + len(waits.lo), _U64)
+    out = np.empty(len(first) + len(waits), _U64)
     out[pack_slot] = packs.lo
-    out[pack_slot[starts_group] - 1] = waits.lo
+    out[pack_slot[starts_group] - 1] = waits
     return out
 
 

@@ -21,6 +21,7 @@ from bss2emu.protocol.ut import (
     spike_injection,
     spike_pack,
     wait_until,
+    wait_until_words,
 )
 from bss2emu.protocol.ut.bulk import pack_groups
 from bss2emu.protocol.ut.enums import MADC_PACKS_FROM_FPGA, SPIKE_PACKS_FROM_FPGA
@@ -44,6 +45,15 @@ def test_omnibus_writes_match_builders(writes):
 def test_omnibus_reads_match_builders(addresses):
     expected = encode([omnibus_read(a) for a in addresses], Direction.TO_FPGA)
     assert np.array_equal(omnibus_reads(np.array(addresses, np.uint64)), expected)
+
+
+@SEEDED
+@given(st.lists(U32, max_size=50))
+def test_wait_until_words_match_builders(times):
+    expected = encode([wait_until(t) for t in times], Direction.TO_FPGA)
+    assert np.array_equal(wait_until_words(np.array(times, np.int64)), expected)
+    if times:
+        assert np.array_equal(wait_until_words(times[0]), expected[:1])
 
 
 def _scalar_injection(times, labels):
