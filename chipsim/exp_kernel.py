@@ -6,7 +6,8 @@ e^x = 2^(k/128) e^r with k = round(128 x / ln 2) and |r| <= ln 2 / 256: 2^(j/128
 table of correctly rounded values (j = k mod 128), e^r - 1 by its Taylor polynomial to r^5
 (truncation below 6e-19 relative), and the power of two 2^(k div 128) applied exactly.
 Within one unit in the last place of the true value. `python -m bss2emu.chipsim.exp_kernel`
-prints the C header with the table.
+prints the C header with the table. e^x - 1 near zero (`expm1_small`, where the synaptic
+kernels would lose digits to cancellation) is defined here for the same reason.
 """
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ def exp(x: float) -> float:
     k = int(kd)
     t = TABLE[k & (TABLE_SIZE - 1)]
     return math.ldexp(t + t * p, k >> TABLE_BITS)
+
+
+def expm1_small(x: float) -> float:
+    """e^x - 1 for |x| < 1e-3 by its Taylor polynomial up to x^5 (the next term is below 2e-18
+    of the value): the same double as bss2_expm1_small in the C core on any machine, which
+    math.expm1 (the platform's libm) is not."""
+    return x + (x * x) * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0))))
 
 
 def c_header() -> str:

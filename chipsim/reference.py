@@ -1,8 +1,8 @@
 """Plain-Python reference of the event-driven engine, for differential tests against the C core.
 
 Mirrors chipsim/csrc/{lif,noise,event_engine}.c operation by operation (same order of floating
-point operations, the same exponential (exp_kernel) and the other libm functions through
-`math`), so both give identical output events.
+point operations, the same exponential and e^x - 1 (exp_kernel) and the other libm functions
+through `math`), so both give identical output events.
 It is slow and meant for small networks only.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine_types import Mode, NetworkTables, NeuronState
-from .exp_kernel import exp
+from .exp_kernel import exp, expm1_small
 
 DEGENERATE_REL = 1e-6
 ROOT_TOL = 1e-7
@@ -32,7 +32,7 @@ def kernel(dt: float, rate_mem: float, rate_syn: float) -> float:
     if d == 0.0:
         return dt * exp(-dt * rate_mem)
     if abs(x) < EXPM1_BELOW:
-        return exp(-dt * rate_mem) * (math.expm1(x) / d)
+        return exp(-dt * rate_mem) * (expm1_small(x) / d)
     return (exp(-dt * rate_syn) - exp(-dt * rate_mem)) / d
 
 
@@ -61,7 +61,7 @@ def _kernel_term(dt: float, em: float, es: float, d: float, inv_d: float) -> flo
         return dt * em
     x = dt * d
     if abs(x) < EXPM1_BELOW:
-        return em * (math.expm1(x) * inv_d)
+        return em * (expm1_small(x) * inv_d)
     return (es - em) * inv_d
 
 

@@ -96,9 +96,16 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
                      bss2_trace *trace, bss2_spikes *spikes);
 
 
-/* The engine's exponential (exp_kernel.h) of n values: for the tests that hold it to the
+/* The event engine's vector propagation (advance_many.c): bss2_set_simd(0) makes it take
+ * the scalar code, for the tests that hold both to the same bits; both return whether the
+ * vector lanes are in use (the machine has AVX2 and they are enabled). */
+int bss2_set_simd(int enable);
+int bss2_simd_active(void);
+
+/* The engine's exponential and e^x - 1 near zero (exp_kernel.h) of n values: for the tests that hold it to the
  * Python definition in chipsim/exp_kernel.py. */
 void bss2_exp_many(const double *x, double *out, int64_t n);
+void bss2_expm1_small_many(const double *x, double *out, int64_t n);
 
 /* The event engine's first threshold crossing (chip ticks) for n states, each row
  * (tau_mem, tau_exc, tau_inh, v0, je0, ji0, e_leak, theta, horizon): for the tests that hold

@@ -9,16 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
+#include "advance_many.h"
 #include "engine_common.h"
 #include "lif.h"
 
-/* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1; `block` holds the
- * arrays of a filtered copy (NULL where they are the network's own). */
+/* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1, each adding amp[k] to
+ * the current *slot[k] (a neuron's je or ji); the neurons that source s reaches are the bits of
+ * touch[s * words ..], so one time's touched neurons are a union of bitsets. One block holds
+ * all (fan_free releases it). */
 typedef struct {
     const int32_t *ptr;
-    const int32_t *neuron;
-    const uint8_t *channel;
+    double *const *slot;
     const double *amp;
+    const uint64_t *touch;
+    int32_t words;
     void *block;
 } fan_table;
 
@@ -50,7 +54,10 @@ typedef struct {
     const int32_t *in_source;
     int64_t n_in, next_in;
     int32_t *dirty;
-    uint8_t *is_dirty;
+    uint64_t *touched; /* bitset over neurons: one time's arrivals reach them */
+    int32_t *routed; /* the sources of one time's routed arrivals */
+    int32_t *moving, *held; /* touched neurons whose membrane moves to the arrivals' time, or is
+                             * clamped up to it */
     bss2_trace *trace;
 } engine;
 
@@ -371,37 +378,6 @@ static int own_events(engine *e, int32_t n, double upto, int inclusive)
     }
 }
 
-/* The arrivals at t of source src's fan-outs in `fan`. The first arrival of a time to reach a
- * neuron marks it touched; a replayed neuron takes its own events due by then first (the
- * loop's order: neuron events before arrivals). */
-static int deliver(engine *e, const fan_table *fan, int32_t src, double t, int32_t *n_dirty)
-{
-    bss2_state *st = e->st;
-    const int32_t end = fan->ptr[src + 1];
-    for (int32_t k = fan->ptr[src]; k < end; ++k) {
-        int32_t n = fan->neuron[k];
-        if (!e->is_dirty[n]) {
-            e->is_dirty[n] = 1;
-            e->dirty[(*n_dirty)++] = n;
-            if (e->replaying) {
-                int rc = own_events(e, n, t, 1);
-                if (rc != BSS2_OK) {
-                    return rc;
-                }
-            }
-        }
-        if (e->t_state[n] != t) { /* later inputs of the same time find it there */
-            advance(e, n, t);
-        }
-        if (fan->channel[k] == 0) {
-            st->je[n] += fan->amp[k];
-        } else {
-            st->ji[n] += fan->amp[k];
-        }
-    }
-    return BSS2_OK;
-}
-
 /* After the arrivals of one time: the lazy prediction of every touched free neuron and, in
  * the loop, its tree leaf (one rebuild beats many walks to the root after a large input). */
 static void settle(engine *e, int32_t n_dirty)
@@ -410,7 +386,6 @@ static void settle(engine *e, int32_t n_dirty)
     int bulk = tree && n_dirty * 8 > e->leaves;
     for (int32_t i = 0; i < n_dirty; ++i) {
         int32_t m = e->dirty[i];
-        e->is_dirty[m] = 0;
         if (e->st->mode[m] == BSS2_MODE_FREE) {
             predict_lazy(e, m);
             if (bulk) {
@@ -425,27 +400,83 @@ static void settle(engine *e, int32_t n_dirty)
     }
 }
 
-/* Deliver the routed arrivals at t of both queues, in the order the spikes were emitted
- * (same arrival tick, same emission tick: by neuron). */
-static int deliver_routed(engine *e, double t, int32_t *n_dirty)
+/* The sources of the routed arrivals at t of both queues, in the order the spikes were
+ * emitted (same arrival tick, same emission tick: by neuron); at most one per neuron. */
+static int32_t routed_sources(engine *e, double t, int32_t *out)
 {
+    int32_t m = 0;
     for (;;) {
         const bss2_spikes *a = &e->fifo, *b = &e->early_fifo;
         int looped = e->fifo_head < a->n && (double)a->tick[e->fifo_head] == t;
         int early = e->early_head < b->n && (double)b->tick[e->early_head] == t;
         if (!looped && !early) {
-            return BSS2_OK;
+            return m;
         }
-        int rc;
         if (looped && (!early || a->neuron[e->fifo_head] < b->neuron[e->early_head])) {
-            rc = deliver(e, &e->loop_fan, a->neuron[e->fifo_head++], t, n_dirty);
+            out[m++] = a->neuron[e->fifo_head++];
         } else {
-            rc = deliver(e, &e->loop_fan, b->neuron[e->early_head++], t, n_dirty);
-        }
-        if (rc != BSS2_OK) {
-            return rc;
+            out[m++] = b->neuron[e->early_head++];
         }
     }
+}
+
+/* The arrivals at t from the routed sources routed[0..n_routed), then from the inputs
+ * [first, stop), through `fan`, with the loop's operations on each neuron: the touched neurons
+ * (in the replay: after their own events due by t) move to t, all at once, since no arrival
+ * depends on another's propagation; then the amplitudes add up in arrival and fan order, and
+ * the touched free neurons are predicted lazily. */
+static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_t n_routed,
+                  int64_t first, int64_t stop, double t)
+{
+    bss2_state *st = e->st;
+    const int64_t n_arrivals = n_routed + (stop - first);
+    const int32_t words = fan->words;
+    memset(e->touched, 0, sizeof(uint64_t) * (size_t)words);
+    for (int64_t i = 0; i < n_arrivals; ++i) {
+        int32_t src = (i < n_routed) ? routed[i] : e->in_source[first + i - n_routed];
+        const uint64_t *bits = fan->touch + (size_t)src * (size_t)words;
+        for (int32_t w = 0; w < words; ++w) {
+            e->touched[w] |= bits[w];
+        }
+    }
+    int32_t n_dirty = 0, n_moving = 0, n_held = 0;
+    for (int32_t w = 0; w < words; ++w) {
+        for (uint64_t bits = e->touched[w]; bits; bits &= bits - 1) {
+            int32_t n = w * 64 + __builtin_ctzll(bits);
+            e->dirty[n_dirty++] = n;
+            if (e->replaying) {
+                int rc = own_events(e, n, t, 1);
+                if (rc != BSS2_OK) {
+                    return rc;
+                }
+            }
+            double from = e->t_state[n];
+            if (from == t) {
+                continue;
+            }
+            /* advance()'s cases: clamped all the way, free all the way, or both */
+            double hold_end = (double)st->hold_end[n];
+            if (st->mode[n] != BSS2_MODE_HOLD || from >= hold_end) {
+                e->moving[n_moving++] = n;
+            } else if (t <= hold_end) {
+                e->held[n_held++] = n;
+            } else {
+                advance(e, n, t);
+            }
+        }
+    }
+    bss2_advance_many(e->moving, n_moving, 1, t, e->t_state, st->v, st->je, st->ji,
+                      e->net->e_leak, e->rate);
+    bss2_advance_many(e->held, n_held, 0, t, e->t_state, st->v, st->je, st->ji,
+                      e->net->e_leak, e->rate);
+    for (int64_t i = 0; i < n_arrivals; ++i) {
+        int32_t src = (i < n_routed) ? routed[i] : e->in_source[first + i - n_routed];
+        for (int32_t k = fan->ptr[src]; k < fan->ptr[src + 1]; ++k) {
+            *fan->slot[k] += fan->amp[k];
+        }
+    }
+    settle(e, n_dirty);
+    return BSS2_OK;
 }
 
 /* The event loop over the looped neurons up to (not including) time `limit`. */
@@ -480,17 +511,12 @@ static int loop_until(engine *e, double limit)
         if (!(t_arr < e->t_end && t_arr < limit)) {
             return BSS2_OK;
         }
-        int32_t n_dirty = 0;
-        int rc = deliver_routed(e, t_arr, &n_dirty);
-        while (rc == BSS2_OK && e->next_in < e->n_in
-               && (double)e->in_tick[e->next_in] == t_arr) {
-            rc = deliver(e, &e->loop_fan, e->in_source[e->next_in], t_arr, &n_dirty);
+        int32_t n_routed = routed_sources(e, t_arr, e->routed);
+        int64_t first = e->next_in;
+        while (e->next_in < e->n_in && (double)e->in_tick[e->next_in] == t_arr) {
             e->next_in += 1;
         }
-        if (rc != BSS2_OK) {
-            return rc;
-        }
-        settle(e, n_dirty);
+        arrive(e, &e->loop_fan, e->routed, n_routed, first, e->next_in, t_arr);
     }
 }
 
@@ -572,7 +598,7 @@ static int queue_early(engine *e, bss2_spikes *chunk)
     return rc;
 }
 
-/* Replay the replayed neurons through inputs [first, end), input by input (as the loop
+/* Replay the replayed neurons through inputs [first, end), time by time (as the loop
  * delivers them, without the tree: a neuron's own events are taken when an input reaches
  * it, and the rest at the end), and their own events up to `limit`. */
 static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t end,
@@ -584,12 +610,12 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
     e->replaying = 1;
     int rc = BSS2_OK;
     for (int64_t i = first; i < end && rc == BSS2_OK;) {
-        double t = (double)e->in_tick[i];
-        int32_t n_dirty = 0;
-        for (; i < end && (double)e->in_tick[i] == t && rc == BSS2_OK; ++i) {
-            rc = deliver(e, &e->replay_fan, e->in_source[i], t, &n_dirty);
+        int64_t stop = i + 1;
+        while (stop < end && e->in_tick[stop] == e->in_tick[i]) {
+            stop += 1;
         }
-        settle(e, n_dirty);
+        rc = arrive(e, &e->replay_fan, NULL, 0, i, stop, (double)e->in_tick[i]);
+        i = stop;
     }
     for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
         if (e->replayed[n]) {
@@ -602,35 +628,39 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
 }
 
 /* The entries of the network's fan-outs whose target has replayed[n] == keep, in order, as a
- * table of its own (one block; fan_free releases it). */
-static int filter_fan(const bss2_network *net, const uint8_t *replayed, uint8_t keep,
-                      fan_table *out)
+ * table of its own over the currents of state st (one block; fan_free releases it). */
+static int filter_fan(const bss2_network *net, bss2_state *st, const uint8_t *replayed,
+                      uint8_t keep, fan_table *out)
 {
     size_t entries = (size_t)net->fan_ptr[net->n_sources] + 1;
     size_t sources = (size_t)net->n_sources + 1;
-    char *block = (char *)malloc(entries * (sizeof(double) + sizeof(int32_t) + 1)
-                                 + sources * sizeof(int32_t));
+    int32_t words = (net->n_neurons + 63) / 64;
+    size_t touch_words = (size_t)net->n_sources * (size_t)words;
+    char *block = (char *)calloc(1, touch_words * sizeof(uint64_t)
+                                        + entries * (sizeof(double) + sizeof(double *))
+                                        + sources * sizeof(int32_t));
     if (!block) {
         return BSS2_ERR_MEMORY;
     }
-    double *amp = (double *)block;
-    int32_t *ptr = (int32_t *)(amp + entries);
-    int32_t *neuron = ptr + sources;
-    uint8_t *channel = (uint8_t *)(neuron + entries);
+    uint64_t *touch = (uint64_t *)block;
+    double *amp = (double *)(touch + touch_words);
+    double **slot = (double **)(amp + entries);
+    int32_t *ptr = (int32_t *)(slot + entries);
     int32_t kept = 0;
     for (int32_t src = 0; src < net->n_sources; ++src) {
         ptr[src] = kept;
         for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
-            if (replayed[net->fan_neuron[k]] == keep) {
-                neuron[kept] = net->fan_neuron[k];
-                channel[kept] = net->fan_channel[k];
+            int32_t n = net->fan_neuron[k];
+            if (replayed[n] == keep) {
+                slot[kept] = (net->fan_channel[k] == 0) ? &st->je[n] : &st->ji[n];
                 amp[kept] = net->fan_amp[k];
+                touch[(size_t)src * (size_t)words + (size_t)(n / 64)] |= (uint64_t)1 << (n % 64);
                 kept += 1;
             }
         }
     }
     ptr[net->n_sources] = kept;
-    *out = (fan_table){ptr, neuron, channel, amp, block};
+    *out = (fan_table){ptr, slot, amp, touch, words, block};
     return BSS2_OK;
 }
 
@@ -646,19 +676,19 @@ static int plan_replay(engine *e)
 {
     const bss2_network *net = e->net;
     int32_t nn = net->n_neurons;
-    if (e->trace) {
-        e->loop_fan = (fan_table){net->fan_ptr, net->fan_neuron, net->fan_channel, net->fan_amp,
-                                  NULL};
-        return BSS2_OK;
+    if (!e->trace) {
+        for (int32_t n = 0; n < nn; ++n) {
+            e->replayed[n] = 1;
+        }
+        for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1: the neurons */
+            e->replayed[net->fan_neuron[k]] = 0;
+        }
     }
-    for (int32_t n = 0; n < nn; ++n) {
-        e->replayed[n] = 1;
+    int rc = filter_fan(net, e->st, e->replayed, 0, &e->loop_fan);
+    if (rc == BSS2_OK && !e->trace) {
+        rc = filter_fan(net, e->st, e->replayed, 1, &e->replay_fan);
     }
-    for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1 are the neurons */
-        e->replayed[net->fan_neuron[k]] = 0;
-    }
-    int rc = filter_fan(net, e->replayed, 0, &e->loop_fan);
-    return (rc == BSS2_OK) ? filter_fan(net, e->replayed, 1, &e->replay_fan) : rc;
+    return rc;
 }
 
 /* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order). */
@@ -727,11 +757,15 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     e.pending_kind = (uint8_t *)calloc((size_t)nn, 1);
     e.crossing = (double *)malloc(sizeof(double) * (size_t)nn);
     e.dirty = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
-    e.is_dirty = (uint8_t *)calloc((size_t)nn, 1);
+    e.touched = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)((nn + 63) / 64 + 1));
+    e.moving = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
+    e.held = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
+    e.routed = (int32_t *)malloc(sizeof(int32_t) * (size_t)nn);
     e.replayed = (uint8_t *)calloc((size_t)nn, 1);
     rc = BSS2_OK;
     if (!e.t_state || !e.next || !e.rate || !e.slot || !e.pending_kind || !e.crossing || !e.dirty
-        || !e.is_dirty || !e.replayed) {
+        || !e.touched || !e.moving || !e.held
+        || !e.routed || !e.replayed) {
         rc = BSS2_ERR_MEMORY;
         goto done;
     }
@@ -792,7 +826,10 @@ done:
     free(e.tree);
     free(e.tree_time);
     free(e.dirty);
-    free(e.is_dirty);
+    free(e.touched);
+    free(e.moving);
+    free(e.held);
+    free(e.routed);
     free(e.replayed);
     bss2_spikes_free(&e.fifo);
     bss2_spikes_free(&e.early);

@@ -1,5 +1,6 @@
 /* The event engine's exponential: the same double as exp() in chipsim/exp_kernel.py (which
- * documents the method and generates the table) on any machine, and inlined. Needs IEEE
+ * documents the method and generates the table) on any machine, and inlined; and e^x - 1 near
+ * zero, the same way. Needs IEEE
  * doubles rounding to nearest and no contraction into fused multiply-adds. */
 #ifndef BSS2_EXP_KERNEL_H
 #define BSS2_EXP_KERNEL_H
@@ -41,6 +42,14 @@ static inline double bss2_exp(double x)
     double scale;
     memcpy(&scale, &bits, sizeof scale);
     return y * scale;
+}
+
+/* e^x - 1 for |x| < 1e-3 (where the kernels use it, lif.h) by its Taylor polynomial up to x^5:
+ * the next term is below 2e-18 of the value. The same double as expm1_small() in
+ * chipsim/exp_kernel.py on any machine, which libm's expm1 is not. */
+static inline double bss2_expm1_small(double x)
+{
+    return x + (x * x) * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0))));
 }
 
 #endif

@@ -37,7 +37,7 @@ double bss2_kernel(double dt, double rate_mem, double rate_syn)
         return dt * bss2_exp(-dt * rate_mem);
     }
     if (fabs(x) < BSS2_EXPM1_BELOW) {
-        return bss2_exp(-dt * rate_mem) * (expm1(x) / d);
+        return bss2_exp(-dt * rate_mem) * (bss2_expm1_small(x) / d);
     }
     return (bss2_exp(-dt * rate_syn) - bss2_exp(-dt * rate_mem)) / d;
 }
@@ -46,6 +46,13 @@ void bss2_exp_many(const double *x, double *out, int64_t n)
 {
     for (int64_t i = 0; i < n; ++i) {
         out[i] = bss2_exp(x[i]);
+    }
+}
+
+void bss2_expm1_small_many(const double *x, double *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        out[i] = bss2_expm1_small(x[i]);
     }
 }
 

@@ -8,7 +8,7 @@
 #include "exp_kernel.h"
 
 /* below |dt (1/tm - 1/ts)| < BSS2_EXPM1_BELOW the difference of exponentials loses more than
- * three digits to cancellation and expm1 is used instead */
+ * three digits to cancellation and e^x - 1 (bss2_expm1_small) is used instead */
 #define BSS2_EXPM1_BELOW 1e-3
 
 /* Synaptic kernel: integral over [0, dt] of exp(-s/tau_syn) * exp(-(dt-s)/tau_mem) ds. */
@@ -31,7 +31,7 @@ static inline double bss2_kernel_term(double dt, double em, double es, double d,
     }
     double x = dt * d;
     if (fabs(x) < BSS2_EXPM1_BELOW) {
-        return em * (expm1(x) * inv_d);
+        return em * (bss2_expm1_small(x) * inv_d);
     }
     return (es - em) * inv_d;
 }
