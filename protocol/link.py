@@ -27,6 +27,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cache, partial
 from typing import NamedTuple
 
 import construct as cs
@@ -58,6 +59,8 @@ def _format(subcons: list[cs.Subconstruct]) -> struct.Struct:
 _HEADER_FMT = _format(HEADER.subcons)
 #: the header without its CRC: what the header CRC covers
 _COVERED_FMT = _format(HEADER.subcons[:-1])
+#: the header's own CRC field
+_HEADER_CRC_FMT = _format(HEADER.subcons[-1:])
 _TRAILER_FMT = _format(TRAILER.subcons)
 HEADER_BYTES = HEADER.sizeof()
 CRC_COVERED = _COVERED_FMT.size
@@ -97,9 +100,18 @@ LENGTHS: dict[PacketType, tuple[int, int | None]] = {
     PacketType.STATS: (0, None),
     PacketType.PERFTEST: (0, None),
 }
-#: PTYPE value -> (packet type, fewest payload words, most or None): what a reader checks
-_TYPES: dict[int, tuple[PacketType, int, int | None]] = {
-    int(t): (t, low, high) for t, (low, high) in LENGTHS.items()}
+
+
+@cache
+def frame_limits(max_words: int) -> dict[int, tuple[PacketType, int, int]]:
+    """PTYPE value -> (packet type, fewest payload words, most payload words) on a link whose
+    frames carry at most `max_words`: the one table behind the writer's refusal, the reader's
+    quick header check and its explanation of a rejected header (LENGTHS capped by the
+    link's maximum)."""
+    return {int(t): (t, low, max_words if high is None else min(high, max_words))
+            for t, (low, high) in LENGTHS.items()}
+
+
 ARQ_RESET_MAGIC = 0xABAB_ABAB
 """The one payload word of an ARQ_RESET frame (the whole 64-bit word; a frame with any other
 word is not a reset and is ignored)."""
@@ -129,29 +141,45 @@ class Frame(NamedTuple):
     __hash__ = None  # type: ignore[assignment]
 
 
+#: `Frame` made from a tuple of its fields without the named tuple's Python-level __new__
+#: (the reader makes one per frame)
+_new_frame = partial(tuple.__new__, Frame)
+
+
 def encode_frame(ptype: PacketType, words: np.ndarray | list[int], seq: int = 0,
                  ack: int = 0, max_words: int = MAX_PAYLOAD_WORDS) -> bytes:
     """Serialise one frame; raises `LinkError` for a length its type or the link forbids."""
-    payload = np.asarray(words, dtype=np.uint64).astype(">u8").tobytes()
-    return b"".join(_frame_parts(ptype, payload, seq, ack, max_words))
+    return _frame(ptype, np.asarray(words, ">u8").tobytes(), seq, ack, frame_limits(max_words))
 
 
-def _frame_parts(ptype: PacketType, payload: bytes | memoryview, seq: int, ack: int,
-                 max_words: int) -> tuple[bytes, bytes | memoryview, bytes]:
-    """Header, payload (big-endian words, as given) and trailer of one frame; joined they are
-    the frame. Long programs are framed from one byte-swapped copy of their words this way."""
-    length = len(payload) // WORD_BYTES
-    known = _TYPES.get(ptype)
+def _header(ptype: PacketType, length: int, seq: int, ack: int,
+            limits: dict[int, tuple[PacketType, int, int]]) -> bytes:
+    """The header of a frame of `length` payload words (`LinkError` if `limits`, a
+    `frame_limits` table, forbids it)."""
+    known = limits.get(ptype)
     if known is None:
         raise LinkError(f"{ptype!r} is not a packet type")
-    ptype, low, high = known
-    if length > max_words or not low <= length <= (max_words if high is None else high):
-        raise LinkError(f"{ptype.name} frame cannot carry {length} words")
+    if not known[1] <= length <= known[2]:
+        raise LinkError(f"{known[0].name} frame cannot carry {length} words")
     covered = _COVERED_FMT.pack(SYNC, ack % SEQ_MODULUS, seq % SEQ_MODULUS, ptype, length)
-    head_crc = zlib.crc32(covered)
-    head = covered + head_crc.to_bytes(4, "big")
-    return head, payload, _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head[CRC_COVERED:],
-                                                                           head_crc)))
+    return covered + _HEADER_CRC_FMT.pack(zlib.crc32(covered))
+
+
+def _frame(ptype: PacketType, payload: bytes, seq: int, ack: int,
+           limits: dict[int, tuple[PacketType, int, int]]) -> bytes:
+    """One frame as one bytes object (payload: its big-endian words): header and payload
+    joined once, the frame CRC over the joined bytes."""
+    body = _header(ptype, len(payload) // WORD_BYTES, seq, ack, limits) + payload
+    return body + _TRAILER_FMT.pack(zlib.crc32(body))
+
+
+def _frame_parts(ptype: PacketType, payload: memoryview, seq: int, ack: int,
+                 limits: dict[int, tuple[PacketType, int, int]]
+                 ) -> tuple[bytes, memoryview, bytes]:
+    """Header, payload (big-endian words, as given) and trailer of one frame; joined they are
+    the frame. Long programs are framed from one byte-swapped copy of their words this way."""
+    head = _header(ptype, len(payload) // WORD_BYTES, seq, ack, limits)
+    return head, payload, _TRAILER_FMT.pack(zlib.crc32(payload, zlib.crc32(head)))
 
 
 class FrameWriter:
@@ -163,6 +191,7 @@ class FrameWriter:
         self.max_words = max_words
         self.seq = 0
         self.reader = reader
+        self._limits = frame_limits(max_words)
 
     @property
     def ack(self) -> int:
@@ -172,7 +201,8 @@ class FrameWriter:
 
     def frame(self, ptype: PacketType, words: np.ndarray | list[int]) -> bytes:
         """One frame with the next sequence number."""
-        out = encode_frame(ptype, words, self.seq, self.ack, self.max_words)
+        out = _frame(ptype, np.asarray(words, ">u8").tobytes(), self.seq, self.ack,
+                     self._limits)
         self.seq = (self.seq + 1) % SEQ_MODULUS
         return out
 
@@ -188,12 +218,12 @@ class FrameWriter:
         """`frames` as the pieces that joined give its bytes: per frame its header, a view of
         its payload in one byte-swapped copy of the words, its trailer (for a scatter-gather
         send that copies the payload no further)."""
-        payload = memoryview(np.asarray(words, np.uint64).astype(">u8")).cast("B")
+        payload = memoryview(np.asarray(words, ">u8")).cast("B")
         step = self.max_words * WORD_BYTES
         parts: list[bytes | memoryview] = []
         for i in range(0, len(payload), step):
             parts.extend(_frame_parts(ptype, payload[i:i + step], self.seq, self.ack,
-                                      self.max_words))
+                                      self._limits))
             self.seq = (self.seq + 1) % SEQ_MODULUS
         return parts
 
@@ -225,6 +255,7 @@ class FrameReader:
     def __init__(self, max_words: int = MAX_PAYLOAD_WORDS, keep_errors: int = 64,
                  crc32: Callable[[bytes | memoryview], int] = zlib.crc32) -> None:
         self.max_words = max_words
+        self._limits = frame_limits(max_words)
         self._long_crc32 = crc32
         self.errors: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
         self.recent: deque[FrameError] = deque(maxlen=keep_errors)
@@ -286,7 +317,8 @@ class FrameReader:
     def _scan(self, buf: bytes | bytearray, final: bool, start: int = 0) -> list[Frame]:
         """Frames in `buf` from index `start` on (the held-back bytes, or newly received ones
         when none are held); what is not consumed is held back afterwards."""
-        out, pos = [], start
+        out: list[Frame] = []
+        pos = start
         while True:
             at = buf.find(SYNC_BYTES, pos)
             if at < 0:
@@ -296,16 +328,14 @@ class FrameReader:
                 break
             self.garbage_bytes += at - pos
             pos = at
-            frame, reason, end = self._try_frame(buf, pos, final)
-            if frame is None and reason is None:
+            end = self._try_frame(buf, pos, final, out)
+            if end > 0:
+                pos = end
+            elif end == 0:
                 break  # wait for more bytes
-            if reason is not None:
-                self._error(*reason)
+            else:
                 self.garbage_bytes += 1  # the rejected sync's first byte
                 pos += 1
-                continue
-            out.append(frame)
-            pos = end
         if buf is self._buf:
             del buf[:pos]
         elif pos < len(buf):  # nothing is held when new bytes are scanned in place
@@ -313,43 +343,47 @@ class FrameReader:
         self._offset += pos
         return out
 
-    def _try_frame(self, buf: bytes | bytearray, pos: int, final: bool
-                   ) -> tuple[Frame | None, tuple[str, int, str] | None, int]:
-        """A frame starting at a sync word: (frame, None, end), (None, reason, 0) if it must be
-        rejected, or (None, None, 0) if more bytes are needed."""
+    def _try_frame(self, buf: bytes | bytearray, pos: int, final: bool, out: list[Frame]
+                   ) -> int:
+        """A frame starting at a sync word: appended to `out`, its end returned; -1 if it must
+        be rejected (the error counted), 0 if more bytes are needed."""
         if len(buf) - pos < HEADER_BYTES:
-            return None, (("truncated", pos, "stream ends inside a header") if final else None), 0
+            return self._reject("truncated", pos, "stream ends inside a header") if final else 0
         _, ack, seq, ptype, length, hcrc = _HEADER_FMT.unpack_from(buf, pos)
         view = memoryview(buf)
-        known = _TYPES.get(ptype)
-        if (known is None or zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc
-                or not known[1] <= length <= (self.max_words if known[2] is None else known[2])
-                or length > self.max_words):
-            return None, self._check_header(view, pos, ptype, length, hcrc), 0
+        known = self._limits.get(ptype)
+        if (known is None or not known[1] <= length <= known[2]
+                or zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc):
+            return self._reject(*self._check_header(view, pos, ptype, length, hcrc))
         end = pos + HEADER_BYTES + length * WORD_BYTES + TRAILER_BYTES
         if len(buf) < end:
-            return None, (("truncated", pos, f"{end - len(buf)} bytes missing")
-                          if final else None), 0
+            return self._reject("truncated", pos, f"{end - len(buf)} bytes missing") if final else 0
         (crc,) = _TRAILER_FMT.unpack_from(buf, end - TRAILER_BYTES)
         covered = view[pos:end - TRAILER_BYTES]
         if (zlib.crc32(covered) if length < LONG_FRAME_WORDS
                 else self._long_crc32(covered)) != crc:
-            return None, ("bad_crc", pos, "frame CRC mismatch"), 0
+            return self._reject("bad_crc", pos, "frame CRC mismatch")
         words = np.frombuffer(buf, ">u8", length, pos + HEADER_BYTES).astype(np.uint64)
         if self._next_seq is not None and seq != self._next_seq:
             self._error("sequence_gap", pos, f"SEQ {seq}, expected {self._next_seq}")
         self._next_seq = (seq + 1) % SEQ_MODULUS
         self.last_seq = seq
         self.frames_ok += 1
-        return Frame(known[0], seq, ack, words), None, end
+        out.append(_new_frame((known[0], seq, ack, words)))
+        return end
+
+    def _reject(self, kind: str, pos: int, detail: str) -> int:
+        """Count a rejected frame; -1 (`_try_frame`'s answer for it)."""
+        self._error(kind, pos, detail)
+        return -1
 
     def _check_header(self, view: memoryview, pos: int, ptype: int, length: int, hcrc: int
                       ) -> tuple[str, int, str]:
         """Why a header that failed the reader's quick check is rejected (the checks in their
-        order of precedence)."""
+        order of precedence, against the same limits table)."""
         if zlib.crc32(view[pos:pos + CRC_COVERED]) != hcrc:
             return "bad_crc", pos, "header CRC mismatch"
-        known = _TYPES.get(ptype)
+        known = self._limits.get(ptype)
         if known is None:
             return "unknown_type", pos, f"PTYPE {ptype:#06x}"
         if length > self.max_words:
