@@ -109,6 +109,12 @@ _ADDRESS_FIELDS = spec(ToFPGA.OMNIBUS_ADDRESS).fields
 #: bits 36..32 of an omnibus address word for a write with all byte enables
 _WRITE_ALL = 0xF << (_ADDRESS_FIELDS["byte_enables"][0] - 32)
 assert _ADDRESS_FIELDS["is_read"] == (36, 1) and _ADDRESS_FIELDS["byte_enables"] == (32, 4)
+#: where the executor's most frequent words keep their fields (the address and the data are
+#: the low 32 bits, asserted below)
+_IS_READ_SHIFT = _ADDRESS_FIELDS["is_read"][0]
+_ENABLES_SHIFT = _ADDRESS_FIELDS["byte_enables"][0]
+_LOOPBACK_SHIFT, _LOOPBACK_WIDTH = spec(ToFPGA.LOOPBACK).fields["value"]
+_LOOPBACK_MASK = (1 << _LOOPBACK_WIDTH) - 1
 
 
 
@@ -118,7 +124,9 @@ assert _ADDRESS_FIELDS["is_read"] == (36, 1) and _ADDRESS_FIELDS["byte_enables"]
 _WRITE_HIGH = single_word(ToFPGA.OMNIBUS_ADDRESS, is_read=0, byte_enables=0xF) >> 32
 _DATA_HIGH = single_word(ToFPGA.OMNIBUS_DATA) >> 32
 assert _ADDRESS_FIELDS["address"] == (0, 32) and spec(ToFPGA.OMNIBUS_DATA).fields == {
-    "value": (0, 32)}
+    "value": (0, 32)} and spec(FromFPGA.OMNIBUS_DATA).fields == {"value": (0, 32)}
+#: an OMNIBUS_DATA response without its value (the value is its low 32 bits)
+_DATA_RESPONSE = single_word(FromFPGA.OMNIBUS_DATA)
 
 
 def _write_halves(words: np.ndarray) -> np.ndarray:
@@ -253,13 +261,22 @@ class ResponseStream:
         self.now = 0
 
 
+#: what `ProgramStats.counts` counts (all start at 0: a plain dict, no Counter per program)
+COUNT_KINDS = ("write", "read", "spike_in", "spike_out", "madc", "timeout", "malformed",
+               "halt")
+
+
+def _zero_counts() -> dict[str, int]:
+    return dict.fromkeys(COUNT_KINDS, 0)
+
+
 @dataclass
 class ProgramStats:
     """What one program did, for the server's one log line per program (`str()` formats it,
     only when the line is logged)."""
 
     words: int = 0
-    counts: Counter = field(default_factory=Counter)
+    counts: dict[str, int] = field(default_factory=_zero_counts)
     start_systime: int = 0
     wall_start: float = field(default_factory=time.perf_counter)
     end_systime: int = 0
@@ -591,7 +608,7 @@ class Executor:
             self.jtag_ir = JtagIR.IDCODE
 
     def _loopback(self, word: int) -> None:
-        kind = word_fields(ToFPGA.LOOPBACK, word)["value"]
+        kind = (word >> _LOOPBACK_SHIFT) & _LOOPBACK_MASK
         if kind != _HALT:
             self.out.single(_ECHO[kind])
             return
@@ -600,7 +617,8 @@ class Executor:
         stats, totals = self._stats, self.totals
         stats.counts["halt"] += 1
         for name, count in stats.counts.items():
-            totals[name] += count
+            if count:
+                totals[name] += count
         totals["programs"] += 1
         self.programs_done.append(stats.finish(self.systime))
         self._stats = ProgramStats(start_systime=self.systime)
@@ -716,11 +734,10 @@ class Executor:
 
     # -- omnibus ---------------------------------------------------------------------------------
     def _omnibus_address(self, word: int) -> None:
-        f = word_fields(ToFPGA.OMNIBUS_ADDRESS, word)
-        if f["is_read"]:
-            self._read(f["address"])
+        if word >> _IS_READ_SHIFT & 1:
+            self._read(word & _WORD32)
         else:
-            self._write_address = (f["address"], f["byte_enables"])
+            self._write_address = (word & _WORD32, word >> _ENABLES_SHIFT & 0xF)
 
     def _omnibus_data(self, word: int) -> None:
         if self._write_address is None:
@@ -728,7 +745,7 @@ class Executor:
             return
         address, enables = self._write_address
         self._write_address = None
-        self._write(address, word_fields(ToFPGA.OMNIBUS_DATA, word)["value"], enables)
+        self._write(address, word & _WORD32, enables)
 
     def _timeout(self, address: int, why: str) -> None:
         self._stats.counts["timeout"] += 1
@@ -744,7 +761,7 @@ class Executor:
         except OmnibusError as err:
             self._timeout(address, str(err))
             return
-        self.out.single(single_word(FromFPGA.OMNIBUS_DATA, value=value))
+        self.out.single(_DATA_RESPONSE | (int(value) & _WORD32))
 
     def _chip_read(self, address: int) -> int:
         if _is_extmem(address):

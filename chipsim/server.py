@@ -120,6 +120,8 @@ class Session:
         log.info("%s disconnected (%s)", self.peer, self.reader.report())
 
     def _handle(self, frames: list[Frame]) -> bytes:
+        if len(frames) == 1 and frames[0].ptype is PacketType.UT:  # a short program
+            return self._execute(frames[0].words)
         out: list[bytes] = []
         batch: list[np.ndarray] = []
         for frame in frames:
@@ -155,10 +157,13 @@ class Session:
             response = np.array([DECODE_ERROR_WORD], np.uint64)
         finally:
             ex.emit = ex.should_cancel = None
-        for stats in ex.programs_done:  # formatted only if the debug line is logged
-            self.programs += 1
-            log.debug("%s program %d: %s", self.peer, self.programs, stats)
-        ex.programs_done.clear()
+        done = ex.programs_done
+        if done:
+            if log.isEnabledFor(logging.DEBUG):  # statistics formatted only if logged
+                for number, stats in enumerate(done, start=self.programs + 1):
+                    log.debug("%s program %d: %s", self.peer, number, stats)
+            self.programs += len(done)
+            done.clear()
         out = self.writer.frames(response) if len(response) else b""
         for reason in ex.notices:
             log.info("%s: program abandoned: %s", self.peer, reason)
