@@ -594,73 +594,54 @@ class Chip:
         self._refresh()
         bg_tick, bg_src, bg_label = background.generate(
             self.config, self._bg_enabled_at, self._bg_seed, self.time, self.time + t_end)
-        if not bg_src.size and not self._pending_padi:
-            known = self._known_fpga_sources(tick, label, stale_ok)
-            if known is not None:
-                return known
-        fpga_labels, fpga_inverse = np.unique(label, return_inverse=True)
-        bg_keys, bg_inverse = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
+        # runs split by PPU accesses see the same configuration again with varying subsets of
+        # the sources: one table per configuration generation holds every source seen so far,
+        # and the FPGA source of each label seen (a lookup instead of hashing the keys)
+        cached = self._fan_cache
+        source = None if cached is None else cached.label_source[label]
+        new_keys = []  # of the sources the table lacks: FPGA labels in ascending order first
+        fresh = source is None or bool(source.size and source.min() < 0)  # unknown labels
+        if fresh:
+            labels = np.unique(label if source is None else label[source < 0])
+            channel = L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, labels, "spl1_address")
+            new_keys += zip(channel.tolist(),
+                            el.unpack(el.SPIKE_LABEL, labels, "neuron_label").tolist(),
+                            strict=True)
+        bg_keys = []
         if bg_src.size:
-            bg_keys, bg_inverse = np.unique(
+            unique, bg_inverse = np.unique(
                 np.stack([BACKGROUND_INPUT_BASE + bg_src, bg_label], axis=1), axis=0,
                 return_inverse=True)
-        channel = L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, fpga_labels, "spl1_address")
-        ext_keys = list(zip(channel.tolist(),
-                            el.unpack(el.SPIKE_LABEL, fpga_labels, "neuron_label").tolist(),
-                            strict=True))
-        ext_keys += [(int(x), int(lab)) for x, lab in bg_keys]
-        padi_keys = list(dict.fromkeys(self._pending_padi))
-        ext_keys += padi_keys
-        # runs split by PPU accesses see the same configuration again with varying subsets of
-        # the sources: one table per configuration generation holds every source seen so far
+            bg_keys = [(int(x), int(lab)) for x, lab in unique]
+        other_keys = bg_keys + list(dict.fromkeys(self._pending_padi))  # background, PADI
+        new_keys += [k for k in other_keys if cached is None or k not in cached.index]
         generation = self._registers.generation
-        cached = self._fan_cache
         stale = False
-        if cached is not None and cached.generation == generation and all(
-                k in cached.index for k in ext_keys):
+        if cached is not None and cached.generation == generation and not new_keys:
             pass
-        elif stale_ok and not ext_keys and cached is not None:
+        elif stale_ok and cached is not None and not label.size and not other_keys:
             stale = True  # neuron sources come first in any cached table
         else:
-            known_keys = cached.key_list if cached is not None else []  # seen before return
-            seen = set(known_keys)
-            self._fan_cache = self._fan_tables(generation, known_keys + [
-                k for k in ext_keys if k not in seen], cached)
-        cached = self._fan_cache
-        ext_index = np.array([cached.index[k] for k in ext_keys], np.int64)
-        fpga_src = ob.NEURONS + ext_index[fpga_inverse.reshape(-1)]
-        bg_srcs = ob.NEURONS + ext_index[fpga_labels.size + bg_inverse.reshape(-1)]
-        padi_first = fpga_labels.size + len(bg_keys)
-        padi_srcs = ob.NEURONS + ext_index[[padi_first + padi_keys.index(k)
-                                            for k in self._pending_padi]]
-        in_tick = np.concatenate([tick, bg_tick - self.time,
-                                  np.zeros(len(self._pending_padi), np.int64)])
-        in_source = np.concatenate([fpga_src, bg_srcs, padi_srcs]).astype(np.int32)
-        order = np.argsort(in_tick, kind="stable")
-        return (self._network_tables(cached.fan), in_tick[order], in_source[order],
-                cached.fan[4], cached.keys, stale)
-
-    def _known_fpga_sources(self, tick: np.ndarray, label: np.ndarray, stale_ok: bool):
-        """`_tables` of a run whose only external sources are FPGA events (sorted) whose labels
-        all have a source in the cached table: the sources by table lookup, the table rebuilt
-        for the current weights with the same source list if the configuration changed (what
-        the general path does then). None where the general path must decide."""
-        cached = self._fan_cache
-        if cached is None:
-            return None
-        source = cached.label_source[label]
-        if source.size and (source.min() < 0 or bool((tick[1:] < tick[:-1]).any())):
-            return None
-        stale = False
-        generation = self._registers.generation
-        if cached.generation != generation:
-            if stale_ok and not label.size:
-                stale = True
-            else:
-                cached = self._fan_cache = self._fan_tables(generation, cached.key_list,
-                                                            cached)
-        return (self._network_tables(cached.fan), tick,
-                (ob.NEURONS + source).astype(np.int32), cached.fan[4], cached.keys, stale)
+            key_list = new_keys if cached is None else \
+                cached.key_list + new_keys if new_keys else cached.key_list
+            cached = self._fan_cache = self._fan_tables(generation, key_list, cached)
+            if fresh:
+                source = cached.label_source[label]
+        fpga_src = ob.NEURONS + source
+        if not other_keys:  # FPGA events only: already in time order
+            in_tick, in_source = tick, fpga_src.astype(np.int32)
+        else:
+            bg_index = np.array([cached.index[k] for k in bg_keys], np.int64)
+            bg_srcs = bg_index[bg_inverse.reshape(-1)] if bg_keys else bg_index
+            padi_srcs = np.array([cached.index[k] for k in self._pending_padi], np.int64)
+            in_tick = np.concatenate([tick, bg_tick - self.time,
+                                      np.zeros(len(self._pending_padi), np.int64)])
+            in_source = np.concatenate([fpga_src, ob.NEURONS + bg_srcs,
+                                        ob.NEURONS + padi_srcs]).astype(np.int32)
+            order = np.argsort(in_tick, kind="stable")
+            in_tick, in_source = in_tick[order], in_source[order]
+        return (self._network_tables(cached.fan), in_tick, in_source, cached.fan[4],
+                cached.keys, stale)
 
     def _fan_tables(self, generation: int, key_list: list, earlier: _FanCache | None = None
                     ) -> _FanCache:
