@@ -15,14 +15,15 @@
 
 /* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1, each adding amp[k] to
  * the current *slot[k] (a neuron's je or ji); the neurons that source s reaches are the bits of
- * touch[s * words ..], so one time's touched neurons are a union of bitsets. One block holds
- * all (fan_free releases it). */
+ * touch[s * words ..], so one time's touched neurons are a union of bitsets, of which only the
+ * words first_word .. last_word - 1 (the table's targets) can be set. One block holds all
+ * (fan_free releases it). */
 typedef struct {
     const int32_t *ptr;
     double *const *slot;
     const double *amp;
     const uint64_t *touch;
-    int32_t words;
+    int32_t words, first_word, last_word;
     void *block;
 } fan_table;
 
@@ -430,17 +431,19 @@ static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_
 {
     bss2_state *st = e->st;
     const int64_t n_arrivals = n_routed + (stop - first);
-    const int32_t words = fan->words;
-    memset(e->touched, 0, sizeof(uint64_t) * (size_t)words);
+    const int32_t w0 = fan->first_word, w1 = fan->last_word;
+    for (int32_t w = w0; w < w1; ++w) {
+        e->touched[w] = 0;
+    }
     for (int64_t i = 0; i < n_arrivals; ++i) {
         int32_t src = (i < n_routed) ? routed[i] : e->in_source[first + i - n_routed];
-        const uint64_t *bits = fan->touch + (size_t)src * (size_t)words;
-        for (int32_t w = 0; w < words; ++w) {
+        const uint64_t *bits = fan->touch + (size_t)src * (size_t)fan->words;
+        for (int32_t w = w0; w < w1; ++w) {
             e->touched[w] |= bits[w];
         }
     }
     int32_t n_dirty = 0, n_moving = 0, n_held = 0;
-    for (int32_t w = 0; w < words; ++w) {
+    for (int32_t w = w0; w < w1; ++w) {
         for (uint64_t bits = e->touched[w]; bits; bits &= bits - 1) {
             int32_t n = w * 64 + __builtin_ctzll(bits);
             e->dirty[n_dirty++] = n;
@@ -465,10 +468,14 @@ static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_
             }
         }
     }
-    bss2_advance_many(e->moving, n_moving, 1, t, e->t_state, st->v, st->je, st->ji,
-                      e->net->e_leak, e->rate);
-    bss2_advance_many(e->held, n_held, 0, t, e->t_state, st->v, st->je, st->ji,
-                      e->net->e_leak, e->rate);
+    if (n_moving > 0) {
+        bss2_advance_many(e->moving, n_moving, 1, t, e->t_state, st->v, st->je, st->ji,
+                          e->net->e_leak, e->rate);
+    }
+    if (n_held > 0) {
+        bss2_advance_many(e->held, n_held, 0, t, e->t_state, st->v, st->je, st->ji,
+                          e->net->e_leak, e->rate);
+    }
     for (int64_t i = 0; i < n_arrivals; ++i) {
         int32_t src = (i < n_routed) ? routed[i] : e->in_source[first + i - n_routed];
         for (int32_t k = fan->ptr[src]; k < fan->ptr[src + 1]; ++k) {
@@ -646,7 +653,7 @@ static int filter_fan(const bss2_network *net, bss2_state *st, const uint8_t *re
     double *amp = (double *)(touch + touch_words);
     double **slot = (double **)(amp + entries);
     int32_t *ptr = (int32_t *)(slot + entries);
-    int32_t kept = 0;
+    int32_t kept = 0, first_word = words, last_word = 0;
     for (int32_t src = 0; src < net->n_sources; ++src) {
         ptr[src] = kept;
         for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
@@ -655,12 +662,14 @@ static int filter_fan(const bss2_network *net, bss2_state *st, const uint8_t *re
                 slot[kept] = (net->fan_channel[k] == 0) ? &st->je[n] : &st->ji[n];
                 amp[kept] = net->fan_amp[k];
                 touch[(size_t)src * (size_t)words + (size_t)(n / 64)] |= (uint64_t)1 << (n % 64);
+                first_word = (n / 64 < first_word) ? n / 64 : first_word;
+                last_word = (n / 64 + 1 > last_word) ? n / 64 + 1 : last_word;
                 kept += 1;
             }
         }
     }
     ptr[net->n_sources] = kept;
-    *out = (fan_table){ptr, slot, amp, touch, words, block};
+    *out = (fan_table){ptr, slot, amp, touch, words, first_word, last_word, block};
     return BSS2_OK;
 }
 
