@@ -34,7 +34,7 @@ from .ppu import bus as ppu_bus
 from .ppu.core import EXTMEM_BYTES
 from .ppu.unit import PpuUnit
 from .registers import RegisterFile
-from .routing import PADI_TRIGGER_INPUT_BASE, Router, neuron_label
+from .routing import PADI_TRIGGER_INPUT_BASE, Layout, Router, neuron_label
 
 ENGINES = ("auto", "event", "stepped", "reference")
 COSTLY_BACKGROUND_RATE = 0.01
@@ -622,8 +622,7 @@ class Chip:
         elif stale_ok and cached is not None and not label.size and not other_keys:
             stale = True  # neuron sources come first in any cached table
         else:
-            key_list = new_keys if cached is None else \
-                cached.key_list + new_keys if new_keys else cached.key_list
+            key_list = new_keys if cached is None else cached.key_list + new_keys
             cached = self._fan_cache = self._fan_tables(generation, key_list, cached)
             if fresh:
                 source = cached.label_source[label]
@@ -647,12 +646,15 @@ class Chip:
                     ) -> _FanCache:
         """The fan-out tables of the neurons and the external sources `key_list` (in this
         order) for the current configuration; `earlier`, a cache whose key list begins
-        `key_list`, hands over its FPGA label lookup (extended here by the new keys)."""
-        if earlier is not None and earlier.key_list is key_list \
-                and earlier.neuron_keys is self._neuron_keys:
-            keys = earlier.keys  # the same list object again: Router.tables' memo finds it
+        `key_list`, hands over its FPGA label lookup (extended here by the new keys) and, if
+        neither the sources nor the routing structure changed since, its layout."""
+        router = self._fresh_router()
+        if earlier is not None and len(earlier.key_list) == len(key_list) \
+                and earlier.structure_generation == self._structure_generation:
+            keys, layout = earlier.keys, earlier.layout  # only the weights changed
         else:
             keys = self._neuron_keys + key_list
+            layout = router.layout(keys)
         if earlier is None:
             label_source, known = np.full(1 << 16, -1, np.int64), 0
         else:
@@ -663,7 +665,8 @@ class Chip:
             label_source[el.pack(el.SPIKE_LABEL, spl1_address=x[fpga] - L2_INPUT_BASE,
                                  neuron_label=label14[fpga])] = known + fpga
         return _FanCache(generation, key_list, {k: i for i, k in enumerate(key_list)},
-                         self._neuron_keys, keys, self._fresh_router().tables(keys), label_source)
+                         self._structure_generation, keys, layout, router.tables(layout),
+                         label_source)
 
     def _network_tables(self, fan: tuple) -> NetworkTables:
         """The engine tables of the current neuron parameters with the fan-outs `fan`."""
@@ -720,15 +723,17 @@ class Chip:
 @dataclass
 class _FanCache:
     """The fan-out tables of one configuration generation: the external sources seen so far
-    (keys in source order after the neurons, and key -> index among them), the neurons' keys
-    and the keys of all sources, the tables (`Router.tables`) and the index among the
-    external sources of the FPGA source of every 16-bit FPGA label (-1: not among them)."""
+    (keys in source order after the neurons, and key -> index among them), the generation of
+    the routing structure, the keys of all sources and their layout (`Router.layout`), the
+    tables (`Router.tables`) and the index among the external sources of the FPGA source of
+    every 16-bit FPGA label (-1: not among them)."""
 
     generation: int
     key_list: list
     index: dict
-    neuron_keys: list  # the neurons' keys (the list object of the configuration structure)
+    structure_generation: int
     keys: list
+    layout: Layout
     fan: tuple
     label_source: np.ndarray
 

@@ -65,11 +65,12 @@ class _Synapses:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """The fan-out structure of one list of sources: the sources with synapses (`active`),
     per channel the driven (hemisphere, row, synapse label match) entries with their slab
-    (2 * active slot + hemisphere) and where each slab's rows start, the L2 labels, and the
-    driven synapses one by one where no slab has several rows (None otherwise)."""
+    (2 * active slot + hemisphere) and where each slab's rows start, the L2 labels (one per
+    source), and the driven synapses one by one where no slab has several rows (None
+    otherwise)."""
 
     active: np.ndarray
     channels: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
@@ -79,8 +80,9 @@ class _Layout:
 
 class Router:
     """Resolves fan-outs for the current configuration. The routing structure (crossbar, PADI,
-    drivers, row modes, synapse labels) is cached per (input, label); amplitudes are
-    recomputed from it when only weights change (`set_weights`), as during training."""
+    drivers, row modes, synapse labels) is cached per (input, label) and per list of sources
+    (`layout`); amplitudes are recomputed from a layout when only weights change
+    (`set_weights`, then `tables`), as during training."""
 
     def __init__(self, config: ChipConfig, drive_exc: np.ndarray, drive_inh: np.ndarray,
                  synapse_fpn: np.ndarray) -> None:
@@ -88,9 +90,7 @@ class Router:
         self.drive = (drive_exc, drive_inh)
         self.synapse_fpn = synapse_fpn
         self._structure: dict[tuple[int, int], tuple[list[_RowSet], int]] = {}
-        self._layouts: dict[tuple, _Layout] = {}
-        #: the key list of the last `tables` call (the object) and its layout
-        self._last_layout: tuple[list | None, _Layout | None] = (None, None)
+        self._layouts: dict[tuple, Layout] = {}
         self.set_weights()
 
     def set_weights(self) -> None:
@@ -108,20 +108,25 @@ class Router:
             hit = self._structure[key] = self._resolve(*key)
         return hit
 
-    def tables(self, keys: list[tuple[int, int] | None]) -> tuple[np.ndarray, ...]:
-        """Fan-outs of many sources at once, None for a source that sends nothing: (entries
-        per source, target neuron, channel, amplitude, L2 label per source or -1). A caller
-        that asks again with the same list object must not have changed it."""
-        last_keys, layout = self._last_layout
-        if keys is not last_keys:  # (the same list again: its layout without hashing it)
-            layout = self._layouts.get(tuple(keys))
+    def layout(self, keys: list[tuple[int, int] | None]) -> Layout:
+        """The fan-out structure of many sources at once, None for a source that sends
+        nothing: what `tables` evaluates with the weights. Built once per list of keys (the
+        last few are kept: runs split by PPU accesses vary the keys); a caller that keeps it
+        evaluates it again without the keys being looked up."""
+        key = tuple(keys)
+        layout = self._layouts.get(key)
         if layout is None:
-            while len(self._layouts) >= _MAX_LAYOUTS:  # runs split by PPU accesses vary keys
+            while len(self._layouts) >= _MAX_LAYOUTS:
                 self._layouts.pop(next(iter(self._layouts)))
-            layout = self._layouts[tuple(keys)] = self._layout(keys)
-        self._last_layout = (keys, layout)
+            layout = self._layouts[key] = self._build_layout(keys)
+        return layout
+
+    def tables(self, layout: Layout) -> tuple[np.ndarray, ...]:
+        """Fan-outs of the sources of a `layout` of this router with the current weights:
+        (entries per source, target neuron, channel, amplitude, L2 label per source or -1)."""
+        n_keys = layout.l2.size
         if layout.synapses is not None:
-            return self._single_row_tables(layout, len(keys))
+            return self._single_row_tables(layout, n_keys)
         # entries keyed by their place in a dense (slot, hemisphere, column, channel) array,
         # whose C order is the order of the tables; only nonzero drives are entries
         places, drives = [], []
@@ -140,10 +145,10 @@ class Router:
         order = np.argsort(place, kind="stable")  # two sorted runs (one per channel): a merge
         k, rest = np.divmod(place[order], ob.NEURONS * 2)  # slot; then neuron and channel
         amplitude = np.concatenate(drives)[order] if drives else np.zeros(0)
-        return (np.bincount(layout.active[k], minlength=len(keys)), (rest >> 1).astype(np.int32),
+        return (np.bincount(layout.active[k], minlength=n_keys), (rest >> 1).astype(np.int32),
                 (rest & 1).astype(np.uint8), amplitude, layout.l2)
 
-    def _layout(self, keys: list[tuple[int, int] | None]) -> _Layout:
+    def _build_layout(self, keys: list[tuple[int, int] | None]) -> Layout:
         """What `tables` needs of the routing structure for these sources (weights aside)."""
         structures = [None if k is None else self._structure_of(k) for k in keys]
         parts: list[tuple[int, _RowSet]] = [(i, rs) for i, st in enumerate(structures)
@@ -169,7 +174,7 @@ class Router:
             channels.append((hem[sel], rows[sel], match[sel], g[starts], starts))
         l2 = np.array([-1 if st is None else st[1] for st in structures], np.int64)
         single = all(starts.size == rows.size for _, rows, _, _, starts in channels)
-        return _Layout(active, tuple(channels), l2,
+        return Layout(active, tuple(channels), l2,
                        self._synapses(active, channels) if single else None)
 
     def _synapses(self, active: np.ndarray, channels: list) -> _Synapses:
@@ -189,7 +194,7 @@ class Router:
         return _Synapses(index[order], fpn[order], drive[order], active[k],
                          (rest >> 1).astype(np.int32), (rest & 1).astype(np.uint8))
 
-    def _single_row_tables(self, layout: _Layout, n_keys: int) -> tuple[np.ndarray, ...]:
+    def _single_row_tables(self, layout: Layout, n_keys: int) -> tuple[np.ndarray, ...]:
         """`tables` of a layout whose slabs have one row each: the drives of its synapses
         (the same products as the dense path's, without the dense planes), the nonzero ones."""
         syn = layout.synapses
@@ -202,7 +207,7 @@ class Router:
 
     def fanout(self, crossbar_input: int, label14: int) -> Fanout:
         """Fan-out of an event with a 14-bit label entering the given crossbar input."""
-        _, neuron, channel, amplitude, l2 = self.tables([(crossbar_input, label14)])
+        _, neuron, channel, amplitude, l2 = self.tables(self.layout([(crossbar_input, label14)]))
         return Fanout(neuron=neuron, channel=channel, amplitude=amplitude, l2_label=int(l2[0]))
 
     def _resolve(self, x: int, label14: int) -> tuple[list[_RowSet], int]:
