@@ -68,9 +68,6 @@ _COLUMN_SWITCHES: dict[str, dict[str, str]] = {
         "enable_debug_inhibitory": "current_debug_inh"},
 }
 
-#: configuration kinds whose values are not kept in ChipConfig.fields tables
-_NOT_TABLES = frozenset({*_SYNAPSE_VIEWS, *_COLUMN_SWITCHES, "capmem_cell"})
-
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
     """The arrays one after the other (a single one as it is)."""
@@ -117,9 +114,10 @@ class RegisterFile:
                 raise OmnibusError(f"{block.name} at {int(address):#010x} is write-only",
                                    int(address))
             kind = block.kind
-            if kind in _NOT_TABLES or kind in self._handlers:
+            table = self.config.fields.get(kind)  # None: kept elsewhere (arrays, CapMem)
+            if table is None or kind in self._handlers:
                 return block.container.encode_word(self._values(block, index), k)
-            plan = (self.config.fields[kind], block.first + index, block.container, k)
+            plan = (table, block.first + index, block.container, k)
             self._table_reads[int(address)] = plan
         table, entry, container, k = plan  # a configuration table: only the fields of word k
         return container.encode_word(
