@@ -2,6 +2,8 @@
 turns status codes into exceptions."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ._core import ffi, lib
@@ -15,12 +17,19 @@ _STATUS = {
     lib.BSS2_ERR_MEMORY: "out of memory in the C engine",
 }
 
-_F64 = ("e_leak", "v_reset", "v_threshold", "tau_mem", "tau_syn_exc", "tau_syn_inh",
-        "delta_t", "v_exp", "adapt_a", "adapt_b", "tau_adapt", "fan_amp")
-_I32 = ("hold_ticks", "refractory_ticks", "fan_ptr", "fan_neuron")
-_U8 = ("fire_enable", "adex_enable", "exp_enable", "fan_channel")
-_FANOUT = {"fan_ptr": (np.int32, "int32_t *"), "fan_neuron": (np.int32, "int32_t *"),
-           "fan_channel": (np.uint8, "uint8_t *"), "fan_amp": (np.float64, "double *")}
+#: the network's arrays: name -> (numpy dtype, C pointer type)
+_ARRAYS = {
+    **dict.fromkeys(("e_leak", "v_reset", "v_threshold", "tau_mem", "tau_syn_exc",
+                     "tau_syn_inh", "delta_t", "v_exp", "adapt_a", "adapt_b", "tau_adapt",
+                     "fan_amp"), (np.float64, "double *")),
+    **dict.fromkeys(("hold_ticks", "refractory_ticks", "fan_ptr", "fan_neuron"),
+                    (np.int32, "int32_t *")),
+    **dict.fromkeys(("fire_enable", "adex_enable", "exp_enable", "fan_channel"),
+                    (np.uint8, "uint8_t *")),
+}
+#: the fan-out arrays (what `CNetwork.retarget` replaces) and the neuron parameters
+_FANOUT = ("fan_ptr", "fan_neuron", "fan_channel", "fan_amp")
+_PARAMETERS = tuple(name for name in _ARRAYS if name not in _FANOUT)
 _SCALARS = ("latency_ticks", "threshold_noise", "jitter", "noise_seed")
 _STATE = {"v": np.float64, "je": np.float64, "ji": np.float64, "w": np.float64,
           "mode": np.int32, "fire_time": np.float64, "hold_end": np.int64,
@@ -43,13 +52,8 @@ class CNetwork:
         self.tables = tables
         self._keep: dict[str, np.ndarray] = {}
         self.struct = ffi.new("bss2_network *")
+        self._point(tables, _ARRAYS)
         s = self.struct
-        for names, dtype, ctype in ((_F64, np.float64, "double *"), (_I32, np.int32, "int32_t *"),
-                                    (_U8, np.uint8, "uint8_t *")):
-            for name in names:
-                arr = np.ascontiguousarray(getattr(tables, name), dtype=dtype)
-                self._keep[name] = arr
-                setattr(s, name, _ptr(ctype, arr))
         s.n_neurons = tables.n_neurons
         s.n_sources = tables.n_sources
         s.latency_ticks = int(tables.latency_ticks)
@@ -63,19 +67,25 @@ class CNetwork:
         update between runs whose synapse weights changed. False, with nothing changed, if
         anything else differs (build a new CNetwork then)."""
         old = self.tables
-        for name in _F64 + _I32 + _U8:
-            if name not in _FANOUT and getattr(tables, name) is not getattr(old, name):
+        for name in _PARAMETERS:
+            if getattr(tables, name) is not getattr(old, name):
                 return False
         if any(getattr(tables, name) != getattr(old, name) for name in _SCALARS):
             return False
+        self._point(tables, _FANOUT)
+        self.struct.n_sources = tables.n_sources
+        self.tables = tables
+        return True
+
+    def _point(self, tables: NetworkTables, names: Iterable[str]) -> None:
+        """Point the struct's arrays `names` at those of `tables` (copied where their dtype or
+        layout is not the C one), kept alive here."""
         s = self.struct
-        for name, (dtype, ctype) in _FANOUT.items():
+        for name in names:
+            dtype, ctype = _ARRAYS[name]
             arr = np.ascontiguousarray(getattr(tables, name), dtype=dtype)
             self._keep[name] = arr
             setattr(s, name, _ptr(ctype, arr))
-        s.n_sources = tables.n_sources
-        self.tables = tables
-        return True
 
 
 class _CState:
