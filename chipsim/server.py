@@ -226,7 +226,17 @@ class DeviceServer:
                 hot = time.perf_counter() < hot_until
                 keys = sorted(sel.select(0.0 if hot else POLL_S), key=lambda kv: kv[0].data is None)
                 if hot and not keys:
-                    os.sched_yield()  # a process that needs this core (the host) gets it
+                    if client is None:
+                        os.sched_yield()  # a process that needs this core gets it
+                        continue
+                    served = self._poll_client(client, hot_until)
+                    if served is False:
+                        sel.unregister(client[0])
+                        self._drop(*client)
+                        client = None
+                    elif served:
+                        hot_until = time.perf_counter() + self.spin_s
+                    continue
                 for key, _ in keys:
                     if key.data is None:
                         client = self._check_alive(sel, client)
@@ -302,6 +312,24 @@ class DeviceServer:
         except OSError:
             return True
 
+    def _poll_client(self, client: tuple[socket.socket, Session], until: float) -> bool | None:
+        """Poll the client's socket without sleeping until `until` (perf_counter), yielding
+        the core between tries, and answer the first bytes that come: True if it did, False
+        when the client has gone, None if nothing came. A direct receive: a request is found
+        and handled without a pass through the selector and the idle checks."""
+        conn, session = client
+        while True:
+            try:
+                count = conn.recv_into(self._received)
+            except (BlockingIOError, InterruptedError):
+                if time.perf_counter() >= until:
+                    return None
+                os.sched_yield()  # a process that needs this core (the host) gets it
+                continue
+            except OSError:
+                return False
+            return bool(count) and self._answer(conn, session, count)
+
     def _serve_bytes(self, conn: socket.socket, session: Session) -> bool:
         """Read what arrived and answer it; False when the client is gone."""
         try:
@@ -310,8 +338,11 @@ class DeviceServer:
             return True
         except OSError:
             return False
-        if not count:
-            return False
+        return bool(count) and self._answer(conn, session, count)
+
+    def _answer(self, conn: socket.socket, session: Session, count: int) -> bool:
+        """Handle the `count` bytes just received (and, for a long program, what else has
+        arrived) and send the reply; False when the client is gone."""
         if count >= DRAIN_BYTES:
             count = self._drain(conn, count)
         with self.lock:
