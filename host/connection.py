@@ -86,7 +86,7 @@ class Connection:
         up to the halt echo: (raw response words, decoded responses). `timeout` bounds each
         wait for a frame. One program at a time: the FPGA starts every program's response
         stream at decoder time 0."""
-        self._send(np.asarray(words, np.uint64), PacketType.UT)
+        self._send(words, PacketType.UT)
         decoder = ResponseDecoder()
         raw, parts, seen = [], [], 0
         while not seen:
@@ -118,7 +118,7 @@ class Connection:
             raise ProgramTimeout(f"{self.url}: {what} within the timeout ({err})") from None
         except TransportError as err:
             raise ConnectionLost(f"{self.url}: {err}") from err
-        found = read_notice(frame)
+        found = read_notice(frame) if frame.ptype is PacketType.CFG else None
         if found is not None:
             kind, reason = found
             if kind == "busy":

@@ -43,6 +43,8 @@ class Transport:
     def __init__(self, port: serial.SerialBase | TcpPort | InProcessPort, timeout: float = 5.0,
                  max_words: int = MAX_PAYLOAD_WORDS) -> None:
         self.port = port
+        #: whether the port takes frame pieces and reads with its own timeout (no pyserial)
+        self._direct = isinstance(port, _DIRECT_PORTS)
         self.timeout = timeout
         self.reader = FrameReader(max_words)
         self.writer = FrameWriter(max_words, reader=self.reader)
@@ -95,11 +97,11 @@ class Transport:
                 edges = [0, *range(step, n, step * SEND_FRAMES), n]
                 for start, end in pairwise(edges):
                     chunk = words[start:end]
-                    if isinstance(self.port, _DIRECT_PORTS):
+                    if self._direct:
                         self.port.write_parts(self.writer.frame_parts(chunk, ptype))
                     else:
                         self.port.write(self.writer.frames(chunk, ptype))
-            if not isinstance(self.port, _DIRECT_PORTS):
+            if not self._direct:
                 self.port.flush()
         except (serial.SerialException, OSError) as err:
             raise TransportError(f"send failed: {err}") from err
@@ -130,7 +132,7 @@ class Transport:
         read when the peer closes right after sending (e.g. a busy notice). A direct TCP port
         reads with the socket's own timeout instead, an in-process port takes the device's
         answer."""
-        if isinstance(self.port, _DIRECT_PORTS):
+        if self._direct:
             try:
                 return self.port.read(timeout)
             except OSError as err:

@@ -23,15 +23,19 @@ from .response_layout import EVENTS, RECORDS, empty_arrays, output_dtypes, time_
 
 
 class _Table:
-    """Per-header decoding plan of the from-FPGA dictionary: unit size, units per word, and
-    per header (length in units, (shift, mask) of its time `value` field or None, output
-    name or None, event slots (0 for a record), (shift, mask) of every payload field); the
-    length is -1 for a comma and 0 for an unknown header."""
+    """Per-header decoding plan of the from-FPGA dictionary: unit size, units per word, the
+    output arrays of a batch without messages and their dtypes, and per header (length in
+    units, (shift, mask) of its time `value` field or None, how far any other message
+    advances the time (`next_time`'s step, taken from it), output name or None, event slots
+    (0 for a record), (shift, mask) of every payload field); the length is -1 for a comma
+    and 0 for an unknown header."""
 
     def __init__(self) -> None:
         g = grammar(Direction.FROM_FPGA)
         self.unit = g.unit
         self.per_word = g.per_word
+        self.empty = empty_arrays()
+        self.dtypes = output_dtypes()
         outputs: dict[int, tuple[str, int]] = {}   # header -> (output name, slots)
         for name, instruction in RECORDS.items():
             outputs[instruction] = (name, 0)
@@ -39,12 +43,12 @@ class _Table:
             for slots, instruction in enumerate(packs, start=1):
                 outputs[instruction] = (name, slots)
         timed = time_value_fields()
-        self.plan: list[tuple[int, tuple[int, int] | None, str | None, int,
+        self.plan: list[tuple[int, tuple[int, int] | None, int, str | None, int,
                               tuple[tuple[int, int], ...]]] = []
         for header, length in enumerate(g.step.tolist()):
             name, slots = outputs.get(header, (None, 0))
             known = length > 0
-            self.plan.append((length, timed.get(header), name, slots,
+            self.plan.append((length, timed.get(header), next_time(0, header, 0), name, slots,
                               _fields(FromFPGA(header)) if known and name else ()))
 
 
@@ -76,7 +80,7 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
     pos = offset
     while pos < m:
         header = (stream >> ((m - pos - 1) * unit + top_shift)) & 0xFF
-        length, value, name, slots, fields = plan[header]
+        length, value, advance, name, slots, fields = plan[header]
         if length < 0:  # comma: the rest of the word is padding
             pos = (pos // per_word + 1) * per_word
             continue
@@ -85,7 +89,7 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
         if pos + length > m:
             break
         bits = (stream >> ((m - pos - length) * unit)) & ((1 << (length * unit)) - 1)
-        time = next_time(time, header, (bits >> value[0]) & value[1] if value else 0)
+        time = next_time(time, header, (bits >> value[0]) & value[1]) if value else time + advance
         headers.append(header)
         pos += length
         if name is None:
@@ -101,8 +105,8 @@ def decode_scalar(words: np.ndarray, offset: int, time: int
         for slot in range(slots):
             one = values[slot * per:(slot + 1) * per]  # timestamp first, then the rest
             found.append((event_time_int(time, one[0]), time, *one))
-    out = empty_arrays().copy()
-    dtypes = output_dtypes()
+    out = t.empty.copy()
+    dtypes = t.dtypes
     for name, found in rows.items():
         out[name] = np.array(found, dtypes[name])
     return out, np.array(headers, np.uint8), min(pos, m), time
