@@ -14,7 +14,7 @@ from cffi import FFI
 
 CSRC = Path(__file__).resolve().parent / "csrc"
 SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c", "linear_propagator.c",
-           "synapse_io.c", "event_timing.c", "crc32.c", "advance_many.c"]
+           "synapse_io.c", "event_timing.c", "crc32.c", "advance_many.c", "simd.c"]
 PPU_SOURCES = ["ppu_core.c", "ppu_fxv.c", "ppu_memory.c"]
 #: what each extension is made of: (cdef headers, C include, sources)
 PARTS = {"core": (("core_api.h", "crc32_api.h"), "core.h", SOURCES),

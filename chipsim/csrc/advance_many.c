@@ -1,50 +1,15 @@
 /* Many neurons' propagations at once: bss2_advance on four AVX2 lanes, bit for bit the
- * scalar code (the same IEEE operations in the same order, no contraction, the exponential's
- * table gathered, the kernel's branches blended). A lane whose exponential leaves the normal
- * range (overflow, NaN, a zero or subnormal result) is handed back to bss2_advance. Machines without AVX2, and the tests' scalar runs, take bss2_advance for all. */
+ * scalar code (the exponential's table gathered, the kernel's branches blended). A lane whose
+ * exponential leaves the normal range (overflow, NaN, a zero or subnormal result) is handed
+ * back to bss2_advance. Machines without AVX2, and the tests' scalar runs, take bss2_advance
+ * for all. */
 #include "core.h"
 #include "advance_many.h"
 #include "lif.h"
+#include "simd.h"
 
-static int simd_wanted = 1;
-
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define BSS2_HAVE_AVX2_PATH 1
-#define AVX2 __attribute__((target("avx2")))
-
-/* bss2_exp on four lanes; lanes that bss2_exp treats specially (overflow, NaN, a zero or
- * subnormal result) are or-ed into *special and their value is meaningless. */
-AVX2 static inline __m256d exp4(__m256d x, __m256d *special)
-{
-    const __m256d shift = _mm256_set1_pd(BSS2_EXP_SHIFT);
-    __m256d kd = _mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(BSS2_EXP_INV_LN2_N)), shift);
-    /* kd = SHIFT + k exactly, so k is the difference of the bit patterns */
-    __m256i k = _mm256_sub_epi64(_mm256_castpd_si256(kd), _mm256_castpd_si256(shift));
-    kd = _mm256_sub_pd(kd, shift);
-    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(BSS2_EXP_LN2_HI_N))),
-                              _mm256_mul_pd(kd, _mm256_set1_pd(BSS2_EXP_LN2_LO_N)));
-    __m256d r2 = _mm256_mul_pd(r, r);
-    __m256d q = _mm256_add_pd(
-        _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(r, _mm256_set1_pd(1.0 / 6.0))),
-        _mm256_mul_pd(r2, _mm256_add_pd(_mm256_set1_pd(1.0 / 24.0),
-                                        _mm256_mul_pd(r, _mm256_set1_pd(1.0 / 120.0)))));
-    __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
-    __m256i j = _mm256_and_si256(k, _mm256_set1_epi64x((1 << BSS2_EXP_BITS) - 1));
-    __m256d t = _mm256_i64gather_pd(bss2_exp_table, j, 8);
-    __m256d y = _mm256_add_pd(t, _mm256_mul_pd(t, p));
-    /* 2^(k >> BITS) for k >= -1022 * 2^BITS (below it the lane is special): a logical shift
-     * of k biased to be non-negative */
-    __m256i biased = _mm256_add_epi64(k, _mm256_set1_epi64x((int64_t)1023 << BSS2_EXP_BITS));
-    __m256i bits = _mm256_slli_epi64(_mm256_srli_epi64(biased, BSS2_EXP_BITS), 52);
-    y = _mm256_mul_pd(y, _mm256_castsi256_pd(bits));
-    __m256d out = _mm256_or_pd(
-        _mm256_cmp_pd(x, _mm256_set1_pd(BSS2_EXP_OVERFLOW_ABOVE), _CMP_NLT_UQ),
-        _mm256_cmp_pd(x, _mm256_set1_pd(BSS2_EXP_ZERO_BELOW), _CMP_LT_OQ));
-    __m256i low = _mm256_cmpgt_epi64(_mm256_set1_epi64x(-(int64_t)1022 << BSS2_EXP_BITS), k);
-    *special = _mm256_or_pd(*special, _mm256_or_pd(out, _mm256_castsi256_pd(low)));
-    return y;
-}
+#ifdef BSS2_HAVE_AVX2_PATH
+#define AVX2 BSS2_AVX2
 
 /* bss2_kernel_term on four lanes, its three branches blended: dt em where d = 0,
  * em (expm1(dt d) inv_d) where |dt d| < BSS2_EXPM1_BELOW, (es - em) inv_d elsewhere. */
@@ -81,12 +46,12 @@ AVX2 static inline int advance4(const int32_t *n, int lanes, int move_v, double 
     __m256d special = _mm256_setzero_pd();
     __m256d on_e = _mm256_cmp_pd(je0, _mm256_setzero_pd(), _CMP_NEQ_UQ);
     __m256d on_i = _mm256_cmp_pd(ji0, _mm256_setzero_pd(), _CMP_NEQ_UQ);
-    __m256d ee = _mm256_and_pd(on_e, exp4(_mm256_mul_pd(ndt, exc), &special));
-    __m256d ei = _mm256_and_pd(on_i, exp4(_mm256_mul_pd(ndt, inh), &special));
+    __m256d ee = _mm256_and_pd(on_e, bss2_exp4(_mm256_mul_pd(ndt, exc), &special));
+    __m256d ei = _mm256_and_pd(on_i, bss2_exp4(_mm256_mul_pd(ndt, inh), &special));
     double out_v[LANES], out_je[LANES], out_ji[LANES];
     if (move_v) {
         __m256d v0 = GATHER(v, ), el = GATHER(e_leak, ), mem = GATHER(rate, .mem);
-        __m256d em = exp4(_mm256_mul_pd(ndt, mem), &special);
+        __m256d em = bss2_exp4(_mm256_mul_pd(ndt, mem), &special);
         __m256d vn = _mm256_add_pd(el, _mm256_mul_pd(_mm256_sub_pd(v0, el), em));
         __m256d ke = kernel4(dt, em, ee, _mm256_sub_pd(mem, exc), GATHER(rate, .inv_d_exc));
         __m256d ki = kernel4(dt, em, ei, _mm256_sub_pd(mem, inh), GATHER(rate, .inv_d_inh));
@@ -123,7 +88,7 @@ void bss2_advance_many(const int32_t *idx, int32_t m, int move_v, double t, doub
                        const bss2_rates *rate)
 {
 #ifdef BSS2_HAVE_AVX2_PATH
-    if (bss2_simd_active()) {
+    if (bss2_simd_lanes) {
         for (int32_t i = 0; i < m; i += LANES) {
             int lanes = (m - i < LANES) ? m - i : LANES;
             int32_t n[LANES];
@@ -143,23 +108,4 @@ void bss2_advance_many(const int32_t *idx, int32_t m, int move_v, double t, doub
     for (int32_t i = 0; i < m; ++i) {
         advance_one(idx[i], move_v, t, t_state, v, je, ji, e_leak, rate);
     }
-}
-
-int bss2_simd_active(void)
-{
-#ifdef BSS2_HAVE_AVX2_PATH
-    static int available = -1;
-    if (available < 0) {
-        available = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return simd_wanted && available;
-#else
-    return 0;
-#endif
-}
-
-int bss2_set_simd(int enable)
-{
-    simd_wanted = enable != 0;
-    return bss2_simd_active();
 }

@@ -13,6 +13,7 @@
 #include <math.h>
 #include "core.h"
 #include "lif.h"
+#include "simd.h"
 
 #define MAX_TERMS 4
 #define DEGENERATE_REL 1e-6
@@ -76,12 +77,37 @@ static void slope_curvature(double v, double je, double ji, double e_leak, const
     *curvature = -r->mem * *slope - r->exc * je + r->inh * ji;
 }
 
+#ifdef BSS2_HAVE_AVX2_PATH
+/* bss2_advance(dt, 1, ...) with its three exponentials on vector lanes (the same bits); 0 if
+ * one of them needs bss2_exp's special branches (nothing stored then). */
+BSS2_AVX2 static int advance_on_lanes(double dt, double *v, double *je, double *ji,
+                                      double e_leak, const bss2_rates *r)
+{
+    __m256d special = _mm256_setzero_pd();
+    __m256d x = _mm256_mul_pd(_mm256_set1_pd(-dt), _mm256_set_pd(0.0, r->mem, r->inh, r->exc));
+    __m256d y = bss2_exp4(x, &special);
+    if (_mm256_movemask_pd(special)) {
+        return 0;
+    }
+    double e[4];
+    _mm256_storeu_pd(e, y);
+    bss2_advance_with(dt, 1, e[2], (*je != 0.0) ? e[0] : 0.0, (*ji != 0.0) ? e[1] : 0.0, v, je,
+                      ji, e_leak, r);
+    return 1;
+}
+#endif
+
 /* Membrane potential, slope and curvature dt after (v0, je0, ji0), sharing exponentials. */
 static double membrane_derivatives(double dt, double v0, double je0, double ji0, double e_leak,
                                    const bss2_rates *r, double *slope, double *curvature)
 {
     double v = v0, je = je0, ji = ji0;
-    bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
+#ifdef BSS2_HAVE_AVX2_PATH
+    if (!(bss2_simd_lanes && advance_on_lanes(dt, &v, &je, &ji, e_leak, r)))
+#endif
+    {
+        bss2_advance(dt, 1, &v, &je, &ji, e_leak, r);
+    }
     slope_curvature(v, je, ji, e_leak, r, slope, curvature);
     return v;
 }

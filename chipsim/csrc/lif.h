@@ -36,16 +36,14 @@ static inline double bss2_kernel_term(double dt, double em, double es, double d,
     return (es - em) * inv_d;
 }
 
-/* Propagate a state (v, je, ji) by dt with shared exponentials; v is left alone unless
- * move_v (the membrane is clamped during reset). Inline: it is the engine's innermost step. */
-static inline void bss2_advance(double dt, int move_v, double *v, double *je, double *ji,
-                                double e_leak, const bss2_rates *r)
+/* The rest of bss2_advance once its exponentials are known: em = e^{-dt rm} (unused unless
+ * move_v), ee = e^{-dt re} and ei = e^{-dt ri} (0 where the current is 0). */
+static inline void bss2_advance_with(double dt, int move_v, double em, double ee, double ei,
+                                     double *v, double *je, double *ji, double e_leak,
+                                     const bss2_rates *r)
 {
     double je0 = *je, ji0 = *ji;
-    double ee = (je0 != 0.0) ? bss2_exp(-dt * r->exc) : 0.0;
-    double ei = (ji0 != 0.0) ? bss2_exp(-dt * r->inh) : 0.0;
     if (move_v) {
-        double em = bss2_exp(-dt * r->mem);
         double vn = e_leak + (*v - e_leak) * em;
         if (je0 != 0.0) {
             vn += je0 * bss2_kernel_term(dt, em, ee, r->mem - r->exc, r->inv_d_exc);
@@ -57,6 +55,17 @@ static inline void bss2_advance(double dt, int move_v, double *v, double *je, do
     }
     *je = je0 * ee;
     *ji = ji0 * ei;
+}
+
+/* Propagate a state (v, je, ji) by dt with shared exponentials; v is left alone unless
+ * move_v (the membrane is clamped during reset). Inline: it is the engine's innermost step. */
+static inline void bss2_advance(double dt, int move_v, double *v, double *je, double *ji,
+                                double e_leak, const bss2_rates *r)
+{
+    double ee = (*je != 0.0) ? bss2_exp(-dt * r->exc) : 0.0;
+    double ei = (*ji != 0.0) ? bss2_exp(-dt * r->inh) : 0.0;
+    double em = move_v ? bss2_exp(-dt * r->mem) : 1.0;
+    bss2_advance_with(dt, move_v, em, ee, ei, v, je, ji, e_leak, r);
 }
 
 /* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */

@@ -1,7 +1,9 @@
 """The event engine propagates the neurons that one time's arrivals reach together, on vector
-lanes where the machine has them (csrc/advance_many.c): the same bits as the scalar code and
-the reference, including the lanes that take the kernel's degenerate branches (equal or nearly
-equal time constants), clamped membranes, and exponentials that underflow after long silences."""
+lanes where the machine has them (csrc/advance_many.c), and its crossing search takes a
+membrane evaluation's three exponentials on lanes (csrc/lif.c): the same bits as the scalar
+code and the reference, including the lanes that take the kernel's degenerate branches (equal
+or nearly equal time constants), clamped membranes, and exponentials that underflow after long
+silences."""
 from __future__ import annotations
 
 import copy
