@@ -1,6 +1,7 @@
 /* Vector lanes (AVX2) for the event engine: whether to use them, and the engine's exponential
  * on four lanes. Lanes give the scalar code's bits: the same IEEE operations in the same order,
- * no contraction (the "avx2" target has no FMA). */
+ * no contraction (the "avx2" target has no FMA). Other machines, or a build with
+ * -DBSS2_NO_SIMD, have the scalar code only. */
 #ifndef BSS2_SIMD_H
 #define BSS2_SIMD_H
 
@@ -11,7 +12,7 @@
  * them off (simd.c). */
 extern int bss2_simd_lanes;
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(BSS2_NO_SIMD)
 #include <immintrin.h>
 #define BSS2_HAVE_AVX2_PATH 1
 #define BSS2_AVX2 __attribute__((target("avx2")))
