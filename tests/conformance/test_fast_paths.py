@@ -20,11 +20,12 @@ from bss2emu.protocol.ut import (
     Direction,
     ResponseDecoder,
     Responses,
+    ToFPGA,
     UTError,
     encode,
     encode_message,
 )
-from bss2emu.protocol.ut.fields import single_word
+from bss2emu.protocol.ut.fields import single_word, word_fields
 from conformance_strategies import SEEDED, messages_of
 from hypothesis import given
 from hypothesis import strategies as st
@@ -90,6 +91,38 @@ def test_executor_short_batches_equal_the_write_run_path(accesses):
             patch.setattr(fpga, "SHORT_BATCH_WORDS", short)
             answers.append((ex.execute(words).tobytes(), ex.chip.extmem[:28].tobytes()))
     assert answers[0] == answers[1]
+
+
+def _is_full_write(address_word: int, data_word: int) -> bool:
+    """Whether two words are a full-word omnibus write, read field by field."""
+    return (address_word >> 56 == ToFPGA.OMNIBUS_ADDRESS and data_word >> 56 == ToFPGA.OMNIBUS_DATA
+            and word_fields(ToFPGA.OMNIBUS_ADDRESS, address_word)["is_read"] == 0
+            and word_fields(ToFPGA.OMNIBUS_ADDRESS, address_word)["byte_enables"] == 0xF)
+
+
+@SEEDED
+@given(st.lists(st.tuples(st.sampled_from(["write", "address", "partial", "read", "data", "any"]),
+                          st.integers(0, (1 << 32) - 1), st.integers(0, (1 << 64) - 1)),
+                max_size=30))
+def test_leading_write_pairs_counts_like_a_loop(pieces):
+    """The executor's one-compare count of leading full-word writes equals a loop over the
+    word pairs."""
+    make = {"write": lambda a, w: [single_word(ToFPGA.OMNIBUS_ADDRESS, address=a, is_read=0,
+                                               byte_enables=0xF),
+                                   single_word(ToFPGA.OMNIBUS_DATA, value=a ^ 0x5A5A)],
+            "address": lambda a, w: [single_word(ToFPGA.OMNIBUS_ADDRESS, address=a, is_read=0,
+                                                 byte_enables=0xF)],
+            "partial": lambda a, w: [single_word(ToFPGA.OMNIBUS_ADDRESS, address=a, is_read=0,
+                                                 byte_enables=0x3)],
+            "read": lambda a, w: [single_word(ToFPGA.OMNIBUS_ADDRESS, address=a, is_read=1,
+                                              byte_enables=0xF)],
+            "data": lambda a, w: [single_word(ToFPGA.OMNIBUS_DATA, value=a)],
+            "any": lambda a, w: [w]}
+    words = [word for kind, a, w in pieces for word in make[kind](a, w)]
+    expected = 0
+    while 2 * expected + 1 < len(words) and _is_full_write(*words[2 * expected:2 * expected + 2]):
+        expected += 1
+    assert fpga._leading_write_pairs(np.array(words, np.uint64)) == expected
 
 
 @SEEDED
