@@ -9,22 +9,17 @@
 #include "simd.h"
 
 #ifdef BSS2_HAVE_AVX2_PATH
-#define AVX2 BSS2_AVX2
-
 /* bss2_kernel_term on four lanes, its three branches blended: dt em where d = 0,
  * em (expm1(dt d) inv_d) where |dt d| < BSS2_EXPM1_BELOW, (es - em) inv_d elsewhere. */
-AVX2 static inline __m256d kernel4(__m256d dt, __m256d em, __m256d es, __m256d d, __m256d inv_d)
+BSS2_AVX2 static inline __m256d kernel4(__m256d dt, __m256d em, __m256d es, __m256d d,
+                                        __m256d inv_d)
 {
     __m256d x = _mm256_mul_pd(dt, d);
     __m256d small = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x),
                                   _mm256_set1_pd(BSS2_EXPM1_BELOW), _CMP_LT_OQ);
-    __m256d poly = _mm256_add_pd(
-        _mm256_set1_pd(1.0 / 24.0), _mm256_mul_pd(x, _mm256_set1_pd(1.0 / 120.0)));
-    poly = _mm256_add_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(x, poly));
-    poly = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(x, poly));
-    __m256d expm1 = _mm256_add_pd(x, _mm256_mul_pd(_mm256_mul_pd(x, x), poly));
     __m256d k = _mm256_mul_pd(_mm256_sub_pd(es, em), inv_d);
-    k = _mm256_blendv_pd(k, _mm256_mul_pd(em, _mm256_mul_pd(expm1, inv_d)), small);
+    k = _mm256_blendv_pd(
+        k, _mm256_mul_pd(em, _mm256_mul_pd(bss2_expm1_small4(x), inv_d)), small);
     return _mm256_blendv_pd(k, _mm256_mul_pd(dt, em),
                             _mm256_cmp_pd(d, _mm256_setzero_pd(), _CMP_EQ_OQ));
 }
@@ -35,9 +30,9 @@ AVX2 static inline __m256d kernel4(__m256d dt, __m256d em, __m256d es, __m256d d
 /* The neurons n[0..lanes), lanes <= 4 (n has four entries), their membranes moving or
  * (move_v = 0) clamped; returns the mask of lanes left to the scalar code (nothing stored for
  * them). */
-AVX2 static inline int advance4(const int32_t *n, int lanes, int move_v, double t, double *t_state,
-                                double *v, double *je, double *ji, const double *e_leak,
-                                const bss2_rates *rate)
+BSS2_AVX2 static inline int advance4(const int32_t *n, int lanes, int move_v, double t,
+                                     double *t_state, double *v, double *je, double *ji,
+                                     const double *e_leak, const bss2_rates *rate)
 {
     __m256d dt = _mm256_sub_pd(_mm256_set1_pd(t), GATHER(t_state, ));
     __m256d je0 = GATHER(je, ), ji0 = GATHER(ji, );

@@ -1,7 +1,7 @@
 /* Vector lanes (AVX2) for the event engine: whether to use them, and the engine's exponential
- * on four lanes. Lanes give the scalar code's bits: the same IEEE operations in the same order,
- * no contraction (the "avx2" target has no FMA). Other machines, or a build with
- * -DBSS2_NO_SIMD, have the scalar code only. */
+ * (and e^x - 1 near zero) on four lanes. Lanes give the scalar code's bits: the same IEEE
+ * operations in the same order, no contraction (the "avx2" target has no FMA). Other machines,
+ * or a build with -DBSS2_NO_SIMD, have the scalar code only. */
 #ifndef BSS2_SIMD_H
 #define BSS2_SIMD_H
 
@@ -26,7 +26,8 @@ BSS2_AVX2 static inline __m256d bss2_exp4(__m256d x, __m256d *special)
     /* kd = SHIFT + k exactly, so k is the difference of the bit patterns */
     __m256i k = _mm256_sub_epi64(_mm256_castpd_si256(kd), _mm256_castpd_si256(shift));
     kd = _mm256_sub_pd(kd, shift);
-    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(BSS2_EXP_LN2_HI_N))),
+    __m256d hi = _mm256_mul_pd(kd, _mm256_set1_pd(BSS2_EXP_LN2_HI_N));
+    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, hi),
                               _mm256_mul_pd(kd, _mm256_set1_pd(BSS2_EXP_LN2_LO_N)));
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d q = _mm256_add_pd(
@@ -50,6 +51,15 @@ BSS2_AVX2 static inline __m256d bss2_exp4(__m256d x, __m256d *special)
     return y;
 }
 
+/* bss2_expm1_small on four lanes. */
+BSS2_AVX2 static inline __m256d bss2_expm1_small4(__m256d x)
+{
+    __m256d p = _mm256_add_pd(_mm256_set1_pd(1.0 / 24.0),
+                              _mm256_mul_pd(x, _mm256_set1_pd(1.0 / 120.0)));
+    p = _mm256_add_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(x, p));
+    p = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(x, p));
+    return _mm256_add_pd(x, _mm256_mul_pd(_mm256_mul_pd(x, x), p));
+}
 #endif
 
 #endif
