@@ -47,7 +47,7 @@ def _inputs(rng: np.random.Generator, nn: int, n: int, t_end: int):
 
 
 def _run(run, tables, times, sources, t_end, simd: bool):
-    was = engine.lib.bss2_set_simd(1)
+    was = engine.lib.bss2_simd_active()
     engine.lib.bss2_set_simd(int(simd))
     try:
         state = NeuronState.at_rest(tables.e_leak)
