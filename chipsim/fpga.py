@@ -35,7 +35,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from bss2emu.protocol import event_ring as er
@@ -139,25 +138,24 @@ def _write_halves(words: np.ndarray) -> np.ndarray:
 #: the high halves of a full-word write's address and data words, in place in the words
 _PAIR_HIGHS = np.array([_WRITE_HIGH << 32, _DATA_HIGH << 32], _U64)
 _HIGH_HALVES = _U64(0xFFFF_FFFF_0000_0000)
-
-
-@lru_cache(maxsize=4)
-def _pair_pattern(words: int) -> np.ndarray:
-    """`_PAIR_HIGHS` repeated over `words` words (a power of two: few sizes are kept)."""
-    return np.tile(_PAIR_HIGHS, words // 2)
+#: `_PAIR_HIGHS` repeated: the words of this many writes are compared at once (256 KiB, what
+#: the device server feeds at most after a long receive)
+_PATTERN = np.tile(_PAIR_HIGHS, 1 << 14)
 
 
 def _leading_write_pairs(words: np.ndarray) -> int:
     """How many full-word omnibus writes (address, data) the words start with: the words'
-    high halves against the pattern of such writes in one contiguous compare, no search (the
-    common bulk-configuration case; the strided compares of the halves cost 3x as much)."""
+    high halves against the pattern of such writes in contiguous compares, no search (the
+    common bulk-configuration case; 21 against 28 us for 32768 words with strided compares
+    of the 32-bit halves)."""
     n = len(words) // 2 * 2
-    if not n:
-        return 0
-    same = (words[:n] & _HIGH_HALVES) == _pair_pattern(1 << (n - 1).bit_length())[:n]
-    if same.all():
-        return n // 2
-    return int(np.argmin(same.reshape(-1, 2).all(axis=1)))
+    step = len(_PATTERN)
+    for start in range(0, n, step):
+        chunk = words[start:min(start + step, n)]
+        same = (chunk & _HIGH_HALVES) == _PATTERN[:len(chunk)]
+        if not same.all():
+            return start // 2 + int(np.argmin(same.reshape(-1, 2).all(axis=1)))
+    return n // 2
 
 
 #: the notification answering a word that is not a valid to-FPGA message (bss2emu choice)

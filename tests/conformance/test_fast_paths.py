@@ -125,6 +125,23 @@ def test_leading_write_pairs_counts_like_a_loop(pieces):
     assert fpga._leading_write_pairs(np.array(words, np.uint64)) == expected
 
 
+@pytest.mark.parametrize("broken", [None, 0, 16383, 16384, 20000, 39999])
+def test_leading_write_pairs_across_compare_chunks(broken):
+    """Long runs of writes (compared in pieces): the count stops at the first broken data
+    word wherever it lies."""
+    address = single_word(ToFPGA.OMNIBUS_ADDRESS, address=0, is_read=0, byte_enables=0xF)
+    data = single_word(ToFPGA.OMNIBUS_DATA, value=0)
+    words = np.array([address, data] * 40000, np.uint64) | np.arange(80000, dtype=np.uint64)
+    if broken is not None:
+        words[2 * broken + 1] = single_word(ToFPGA.LOOPBACK, value=0)
+    expected = 0
+    while 2 * expected + 1 < len(words) and _is_full_write(*words[2 * expected:2 * expected + 2]
+                                                           .tolist()):
+        expected += 1
+    assert expected == (40000 if broken is None else broken)
+    assert fpga._leading_write_pairs(words) == expected
+
+
 @SEEDED
 @given(st.lists(st.integers(0, (1 << 64) - 1), max_size=40), st.integers(1, 16),
        st.integers(0, (1 << 32) - 1))
