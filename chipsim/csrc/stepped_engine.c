@@ -322,6 +322,67 @@ static void step_linear(stepper *s, double tk)
     }
 }
 
+/* Whether any neuron is busy (not FREE). */
+static int any_busy(const stepper *s)
+{
+    for (int32_t word = s->n_active_words[0]; word < s->n_active_words[1]; ++word) {
+        if (s->busy[word]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* quiet_ticks for a single linear neuron n, its state and propagator in registers: step_one's
+ * operations for a FREE neuron (not clamped), tick after tick. */
+static int64_t quiet_one(stepper *s, int32_t n, int64_t k, int64_t until)
+{
+    bss2_state *st = s->st;
+    double **p = s->plane;
+    const double v0 = p[PLANE_V0][n], v1 = p[PLANE_V1][n], v2 = p[PLANE_V2][n];
+    const double v3 = p[PLANE_V3][n], w0 = p[PLANE_W0][n], w1 = p[PLANE_W1][n];
+    const double w2 = p[PLANE_W2][n], w3 = p[PLANE_W3][n], pe = p[PLANE_PE][n];
+    const double pi = p[PLANE_PI][n], leak = p[PLANE_LEAK][n], theta = s->theta[n];
+    const int fires = s->net->fire_enable[n] != 0;
+    double v = st->v[n], w = st->w[n], je = st->je[n], ji = st->ji[n];
+    for (;; ++k) {
+        double u = v - leak;
+        double vn = leak + ((v0 * u + v1 * w) + (v2 * je + v3 * ji));
+        double wn = (w0 * u + w1 * w) + (w2 * je + w3 * ji);
+        je *= pe;
+        ji *= pi;
+        if ((vn >= theta && fires) || k + 1 >= until) {
+            st->v[n] = vn;
+            st->w[n] = wn;
+            st->je[n] = je;
+            st->ji[n] = ji;
+            if (vn >= theta && fires) {
+                crossed(s, n, (double)k + ((vn > v) ? (theta - v) / (vn - v) : 0.0));
+            }
+            return k;
+        }
+        v = vn;
+        w = wn;
+    }
+}
+
+/* Ticks k, k + 1, ... of the linear neurons while nothing else can happen (no neuron busy, no
+ * arrival before `until`, no exponential neurons, no membrane samples): the tick loop's
+ * operations without its checks, up to the tick that brings a crossing (its neuron is busy
+ * from then on) or the one before `until`. Returns the last tick stepped. */
+static int64_t quiet_ticks(stepper *s, int64_t k, int64_t until)
+{
+    if (s->n_stretches == 1 && s->stretch[1] - s->stretch[0] == 1) {
+        return quiet_one(s, s->stretch[0], k, until);
+    }
+    for (;; ++k) {
+        step_linear(s, (double)k);
+        if (k + 1 >= until || any_busy(s)) {
+            return k;
+        }
+    }
+}
+
 /* Stretches of the linear neurons for the tick loop; gaps up to STRETCH_GAP are bridged. */
 static void find_stretches(stepper *s, int32_t nn)
 {
@@ -502,7 +563,19 @@ int bss2_stepped_run(const bss2_network *net, bss2_state *st,
         while (next_in < n_in && in_tick[next_in] == k) {
             arrive(net, st, in_source[next_in++]);
         }
-        /* 3. samples, then a tick of the linear neurons and the sub-steps of the others */
+        /* 3. samples, then a tick of the linear neurons and the sub-steps of the others; while
+         * nothing else can happen, the ticks up to the next arrival at once */
+        if (!trace && s.n_exponential == 0 && !any_busy(&s)) {
+            int64_t until = t_end;
+            if (fifo_head < s.fifo.n && s.fifo.tick[fifo_head] < until) {
+                until = s.fifo.tick[fifo_head];
+            }
+            if (next_in < n_in && in_tick[next_in] < until) {
+                until = in_tick[next_in];
+            }
+            k = quiet_ticks(&s, k, until);
+            continue;
+        }
         int64_t last = trace ? take_linear(&s, trace, cache, tk) : 0;
         step_linear(&s, tk);
         if (s.n_exponential > 0) {
