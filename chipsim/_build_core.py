@@ -14,10 +14,10 @@ from cffi import FFI
 
 CSRC = Path(__file__).resolve().parent / "csrc"
 SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c", "linear_propagator.c",
-           "synapse_io.c", "event_timing.c", "crc32.c", "advance_many.c", "simd.c"]
+           "synapse_io.c", "event_timing.c", "advance_many.c", "simd.c"]
 PPU_SOURCES = ["ppu_core.c", "ppu_fxv.c", "ppu_memory.c"]
 #: what each extension is made of: (cdef headers, C include, sources)
-PARTS = {"core": (("core_api.h", "crc32_api.h"), "core.h", SOURCES),
+PARTS = {"core": (("core_api.h",), "core.h", SOURCES),
          "ppu": (("ppu_api.h",), "ppu.h", PPU_SOURCES)}
 # No FMA contraction: the Python reference must reproduce the C results bit for bit.
 BASE_FLAGS = ["-O3", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",

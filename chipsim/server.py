@@ -28,7 +28,6 @@ import socket
 import threading
 import time
 import tty
-import zlib
 from collections.abc import Callable
 
 import numpy as np
@@ -41,7 +40,6 @@ from bss2emu.protocol.link import (
     notice,
 )
 
-from ._core import ffi, lib
 from .chip import Chip
 from .fpga import DECODE_ERROR_WORD, Executor, Limits, ProgramCancelled
 
@@ -69,16 +67,6 @@ IDLE_CLIENT_S = 600.0
 SPIN_S = 0.001
 
 
-def folded_crc32(data: bytes | memoryview) -> int:
-    """zlib.crc32(data), folded 64 bytes at a time with carry-less multiplication in C
-    (`csrc/crc32.c`): 0.07 against zlib's 0.24 ms per MiB of a bulk program's frames."""
-    return lib.bss2_crc32(0, ffi.from_buffer(data), len(data))
-
-
-#: the device's frame CRC of long frames: the C one where the CPU folds, zlib's otherwise
-FRAME_CRC32 = folded_crc32 if lib.bss2_crc32_accelerated() else zlib.crc32
-
-
 class Session:
     """One host's framed byte stream: bytes in -> response bytes out. With a `sink`, responses
     produced during a long program are sent as they come (streaming); `cancel` is polled
@@ -92,7 +80,7 @@ class Session:
         self.sink = sink
         self.cancel = cancel
         self.cancelled = False
-        self.reader = FrameReader(crc32=FRAME_CRC32)
+        self.reader = FrameReader()
         self.writer = FrameWriter(reader=self.reader)
         self.programs = 0
         self.last_data = time.monotonic()

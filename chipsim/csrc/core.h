@@ -4,5 +4,4 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core_api.h"
-#include "crc32_api.h"
 #endif

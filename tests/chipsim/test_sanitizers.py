@@ -49,13 +49,6 @@ SCRIPT = textwrap.dedent("""
                           enable_threshold_comparator=1, enable_adaptation=1),
         bld.neuron_backend(3, refractory_time=2, enable_spike_out=1)))
     assert tonic.run(duration=2000, record=[3]).spikes.size > 10
-    import zlib  # the link's CRC-32, at every alignment and around the 64-byte blocks
-    data = rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()
-    for start in range(4):
-        for n in (0, 1, 63, 64, 65, 200, 4000):
-            piece = data[start:start + n]
-            got = sanitized.lib.bss2_crc32(7, sanitized.ffi.from_buffer(piece), len(piece))
-            assert got == zlib.crc32(piece, 7), (start, n)
     print("ok", spikes)
 """)
 

@@ -116,6 +116,22 @@ def test_writer_splits_long_payloads():
     assert np.array_equal(np.concatenate([f.words for f in frames]), np.arange(10))
 
 
+def test_long_frames_carry_zlibs_crc_and_a_flipped_payload_bit_loses_only_its_frame():
+    """Maximal frames of a long program: their trailers are zlib's CRC-32 of header and
+    payload, and a bit flipped inside the second frame's payload drops that frame alone."""
+    words = np.random.default_rng(2).integers(0, 2**63, 3 * MAX_PAYLOAD_WORDS + 5,
+                                              dtype=np.uint64)
+    raw = bytearray(FrameWriter().frames(words))
+    size = HEADER.sizeof() + 8 * MAX_PAYLOAD_WORDS + 4
+    first = bytes(raw[:size])
+    assert first[-4:] == zlib.crc32(first[:-4]).to_bytes(4, "big")
+    raw[size + HEADER.sizeof() + 7000] ^= 0x10  # inside the second frame's payload
+    reader = FrameReader()
+    frames = reader.feed(bytes(raw))
+    assert [f.seq for f in frames] == [0, 2, 3] and reader.errors["bad_crc"] == 1
+    assert np.array_equal(frames[1].words, words[2 * MAX_PAYLOAD_WORDS:3 * MAX_PAYLOAD_WORDS])
+
+
 @pytest.mark.parametrize(("ptype", "n"), [(PacketType.FLUSH, 1), (PacketType.UT, 0),
                                           (PacketType.ARQ_RESET, 0),
                                           (PacketType.UT, MAX_PAYLOAD_WORDS + 1)])
