@@ -523,7 +523,10 @@ static int loop_until(engine *e, double limit)
         while (e->next_in < e->n_in && (double)e->in_tick[e->next_in] == t_arr) {
             e->next_in += 1;
         }
-        arrive(e, &e->loop_fan, e->routed, n_routed, first, e->next_in, t_arr);
+        int rc = arrive(e, &e->loop_fan, e->routed, n_routed, first, e->next_in, t_arr);
+        if (rc != BSS2_OK) {
+            return rc;
+        }
     }
 }
 
