@@ -109,6 +109,22 @@ static void step_stretch(int32_t lo, int32_t hi, double *restrict v_, double *re
 }
 
 /* One sub-step of dt of a neuron with the exponential term, from time t; 1 if it crossed. */
+/* Where in a step from v to vn >= theta the membrane crossed theta, as a fraction of the step
+ * (linear interpolation; 0 if it did not rise). */
+static inline double crossing_fraction(double v, double vn, double theta)
+{
+    return (vn > v) ? (theta - v) / (vn - v) : 0.0;
+}
+
+/* A tick of a free linear neuron: its new membrane from u = v - E, w and the currents by its
+ * propagator rows (row_v, row_w), and its new adaptation in *wn. */
+static inline double linear_tick(double leak, const double *row_v, const double *row_w,
+                                 double u, double w, double je, double ji, double *wn)
+{
+    *wn = (row_w[0] * u + row_w[1] * w) + (row_w[2] * je + row_w[3] * ji);
+    return leak + ((row_v[0] * u + row_v[1] * w) + (row_v[2] * je + row_v[3] * ji));
+}
+
 static int step_exponential(const bss2_network *net, bss2_state *st, int32_t n,
                              const propagator *p, double theta, double t, double dt)
 {
@@ -125,9 +141,9 @@ static int step_exponential(const bss2_network *net, bss2_state *st, int32_t n,
         vn += dt * (p->exp_gain * bss2_exp(arg) - st->w[n]);
         st->v[n] = vn;
         if (mode == BSS2_MODE_FREE && net->fire_enable[n] && vn >= theta) {
-            double frac = (vn > v) ? (theta - v) / (vn - v) : 0.0;
             st->mode[n] = BSS2_MODE_PENDING;
-            st->fire_time[n] = bss2_fire_tick(net, st, n, t + dt * frac);
+            st->fire_time[n] = bss2_fire_tick(net, st, n,
+                                              t + dt * crossing_fraction(v, vn, theta));
             crossed = 1;
         }
     }
@@ -282,14 +298,12 @@ static void step_one(stepper *s, int32_t n, double tk)
         double target = p[PLANE_ADAPT][n] * u;
         st->w[n] = target + (w - target) * p[PLANE_PW][n];
     } else {
-        double vn = p[PLANE_LEAK][n] + ((p[PLANE_V0][n] * u + p[PLANE_V1][n] * w)
-                                        + (p[PLANE_V2][n] * je + p[PLANE_V3][n] * ji));
-        st->w[n] = (p[PLANE_W0][n] * u + p[PLANE_W1][n] * w)
-                   + (p[PLANE_W2][n] * je + p[PLANE_W3][n] * ji);
+        const double row_v[4] = {p[PLANE_V0][n], p[PLANE_V1][n], p[PLANE_V2][n], p[PLANE_V3][n]};
+        const double row_w[4] = {p[PLANE_W0][n], p[PLANE_W1][n], p[PLANE_W2][n], p[PLANE_W3][n]};
+        double vn = linear_tick(p[PLANE_LEAK][n], row_v, row_w, u, w, je, ji, &st->w[n]);
         st->v[n] = vn;
         if (vn >= s->theta[n] && st->mode[n] == BSS2_MODE_FREE && s->net->fire_enable[n]) {
-            double frac = (vn > v) ? (s->theta[n] - v) / (vn - v) : 0.0;
-            crossed(s, n, tk + frac);
+            crossed(s, n, tk + crossing_fraction(v, vn, s->theta[n]));
         }
     }
     st->je[n] = je * p[PLANE_PE][n];
@@ -314,9 +328,7 @@ static void step_linear(stepper *s, double tk)
         for (int32_t n = lo; n < hi; ++n) {
             if (p[PLANE_MARGIN][n] >= 0.0 && st->mode[n] == BSS2_MODE_FREE
                 && s->kind[n] == KIND_LINEAR && s->net->fire_enable[n]) {
-                double v = p[PLANE_BEFORE][n], vn = st->v[n];
-                double frac = (vn > v) ? (s->theta[n] - v) / (vn - v) : 0.0;
-                crossed(s, n, tk + frac);
+                crossed(s, n, tk + crossing_fraction(p[PLANE_BEFORE][n], st->v[n], s->theta[n]));
             }
         }
     }
@@ -339,16 +351,15 @@ static int64_t quiet_one(stepper *s, int32_t n, int64_t k, int64_t until)
 {
     bss2_state *st = s->st;
     double **p = s->plane;
-    const double v0 = p[PLANE_V0][n], v1 = p[PLANE_V1][n], v2 = p[PLANE_V2][n];
-    const double v3 = p[PLANE_V3][n], w0 = p[PLANE_W0][n], w1 = p[PLANE_W1][n];
-    const double w2 = p[PLANE_W2][n], w3 = p[PLANE_W3][n], pe = p[PLANE_PE][n];
-    const double pi = p[PLANE_PI][n], leak = p[PLANE_LEAK][n], theta = s->theta[n];
+    const double row_v[4] = {p[PLANE_V0][n], p[PLANE_V1][n], p[PLANE_V2][n], p[PLANE_V3][n]};
+    const double row_w[4] = {p[PLANE_W0][n], p[PLANE_W1][n], p[PLANE_W2][n], p[PLANE_W3][n]};
+    const double pe = p[PLANE_PE][n], pi = p[PLANE_PI][n], leak = p[PLANE_LEAK][n];
+    const double theta = s->theta[n];
     const int fires = s->net->fire_enable[n] != 0;
     double v = st->v[n], w = st->w[n], je = st->je[n], ji = st->ji[n];
     for (;; ++k) {
-        double u = v - leak;
-        double vn = leak + ((v0 * u + v1 * w) + (v2 * je + v3 * ji));
-        double wn = (w0 * u + w1 * w) + (w2 * je + w3 * ji);
+        double wn;
+        double vn = linear_tick(leak, row_v, row_w, v - leak, w, je, ji, &wn);
         je *= pe;
         ji *= pi;
         if ((vn >= theta && fires) || k + 1 >= until) {
@@ -357,7 +368,7 @@ static int64_t quiet_one(stepper *s, int32_t n, int64_t k, int64_t until)
             st->je[n] = je;
             st->ji[n] = ji;
             if (vn >= theta && fires) {
-                crossed(s, n, (double)k + ((vn > v) ? (theta - v) / (vn - v) : 0.0));
+                crossed(s, n, (double)k + crossing_fraction(v, vn, theta));
             }
             return k;
         }
