@@ -25,6 +25,7 @@ from bss2emu.protocol.ut import (
     encode,
     encode_message,
 )
+from bss2emu.protocol.ut.constants import HEADER_BITS, WORD_BITS
 from bss2emu.protocol.ut.fields import single_word, word_fields
 from conformance_strategies import SEEDED, messages_of
 from hypothesis import given
@@ -95,9 +96,19 @@ def test_executor_short_batches_equal_the_write_run_path(accesses):
 
 def _is_full_write(address_word: int, data_word: int) -> bool:
     """Whether two words are a full-word omnibus write, read field by field."""
-    return (address_word >> 56 == ToFPGA.OMNIBUS_ADDRESS and data_word >> 56 == ToFPGA.OMNIBUS_DATA
+    header = WORD_BITS - HEADER_BITS
+    return (address_word >> header == ToFPGA.OMNIBUS_ADDRESS
+            and data_word >> header == ToFPGA.OMNIBUS_DATA
             and word_fields(ToFPGA.OMNIBUS_ADDRESS, address_word)["is_read"] == 0
             and word_fields(ToFPGA.OMNIBUS_ADDRESS, address_word)["byte_enables"] == 0xF)
+
+
+def _leading_writes_by_loop(words: list[int]) -> int:
+    """How many full-word writes the words start with, pair by pair (the oracle)."""
+    count = 0
+    while 2 * count + 1 < len(words) and _is_full_write(*words[2 * count:2 * count + 2]):
+        count += 1
+    return count
 
 
 @SEEDED
@@ -119,13 +130,14 @@ def test_leading_write_pairs_counts_like_a_loop(pieces):
             "data": lambda a, w: [single_word(ToFPGA.OMNIBUS_DATA, value=a)],
             "any": lambda a, w: [w]}
     words = [word for kind, a, w in pieces for word in make[kind](a, w)]
-    expected = 0
-    while 2 * expected + 1 < len(words) and _is_full_write(*words[2 * expected:2 * expected + 2]):
-        expected += 1
+    expected = _leading_writes_by_loop(words)
     assert fpga._leading_write_pairs(np.array(words, np.uint64)) == expected
 
 
-@pytest.mark.parametrize("broken", [None, 0, 16383, 16384, 20000, 39999])
+_CHUNK_WRITES = len(fpga._PATTERN) // 2  # writes compared at once
+
+
+@pytest.mark.parametrize("broken", [None, 0, _CHUNK_WRITES - 1, _CHUNK_WRITES, 20000, 39999])
 def test_leading_write_pairs_across_compare_chunks(broken):
     """Long runs of writes (compared in pieces): the count stops at the first broken data
     word wherever it lies."""
@@ -134,10 +146,7 @@ def test_leading_write_pairs_across_compare_chunks(broken):
     words = np.array([address, data] * 40000, np.uint64) | np.arange(80000, dtype=np.uint64)
     if broken is not None:
         words[2 * broken + 1] = single_word(ToFPGA.LOOPBACK, value=0)
-    expected = 0
-    while 2 * expected + 1 < len(words) and _is_full_write(*words[2 * expected:2 * expected + 2]
-                                                           .tolist()):
-        expected += 1
+    expected = _leading_writes_by_loop(words.tolist())
     assert expected == (40000 if broken is None else broken)
     assert fpga._leading_write_pairs(words) == expected
 
