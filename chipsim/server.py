@@ -219,9 +219,7 @@ class DeviceServer:
                         continue
                     served = self._poll_client(client, hot_until)
                     if served is False:
-                        sel.unregister(client[0])
-                        self._drop(*client)
-                        client = None
+                        client = self._end(sel, client)
                     elif served:
                         hot_until = time.perf_counter() + self.spin_s
                     continue
@@ -229,10 +227,8 @@ class DeviceServer:
                     if key.data is None:
                         client = self._check_alive(sel, client)
                         client = self._accept(listener, sel, client)
-                    elif client is not None and not self._serve_bytes(*client):
-                        sel.unregister(client[0])
-                        self._drop(*client)
-                        client = None
+                    elif client is not None and self._serve_bytes(*client) is False:
+                        client = self._end(sel, client)
                     else:
                         hot_until = time.perf_counter() + self.spin_s
                 if client is not None:
@@ -243,9 +239,7 @@ class DeviceServer:
                                  quiet)
                     if (quiet > self.idle_timeout
                             or reply and not self._send(client[0], reply, client[1].peer)):
-                        sel.unregister(client[0])
-                        self._drop(*client)
-                        client = None
+                        client = self._end(sel, client)
         finally:
             if client is not None:
                 self._drop(*client)
@@ -258,10 +252,8 @@ class DeviceServer:
         if client is None:
             return None
         readable, _, _ = select.select([client[0]], [], [], 0)
-        if readable and not self._serve_bytes(*client):
-            sel.unregister(client[0])
-            self._drop(*client)
-            return None
+        if readable and self._serve_bytes(*client) is False:
+            return self._end(sel, client)
         return client
 
     def _accept(self, listener: socket.socket, sel: selectors.BaseSelector,
@@ -305,25 +297,19 @@ class DeviceServer:
         the core between tries, and answer the first bytes that come: True if it did, False
         when the client has gone, None if nothing came. A direct receive: a request is found
         and handled without a pass through the selector and the idle checks."""
-        conn, session = client
         while True:
-            try:
-                count = conn.recv_into(self._received)
-            except (BlockingIOError, InterruptedError):
-                if time.perf_counter() >= until:
-                    return None
-                os.sched_yield()  # a process that needs this core (the host) gets it
-                continue
-            except OSError:
-                return False
-            return bool(count) and self._answer(conn, session, count)
+            served = self._serve_bytes(*client)
+            if served is not None or time.perf_counter() >= until:
+                return served
+            os.sched_yield()  # a process that needs this core (the host) gets it
 
-    def _serve_bytes(self, conn: socket.socket, session: Session) -> bool:
-        """Read what arrived and answer it; False when the client is gone."""
+    def _serve_bytes(self, conn: socket.socket, session: Session) -> bool | None:
+        """Read what arrived and answer it: True if it did, False when the client is gone,
+        None if nothing had arrived."""
         try:
             count = conn.recv_into(self._received)
         except (BlockingIOError, InterruptedError):
-            return True
+            return None
         except OSError:
             return False
         return bool(count) and self._answer(conn, session, count)
@@ -372,6 +358,12 @@ class DeviceServer:
         except OSError as err:
             log.info("%s: send failed (%s)", peer, err)
             return False
+
+    def _end(self, sel: selectors.BaseSelector, client: tuple[socket.socket, Session]) -> None:
+        """Stop watching a client that has gone or is sent away, and end its session; None
+        (the server's client from then on)."""
+        sel.unregister(client[0])
+        self._drop(*client)
 
     def _drop(self, conn: socket.socket, session: Session) -> None:
         with self.lock:
