@@ -108,8 +108,8 @@ void bss2_exp_many(const double *x, double *out, int64_t n);
 void bss2_expm1_small_many(const double *x, double *out, int64_t n);
 
 /* The event engine's first threshold crossing (chip ticks) for n states, each row
- * (tau_mem, tau_exc, tau_inh, v0, je0, ji0, e_leak, theta, horizon): for the tests that hold
- * the C search to the reference's, state by state. */
+ * (tau_mem, tau_exc, tau_inh, v0, je0, ji0, e_leak, theta, horizon, discard_from): for the
+ * tests that hold the C search to the reference's, state by state. */
 void bss2_first_crossing_many(const double *rows, double *out, int64_t n);
 
 /* Timing messages before each of n event packs in the FPGA's response stream (see

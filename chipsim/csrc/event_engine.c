@@ -60,6 +60,7 @@ typedef struct {
     int32_t *moving, *held; /* touched neurons whose membrane moves to the arrivals' time, or is
                              * clamped up to it */
     bss2_trace *trace;
+    double next_arrival; /* in the replay: the time of the arrival being delivered */
 } engine;
 
 /* A free neuron's next[n] is the exact threshold crossing (its event makes it PENDING), only a
@@ -279,7 +280,8 @@ static void predict(engine *e, int32_t n)
     double tc = INFINITY;
     if (net->fire_enable[n]) {
         tc = bss2_first_crossing(st->v[n], st->je[n], st->ji[n], net->e_leak[n],
-                                 bss2_threshold(net, st, n), &e->rate[n], e->t_end - t0);
+                                 bss2_threshold(net, st, n), &e->rate[n], e->t_end - t0,
+                                 e->next_arrival - t0);
     }
     e->next[n] = t0 + tc;
     if (net->jitter == 0.0 && tc < INFINITY) {
@@ -448,7 +450,9 @@ static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_
             int32_t n = w * 64 + __builtin_ctzll(bits);
             e->dirty[n_dirty++] = n;
             if (e->replaying) {
+                e->next_arrival = t;
                 int rc = own_events(e, n, t, 1);
+                e->next_arrival = INFINITY;
                 if (rc != BSS2_OK) {
                     return rc;
                 }
@@ -753,6 +757,7 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
     int32_t nn = net->n_neurons;
     engine e;
     memset(&e, 0, sizeof(e));
+    e.next_arrival = INFINITY;
     bss2_spikes chunk = {0}; /* one chunk's spikes of replayed neurons */
     e.net = net;
     e.st = st;

@@ -413,10 +413,10 @@ static double crossing_in(double a, double b, double va, double vb, double v0, d
  * up to the maximum (V' e^{r t} falls on the piece), so V(t) + V'(t) (b - t) bounds the
  * maximum from any rising point t before it: the search ends once that bound stays below
  * theta. Returns the crossing, or -1 if the maximum stays below theta (located to CRIT_TOL or
- * bounded). */
+ * bounded) or once a rising point below theta reaches discard_from (any crossing lies beyond). */
 static double bump_crossing(double a, double b, double va, double sa, double ca, double v0,
                             double je0, double ji0, double e_leak, double theta,
-                            const bss2_rates *r)
+                            const bss2_rates *r, double discard_from)
 {
     double t = a, v = va, s = sa, c = ca;
     double below = theta - BOUND_MARGIN * (1.0 + fabs(theta));
@@ -451,6 +451,9 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
                     return crossing_in(lo, u, v, vu, v0, je0, ji0, e_leak, theta, r);
                 }
                 if (su > 0.0) {
+                    if (u >= discard_from) {
+                        return -1.0;
+                    }
                     lo = u;
                     v = vu;
                     slo = su;
@@ -462,6 +465,9 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
                 }
                 u = (cu < 0.0) ? u - su / cu : 0.5 * (lo + hi);
             }
+            return -1.0;
+        }
+        if (next >= discard_from) {
             return -1.0;
         }
         t = next;
@@ -562,7 +568,7 @@ static int three_rate_pieces(double v0, double je0, double ji0, double e_leak, d
 }
 
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           const bss2_rates *r, double horizon)
+                           const bss2_rates *r, double horizon, double discard_from)
 {
     if (v0 >= theta) {
         return 0.0;
@@ -597,10 +603,14 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
             return crossing_in(a, b, va, vb, v0, je0, ji0, e_leak, theta, r);
         }
         if (sa > 0.0 && sb < 0.0) { /* a maximum inside: does it reach theta? */
-            double tc = bump_crossing(a, b, va, sa, ca, v0, je0, ji0, e_leak, theta, r);
+            double tc = bump_crossing(a, b, va, sa, ca, v0, je0, ji0, e_leak, theta, r,
+                                      discard_from);
             if (tc >= 0.0) {
                 return tc;
             }
+        }
+        if (b >= discard_from) {
+            return INFINITY;
         }
         a = b;
         va = vb;
@@ -613,9 +623,10 @@ double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, dou
 void bss2_first_crossing_many(const double *rows, double *out, int64_t n)
 {
     for (int64_t i = 0; i < n; ++i) {
-        const double *row = rows + 9 * i;
+        const double *row = rows + 10 * i;
         bss2_rates r;
         bss2_rates_init(&r, row[0], row[1], row[2]);
-        out[i] = bss2_first_crossing(row[3], row[4], row[5], row[6], row[7], &r, row[8]);
+        out[i] = bss2_first_crossing(row[3], row[4], row[5], row[6], row[7], &r, row[8],
+                                     row[9]);
     }
 }

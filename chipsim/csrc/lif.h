@@ -68,8 +68,11 @@ static inline void bss2_advance(double dt, int move_v, double *v, double *je, do
     bss2_advance_with(dt, move_v, em, ee, ei, v, je, ji, e_leak, r);
 }
 
-/* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. */
+/* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. A caller that
+ * discards crossings at or after discard_from (an arrival replaces the prediction) lets the
+ * search stop, with +inf, once every crossing it could still find lies there; the crossings it
+ * reports are those of the whole search. */
 double bss2_first_crossing(double v0, double je0, double ji0, double e_leak, double theta,
-                           const bss2_rates *r, double horizon);
+                           const bss2_rates *r, double horizon, double discard_from);
 
 #endif

@@ -24,17 +24,49 @@ def _states(n: int, seed: int) -> np.ndarray:
     je = np.where(rng.random(n) < 0.1, 0.0, rng.exponential(0.003, n))
     ji = np.where(rng.random(n) < 0.1, 0.0, rng.exponential(0.002, n))
     horizon = np.where(rng.random(n) < 0.2, rng.uniform(10.0, 3000.0, n), 1e9)
-    return np.ascontiguousarray(np.stack([tm, te, ti, v0, je, ji, el, th, horizon], axis=1))
+    discard_from = np.full(n, np.inf)  # the whole search
+    return np.ascontiguousarray(np.stack([tm, te, ti, v0, je, ji, el, th, horizon, discard_from],
+                                         axis=1))
+
+
+def _c_search(rows: np.ndarray) -> np.ndarray:
+    out = np.empty(rows.shape[0])
+    lib.bss2_first_crossing_many(ffi.cast("double *", rows.ctypes.data),
+                                 ffi.cast("double *", out.ctypes.data), rows.shape[0])
+    return out
+
+
+def _reference_search(rows: np.ndarray) -> np.ndarray:
+    return np.array([reference.first_crossing(v0, je, ji, el, th, reference.Rates.of(tm, te, ti),
+                                              horizon)
+                     for tm, te, ti, v0, je, ji, el, th, horizon, _ in rows.tolist()])
 
 
 def test_c_search_equals_the_reference_bit_for_bit():
     rows = _states(6000, seed=5)
-    out = np.empty(rows.shape[0])
-    lib.bss2_first_crossing_many(ffi.cast("double *", rows.ctypes.data),
-                                 ffi.cast("double *", out.ctypes.data), rows.shape[0])
-    ref = np.array([reference.first_crossing(v0, je, ji, el, th, reference.Rates.of(tm, te, ti),
-                                             horizon)
-                    for tm, te, ti, v0, je, ji, el, th, horizon in rows.tolist()])
+    out = _c_search(rows)
+    ref = _reference_search(rows)
     finite = np.isfinite(ref)
     assert 0.2 < finite.mean() < 0.8  # both outcomes are well represented
     assert np.array_equal(out.view(np.uint64), ref.view(np.uint64))
+
+
+def test_a_search_that_may_stop_at_discard_from_reports_only_the_whole_searchs_crossings():
+    """The engine's replay discards crossings at or after the next arrival and lets the search
+    stop once it knows that is all it could still find: below that time it must give the whole
+    search's crossing bit for bit; at or after it, that crossing or +inf, and never another."""
+    rows = _states(6000, seed=11)
+    whole = _reference_search(rows)
+    rng = np.random.default_rng(12)
+    # discard times around each crossing (and anywhere for states that never cross)
+    scale = np.where(np.isfinite(whole), whole, rng.uniform(1.0, 3000.0, len(whole)))
+    rows[:, 9] = scale * rng.uniform(0.3, 1.7, len(whole))
+    out = _c_search(rows)
+    before = whole < rows[:, 9]
+    assert np.array_equal(out[before].view(np.uint64), whole[before].view(np.uint64))
+    after = ~before
+    same = out[after].view(np.uint64) == whole[after].view(np.uint64)
+    stopped = np.isinf(out[after]) & np.isfinite(whole[after])
+    assert np.all(same | np.isinf(out[after]))
+    crossing = np.isfinite(whole)
+    assert 0.3 < before[crossing].mean() < 0.7 and stopped.sum() > 500  # both cases occur
