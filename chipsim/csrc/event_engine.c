@@ -12,6 +12,7 @@
 #include "advance_many.h"
 #include "engine_common.h"
 #include "lif.h"
+#include "simd.h"
 
 /* A fan-out table: the entries of source s are ptr[s] .. ptr[s + 1] - 1, each adding amp[k] to
  * the current *slot[k] (a neuron's je or ji); the neurons that source s reaches are the bits of
@@ -253,6 +254,39 @@ static double crossing_lower_bound(double v, double je, double e_leak, double ra
     return (slope > 0.0) ? (gap / slope) * (1.0 - 1e-9) : INFINITY; /* margin: rounding */
 }
 
+#ifdef BSS2_HAVE_AVX2_PATH
+/* predict_lazy of four neurons n[0..4) without threshold noise, crossing_lower_bound on lanes
+ * (the same operations, so the same bits; a neuron whose comparator is off gets +inf). */
+BSS2_AVX2 static void predict_lazy4(engine *e, const int32_t *n)
+{
+    const bss2_network *net = e->net;
+    const bss2_state *st = e->st;
+#define GATHER(a, f) _mm256_set_pd((a)[n[3]] f, (a)[n[2]] f, (a)[n[1]] f, (a)[n[0]] f)
+    __m256d v = GATHER(st->v, ), je = GATHER(st->je, ), el = GATHER(net->e_leak, );
+    __m256d rm = GATHER(e->rate, .mem), re = GATHER(e->rate, .exc);
+    __m256d gap = _mm256_sub_pd(GATHER(net->v_threshold, ), v);
+    __m256d t0 = GATHER(e->t_state, );
+#undef GATHER
+    const __m256d zero = _mm256_setzero_pd(), inf = _mm256_set1_pd(INFINITY);
+    __m256d lift = _mm256_and_pd(_mm256_cmp_pd(el, v, _CMP_GT_OQ), _mm256_sub_pd(el, v));
+    __m256d never = _mm256_cmp_pd(_mm256_add_pd(_mm256_mul_pd(lift, re), je),
+                                  _mm256_mul_pd(gap, re), _CMP_LT_OQ);
+    __m256d slope = _mm256_add_pd(_mm256_mul_pd(lift, rm), je);
+    __m256d bound = _mm256_mul_pd(_mm256_div_pd(gap, slope), _mm256_set1_pd(1.0 - 1e-9));
+    bound = _mm256_blendv_pd(inf, bound, _mm256_cmp_pd(slope, zero, _CMP_GT_OQ));
+    bound = _mm256_blendv_pd(bound, inf, never);
+    bound = _mm256_blendv_pd(bound, zero, _mm256_cmp_pd(gap, zero, _CMP_LE_OQ));
+    double next[4], b[4];
+    _mm256_storeu_pd(next, _mm256_add_pd(t0, bound));
+    _mm256_storeu_pd(b, bound);
+    for (int l = 0; l < 4; ++l) {
+        int on = net->fire_enable[n[l]] != 0;
+        e->next[n[l]] = on ? next[l] : INFINITY;
+        e->pending_kind[n[l]] = (on && b[l] < INFINITY) ? NEXT_BOUND : NEXT_CROSSING;
+    }
+}
+#endif
+
 /* Schedule a free neuron lazily: a check at the earliest time it could cross. Inputs arriving
  * before then make the exact prediction unnecessary; the result is the same either way. */
 static void predict_lazy(engine *e, int32_t n)
@@ -381,21 +415,46 @@ static int own_events(engine *e, int32_t n, double upto, int inclusive)
     }
 }
 
+/* The lazy predictions of the free neurons idx[0..m), four at a time on lanes where the
+ * machine has them and the thresholds are noiseless. */
+static void predict_lazy_many(engine *e, const int32_t *idx, int32_t m)
+{
+    int32_t i = 0;
+#ifdef BSS2_HAVE_AVX2_PATH
+    if (bss2_simd_lanes && e->net->threshold_noise == 0.0) {
+        for (; i + 4 <= m; i += 4) {
+            predict_lazy4(e, idx + i);
+        }
+    }
+#endif
+    for (; i < m; ++i) {
+        predict_lazy(e, idx[i]);
+    }
+}
+
 /* After the arrivals of one time: the lazy prediction of every touched free neuron and, in
- * the loop, its tree leaf (one rebuild beats many walks to the root after a large input). */
+ * the loop, its tree leaf (one rebuild beats many walks to the root after a large input; the
+ * tree is the same whatever the order of the walks). */
 static void settle(engine *e, int32_t n_dirty)
 {
-    int tree = !e->replaying;
-    int bulk = tree && n_dirty * 8 > e->leaves;
+    int32_t *free_now = e->moving; /* arrive() is done with it */
+    int32_t n_free = 0;
     for (int32_t i = 0; i < n_dirty; ++i) {
         int32_t m = e->dirty[i];
         if (e->st->mode[m] == BSS2_MODE_FREE) {
-            predict_lazy(e, m);
-            if (bulk) {
-                tree_set_leaf(e, m);
-            } else if (tree) {
-                tree_update(e, m);
-            }
+            free_now[n_free++] = m;
+        }
+    }
+    predict_lazy_many(e, free_now, n_free);
+    if (e->replaying) {
+        return;
+    }
+    int bulk = n_dirty * 8 > e->leaves;
+    for (int32_t i = 0; i < n_free; ++i) {
+        if (bulk) {
+            tree_set_leaf(e, free_now[i]);
+        } else {
+            tree_update(e, free_now[i]);
         }
     }
     if (bulk) {
