@@ -121,14 +121,17 @@ _MAX_VIEWS = 8
 
 
 def _collect(status: int, spikes) -> tuple[np.ndarray, np.ndarray]:
-    """Copy the engine's spike buffers into numpy arrays and free them."""
+    """The engine's spike buffers as numpy arrays, without a copy: each array keeps its buffer,
+    released with it (ffi.buffer keeps the garbage-collected pointer alive)."""
     try:
         _ensure(status)
         n = spikes.n
-        ticks = np.frombuffer(ffi.buffer(spikes.tick, 8 * n), np.int64).copy() if n else \
-            np.zeros(0, np.int64)
-        neurons = np.frombuffer(ffi.buffer(spikes.neuron, 4 * n), np.int32).copy() if n else \
-            np.zeros(0, np.int32)
+        if not n:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        tick, neuron = spikes.tick, spikes.neuron
+        spikes.tick = spikes.neuron = ffi.NULL  # taken over below
+        ticks = np.frombuffer(ffi.buffer(ffi.gc(tick, lib.bss2_free), 8 * n), np.int64)
+        neurons = np.frombuffer(ffi.buffer(ffi.gc(neuron, lib.bss2_free), 4 * n), np.int32)
         return ticks, neurons
     finally:
         lib.bss2_spikes_free(spikes)

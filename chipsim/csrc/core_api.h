@@ -65,7 +65,8 @@ typedef struct {
     uint32_t *spike_index;
 } bss2_state;
 
-/* Spikes recorded by a run, in buffers the engine grows as needed; free with bss2_spikes_free. */
+/* Spikes recorded by a run, in buffers the engine grows as needed; free with bss2_spikes_free,
+ * or take a buffer over and release it with bss2_free. */
 typedef struct {
     int64_t *tick;
     int32_t *neuron;
@@ -74,6 +75,7 @@ typedef struct {
 } bss2_spikes;
 
 void bss2_spikes_free(bss2_spikes *spikes);
+void bss2_free(void *buffer);
 
 /* Membrane samples (the MADC's view): sample k is taken at k * interval chip ticks, after the
  * events of that time, into samples[k * n_neurons + i] for neuron[i]; n counts those taken. */

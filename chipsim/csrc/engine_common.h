@@ -34,22 +34,35 @@ static inline double bss2_fire_tick(const bss2_network *net, const bss2_state *s
     return floor(tc + delay) + 1.0;
 }
 
-/* Append a spike, growing the buffers geometrically. */
+/* Room for at least `need` spikes, growing the buffers geometrically. */
+static inline int bss2_spikes_reserve(bss2_spikes *s, int64_t need)
+{
+    if (need <= s->capacity) {
+        return BSS2_OK;
+    }
+    int64_t cap = s->capacity ? 2 * s->capacity : 4096;
+    while (cap < need) {
+        cap *= 2;
+    }
+    int64_t *t = (int64_t *)realloc(s->tick, sizeof(int64_t) * (size_t)cap);
+    if (!t) {
+        return BSS2_ERR_MEMORY;
+    }
+    s->tick = t;
+    int32_t *nn = (int32_t *)realloc(s->neuron, sizeof(int32_t) * (size_t)cap);
+    if (!nn) {
+        return BSS2_ERR_MEMORY;
+    }
+    s->neuron = nn;
+    s->capacity = cap;
+    return BSS2_OK;
+}
+
+/* Append a spike. */
 static inline int bss2_spikes_push(bss2_spikes *s, int64_t tick, int32_t neuron)
 {
-    if (s->n == s->capacity) {
-        int64_t cap = s->capacity ? 2 * s->capacity : 4096;
-        int64_t *t = (int64_t *)realloc(s->tick, sizeof(int64_t) * (size_t)cap);
-        if (!t) {
-            return BSS2_ERR_MEMORY;
-        }
-        s->tick = t;
-        int32_t *nn = (int32_t *)realloc(s->neuron, sizeof(int32_t) * (size_t)cap);
-        if (!nn) {
-            return BSS2_ERR_MEMORY;
-        }
-        s->neuron = nn;
-        s->capacity = cap;
+    if (s->n == s->capacity && bss2_spikes_reserve(s, s->n + 1) != BSS2_OK) {
+        return BSS2_ERR_MEMORY;
     }
     s->tick[s->n] = tick;
     s->neuron[s->n] = neuron;

@@ -49,8 +49,7 @@ typedef struct {
     fan_table replay_fan; /* the fan-outs to replayed neurons */
     uint8_t *replayed;
     bss2_spikes early; /* spikes of replayed neurons so far, in (tick, neuron) order */
-    bss2_spikes early_fifo; /* their routed arrivals, in the same order */
-    int64_t early_head;
+    int64_t early_head; /* the next of them to arrive somewhere (early_arrival) */
     /* event loop state across chunks */
     const int64_t *in_tick;
     const int32_t *in_source;
@@ -462,22 +461,38 @@ static void settle(engine *e, int32_t n_dirty)
     }
 }
 
+/* The arrival tick of the next replayed neuron's spike that reaches a neuron within the run
+ * (early[early_head], past those that do not), or +inf. */
+static double early_arrival(engine *e)
+{
+    const bss2_network *net = e->net;
+    const bss2_spikes *s = &e->early;
+    for (; e->early_head < s->n; ++e->early_head) {
+        int32_t n = s->neuron[e->early_head];
+        int64_t arrival = s->tick[e->early_head] + net->latency_ticks;
+        if (arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
+            return (double)arrival;
+        }
+    }
+    return INFINITY;
+}
+
 /* The sources of the routed arrivals at t of both queues, in the order the spikes were
  * emitted (same arrival tick, same emission tick: by neuron); at most one per neuron. */
 static int32_t routed_sources(engine *e, double t, int32_t *out)
 {
     int32_t m = 0;
     for (;;) {
-        const bss2_spikes *a = &e->fifo, *b = &e->early_fifo;
+        const bss2_spikes *a = &e->fifo;
         int looped = e->fifo_head < a->n && (double)a->tick[e->fifo_head] == t;
-        int early = e->early_head < b->n && (double)b->tick[e->early_head] == t;
+        int early = early_arrival(e) == t;
         if (!looped && !early) {
             return m;
         }
-        if (looped && (!early || a->neuron[e->fifo_head] < b->neuron[e->early_head])) {
+        if (looped && (!early || a->neuron[e->fifo_head] < e->early.neuron[e->early_head])) {
             out[m++] = a->neuron[e->fifo_head++];
         } else {
-            out[m++] = b->neuron[e->early_head++];
+            out[m++] = e->early.neuron[e->early_head++];
         }
     }
 }
@@ -557,9 +572,9 @@ static int loop_until(engine *e, double limit)
         if (e->fifo_head < e->fifo.n) {
             t_arr = (double)e->fifo.tick[e->fifo_head];
         }
-        if (e->early_head < e->early_fifo.n
-            && (double)e->early_fifo.tick[e->early_head] < t_arr) {
-            t_arr = (double)e->early_fifo.tick[e->early_head];
+        double t_early = early_arrival(e);
+        if (t_early < t_arr) {
+            t_arr = t_early;
         }
         if (e->next_in < e->n_in && (double)e->in_tick[e->next_in] < t_arr) {
             t_arr = (double)e->in_tick[e->next_in];
@@ -625,8 +640,8 @@ static int radix_sort(uint64_t *key, int64_t m, int bits)
     return BSS2_OK;
 }
 
-/* The chunk's spikes of replayed neurons in emission order, (tick, neuron), appended to early
- * (and their routed arrivals to early_fifo). */
+/* The chunk's spikes of replayed neurons in emission order, (tick, neuron), appended to
+ * early. */
 static int queue_early(engine *e, bss2_spikes *chunk)
 {
     const bss2_network *net = e->net;
@@ -658,13 +673,7 @@ static int queue_early(engine *e, bss2_spikes *chunk)
     uint64_t neuron_mask = ((uint64_t)1 << neuron_bits) - 1;
     for (int64_t i = 0; i < m && rc == BSS2_OK; ++i) {
         int64_t tick = first + (int64_t)(key[i] >> neuron_bits);
-        int32_t n = (int32_t)(key[i] & neuron_mask);
-        rc = bss2_spikes_push(&e->early, tick, n);
-        int64_t arrival = tick + net->latency_ticks;
-        if (rc == BSS2_OK && arrival < (int64_t)e->t_end
-            && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
-            rc = bss2_spikes_push(&e->early_fifo, arrival, n);
-        }
+        rc = bss2_spikes_push(&e->early, tick, (int32_t)(key[i] & neuron_mask));
     }
     free(key);
     chunk->n = 0;
@@ -766,31 +775,34 @@ static int plan_replay(engine *e)
     return rc;
 }
 
-/* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order). */
-static int merge_spikes(const bss2_spikes *early, bss2_spikes *spikes)
+/* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order, no neuron
+ * in both): in place, from the back of early grown to hold both, which then becomes spikes. */
+static int merge_spikes(bss2_spikes *early, bss2_spikes *spikes)
 {
     if (early->n == 0) {
         return BSS2_OK;
     }
-    bss2_spikes merged = {0};
-    int64_t i = 0, j = 0;
-    while (i < early->n || j < spikes->n) {
-        int take_early = j >= spikes->n
-                         || (i < early->n
-                             && (early->tick[i] < spikes->tick[j]
-                                 || (early->tick[i] == spikes->tick[j]
-                                     && early->neuron[i] < spikes->neuron[j])));
-        int rc = take_early ? bss2_spikes_push(&merged, early->tick[i], early->neuron[i])
-                            : bss2_spikes_push(&merged, spikes->tick[j], spikes->neuron[j]);
-        if (rc != BSS2_OK) {
-            bss2_spikes_free(&merged);
-            return rc;
+    int64_t i = early->n - 1, j = spikes->n - 1, k = early->n + spikes->n - 1;
+    if (bss2_spikes_reserve(early, k + 1) != BSS2_OK) {
+        return BSS2_ERR_MEMORY;
+    }
+    early->n = k + 1;
+    for (; j >= 0; --k) {
+        int take_early = i >= 0
+                         && (early->tick[i] > spikes->tick[j]
+                             || (early->tick[i] == spikes->tick[j]
+                                 && early->neuron[i] > spikes->neuron[j]));
+        if (take_early) {
+            early->tick[k] = early->tick[i];
+            early->neuron[k] = early->neuron[i--];
+        } else {
+            early->tick[k] = spikes->tick[j];
+            early->neuron[k] = spikes->neuron[j--];
         }
-        i += take_early;
-        j += !take_early;
     }
     bss2_spikes_free(spikes);
-    *spikes = merged;
+    *spikes = *early;
+    *early = (bss2_spikes){0};
     return BSS2_OK;
 }
 
@@ -909,7 +921,6 @@ done:
     free(e.replayed);
     bss2_spikes_free(&e.fifo);
     bss2_spikes_free(&e.early);
-    bss2_spikes_free(&e.early_fifo);
     bss2_spikes_free(&chunk);
     fan_free(&e.loop_fan);
     fan_free(&e.replay_fan);
@@ -923,4 +934,9 @@ void bss2_spikes_free(bss2_spikes *spikes)
     spikes->tick = NULL;
     spikes->neuron = NULL;
     spikes->n = spikes->capacity = 0;
+}
+
+void bss2_free(void *buffer)
+{
+    free(buffer);
 }
