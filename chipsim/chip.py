@@ -28,6 +28,7 @@ from .geometry import (
     MADC_BITS,
     MADC_SAMPLE_INTERVAL_TICKS,
     ROUTING_LATENCY_TICKS,
+    fpga_ticks,
 )
 from .parallel_rng import ParallelRng
 from .ppu import bus as ppu_bus
@@ -714,7 +715,7 @@ class Chip:
             t, lab = t[order], lab[order]
         out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
         out["chip_time"] = t
-        out["time"] = t // CHIP_TICKS_PER_FPGA_TICK
+        out["time"] = fpga_ticks(t)
         out["label"] = lab
         return out
 
@@ -762,7 +763,7 @@ def _concatenate(parts: list[tuple[int, RunResult]], engine: str) -> RunResult:
         spikes.append(s)
         e = r.events.copy()
         e["chip_time"] += offset
-        e["time"] = e["chip_time"] // CHIP_TICKS_PER_FPGA_TICK
+        e["time"] = fpga_ticks(e["chip_time"])
         events.append(e)
     out.spikes, out.events = np.concatenate(spikes), np.concatenate(events)
     traced = [(offset, r) for offset, r in parts if r.madc is not None]

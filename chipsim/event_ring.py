@@ -13,7 +13,7 @@ import numpy as np
 from bss2emu.protocol import event_ring as er
 
 from .errors import OmnibusError
-from .geometry import CHIP_TICKS_PER_FPGA_TICK
+from .geometry import fpga_ticks
 
 _WORD = 1 << 32
 
@@ -65,7 +65,7 @@ class EventRing:
         free = max(self.capacity - (write - read) % _WORD, 0)
         kept = order[:free]
         entries = np.empty(kept.size, er.ENTRY_DTYPE)
-        entries["systime"] = (self.origin + tick[kept] // CHIP_TICKS_PER_FPGA_TICK) % _WORD
+        entries["systime"] = (self.origin + fpga_ticks(tick[kept])) % _WORD
         entries["label"] = np.concatenate([in_label, out_label]).astype(np.int64)[kept]
         entries["flags"] = flags[kept]
         slots = (write + np.arange(kept.size)) % self.capacity

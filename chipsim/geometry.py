@@ -8,6 +8,7 @@ from bss2emu.protocol.clocks import (  # noqa: F401  (re-exported for the chip m
     CHIP_TICKS_PER_FPGA_TICK,
     FPGA_CLOCK_HZ,
     MADC_SAMPLE_INTERVAL_TICKS,
+    fpga_ticks,
 )
 from bss2emu.protocol.omnibus import (
     COLUMNS,
