@@ -2,8 +2,9 @@
  * event; its next threshold crossing is predicted after each change and kept in a tournament
  * tree so that the earliest neuron event is found in O(log N). Ties: neuron events before
  * synaptic arrivals at the same time, lower neuron index first. Neurons that no neuron fans
- * out to are replayed chunk by chunk of the inputs without the tree (see "Replayed neurons"
- * below), with the same operations and results. Membrane samples (the MADC) are closed-form
+ * out to, and then those that fan out to none and only these reach, are replayed chunk by
+ * chunk of the inputs without the tree (see "Replayed neurons" below), with the same
+ * operations and results. Membrane samples (the MADC) are closed-form
  * evaluations between events that leave the state untouched. */
 #include <math.h>
 #include <stdlib.h>
@@ -47,9 +48,13 @@ typedef struct {
     int replaying; /* fire() of a replayed neuron: its arrival is queued once sorted */
     fan_table loop_fan; /* the fan-outs to looped neurons (all neurons if none is replayed) */
     fan_table replay_fan; /* the fan-outs to replayed neurons */
-    uint8_t *replayed;
+    fan_table late_fan; /* the fan-outs to the second replay level */
+    uint8_t *replayed; /* LOOPED, REPLAYED or REPLAYED_LATE */
+    int32_t looped_members; /* looped neurons that can have events */
     bss2_spikes early; /* spikes of replayed neurons so far, in (tick, neuron) order */
-    int64_t early_head; /* the next of them to arrive somewhere (early_arrival) */
+    int64_t early_head; /* the loop's next of them to arrive somewhere (routed_arrival) */
+    bss2_spikes late; /* spikes of the second replay level so far, in (tick, neuron) order */
+    int64_t late_head, late_next_in; /* the second level's next replayed spike and input */
     /* event loop state across chunks */
     const int64_t *in_tick;
     const int32_t *in_source;
@@ -68,6 +73,10 @@ typedef struct {
  * fire tick of a crossing at crossing[n]: no input can land between a crossing and the next
  * clock edge (inputs arrive on ticks, neuron events first), so the crossing needs no event. */
 enum { NEXT_CROSSING = 0, NEXT_BOUND = 1, NEXT_FIRE = 2 };
+
+/* Where a neuron is taken: in the event loop, or replayed (see "Replayed neurons" below) as
+ * the first level or the second. */
+enum { LOOPED = 0, REPLAYED = 1, REPLAYED_LATE = 2 };
 
 /* Tournament tree over next[] of the neurons that can have events (slot >= 0): node k holds
  * the earliest (time, neuron) of its subtree, ties to the lower neuron index (slots are in
@@ -130,10 +139,11 @@ static int tree_init(engine *e, int32_t n_neurons)
 {
     int32_t members = 0;
     for (int32_t n = 0; n < n_neurons; ++n) {
-        int eventful = !e->replayed[n]
+        int eventful = e->replayed[n] == LOOPED
                        && (e->net->fire_enable[n] || e->st->mode[n] != BSS2_MODE_FREE);
         e->slot[n] = eventful ? members++ : -1;
     }
+    e->looped_members = members;
     e->leaves = 1;
     while (e->leaves < members) {
         e->leaves <<= 1;
@@ -461,15 +471,15 @@ static void settle(engine *e, int32_t n_dirty)
     }
 }
 
-/* The arrival tick of the next replayed neuron's spike that reaches a neuron within the run
- * (early[early_head], past those that do not), or +inf. */
-static double early_arrival(engine *e)
+/* The arrival tick of the next replayed neuron's spike, from the cursor *head into early,
+ * that reaches a neuron within the run (the cursor moves past those that do not), or +inf. */
+static double routed_arrival(engine *e, int64_t *head)
 {
     const bss2_network *net = e->net;
     const bss2_spikes *s = &e->early;
-    for (; e->early_head < s->n; ++e->early_head) {
-        int32_t n = s->neuron[e->early_head];
-        int64_t arrival = s->tick[e->early_head] + net->latency_ticks;
+    for (; *head < s->n; ++*head) {
+        int32_t n = s->neuron[*head];
+        int64_t arrival = s->tick[*head] + net->latency_ticks;
         if (arrival < (int64_t)e->t_end && net->fan_ptr[n + 1] > net->fan_ptr[n]) {
             return (double)arrival;
         }
@@ -485,7 +495,7 @@ static int32_t routed_sources(engine *e, double t, int32_t *out)
     for (;;) {
         const bss2_spikes *a = &e->fifo;
         int looped = e->fifo_head < a->n && (double)a->tick[e->fifo_head] == t;
-        int early = early_arrival(e) == t;
+        int early = routed_arrival(e, &e->early_head) == t;
         if (!looped && !early) {
             return m;
         }
@@ -564,15 +574,19 @@ static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_
     return BSS2_OK;
 }
 
-/* The event loop over the looped neurons up to (not including) time `limit`. */
+/* The event loop over the looped neurons up to (not including) time `limit`; nothing to do
+ * where there are none (every neuron replayed). */
 static int loop_until(engine *e, double limit)
 {
+    if (e->looped_members == 0 && e->loop_fan.ptr[e->net->n_sources] == 0) {
+        return BSS2_OK;
+    }
     for (;;) {
         double t_arr = INFINITY;
         if (e->fifo_head < e->fifo.n) {
             t_arr = (double)e->fifo.tick[e->fifo_head];
         }
-        double t_early = early_arrival(e);
+        double t_early = routed_arrival(e, &e->early_head);
         if (t_early < t_arr) {
             t_arr = t_early;
         }
@@ -614,7 +628,11 @@ static int loop_until(engine *e, double limit)
  * event loop would perform on it (its events before its arrivals at the same time, an
  * advance before the first amplitude of a time, amplitudes in input and fan order, the lazy
  * prediction after them), which leaves the tree and the loop to the other neurons; their
- * spikes reach the loop as routed arrivals, sorted as the loop would have emitted them. */
+ * spikes reach the loop as routed arrivals, sorted as the loop would have emitted them. A
+ * second level (a feedforward network's output layer: neurons that reach no neuron and that
+ * only first-level neurons and inputs reach) is replayed the same way through the first
+ * level's spikes, known up to the chunk's end; with no neuron left, the loop has nothing to
+ * do. */
 /* Sort keys (tick - first tick) * 2^neuron_bits + neuron by their low `bits` bits: least
  * significant digit first, 8 bits a pass (the chunk's ticks span far less than 2^40). */
 static int radix_sort(uint64_t *key, int64_t m, int bits)
@@ -641,8 +659,8 @@ static int radix_sort(uint64_t *key, int64_t m, int bits)
 }
 
 /* The chunk's spikes of replayed neurons in emission order, (tick, neuron), appended to
- * early. */
-static int queue_early(engine *e, bss2_spikes *chunk)
+ * `into` (early or late). */
+static int queue_sorted(engine *e, bss2_spikes *chunk, bss2_spikes *into)
 {
     const bss2_network *net = e->net;
     int64_t m = chunk->n;
@@ -673,7 +691,7 @@ static int queue_early(engine *e, bss2_spikes *chunk)
     uint64_t neuron_mask = ((uint64_t)1 << neuron_bits) - 1;
     for (int64_t i = 0; i < m && rc == BSS2_OK; ++i) {
         int64_t tick = first + (int64_t)(key[i] >> neuron_bits);
-        rc = bss2_spikes_push(&e->early, tick, (int32_t)(key[i] & neuron_mask));
+        rc = bss2_spikes_push(into, tick, (int32_t)(key[i] & neuron_mask));
     }
     free(key);
     chunk->n = 0;
@@ -700,13 +718,52 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
         i = stop;
     }
     for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
-        if (e->replayed[n]) {
+        if (e->replayed[n] == REPLAYED) {
             rc = own_events(e, n, limit, 0);
         }
     }
     e->spikes = out;
     e->replaying = 0;
-    return (rc == BSS2_OK) ? queue_early(e, chunk) : rc;
+    return (rc == BSS2_OK) ? queue_sorted(e, chunk, &e->early) : rc;
+}
+
+/* The second replay level: neurons that only replayed neurons and inputs reach, and that reach
+ * none (a feedforward network's output layer), taken like the first through the arrivals
+ * before `limit`: the replayed neurons' spikes (all known up to there) and the inputs, time
+ * by time in the loop's order (routed arrivals in emission order, then inputs). */
+static int replay_late(engine *e, bss2_spikes *chunk, double limit)
+{
+    const bss2_network *net = e->net;
+    bss2_spikes *out = e->spikes;
+    e->spikes = chunk;
+    e->replaying = 1;
+    int rc = BSS2_OK;
+    while (rc == BSS2_OK) {
+        double t = routed_arrival(e, &e->late_head);
+        if (e->late_next_in < e->n_in && (double)e->in_tick[e->late_next_in] < t) {
+            t = (double)e->in_tick[e->late_next_in];
+        }
+        if (!(t < limit)) {
+            break;
+        }
+        int32_t n_routed = 0;
+        while (routed_arrival(e, &e->late_head) == t) {
+            e->routed[n_routed++] = e->early.neuron[e->late_head++];
+        }
+        int64_t first = e->late_next_in;
+        while (e->late_next_in < e->n_in && (double)e->in_tick[e->late_next_in] == t) {
+            e->late_next_in += 1;
+        }
+        rc = arrive(e, &e->late_fan, e->routed, n_routed, first, e->late_next_in, t);
+    }
+    for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
+        if (e->replayed[n] == REPLAYED_LATE) {
+            rc = own_events(e, n, limit, 0);
+        }
+    }
+    e->spikes = out;
+    e->replaying = 0;
+    return (rc == BSS2_OK) ? queue_sorted(e, chunk, &e->late) : rc;
 }
 
 /* The entries of the network's fan-outs whose target has replayed[n] == keep, in order, as a
@@ -755,22 +812,39 @@ static void fan_free(fan_table *fan)
 }
 
 /* Which neurons to replay (none while membranes are sampled: the samples interleave with
- * the loop's events), and the fan tables of the loop and of the replay. */
+ * the loop's events): those no neuron reaches, then those that reach no neuron and only these
+ * reach; and the fan tables of the loop and of the two levels. */
 static int plan_replay(engine *e)
 {
     const bss2_network *net = e->net;
     int32_t nn = net->n_neurons;
+    uint8_t *level = e->replayed;
     if (!e->trace) {
         for (int32_t n = 0; n < nn; ++n) {
-            e->replayed[n] = 1;
+            level[n] = REPLAYED;
         }
         for (int32_t k = 0; k < net->fan_ptr[nn]; ++k) { /* sources 0..nn-1: the neurons */
-            e->replayed[net->fan_neuron[k]] = 0;
+            level[net->fan_neuron[k]] = LOOPED;
+        }
+        for (int32_t n = 0; n < nn; ++n) {
+            if (level[n] == LOOPED && net->fan_ptr[n + 1] == net->fan_ptr[n]) {
+                level[n] = REPLAYED_LATE;
+            }
+        }
+        for (int32_t src = 0; src < nn; ++src) { /* a looped neuron reaches it: looped too */
+            for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
+                if (level[src] == LOOPED && level[net->fan_neuron[k]] == REPLAYED_LATE) {
+                    level[net->fan_neuron[k]] = LOOPED;
+                }
+            }
         }
     }
-    int rc = filter_fan(net, e->st, e->replayed, 0, &e->loop_fan);
+    int rc = filter_fan(net, e->st, level, LOOPED, &e->loop_fan);
     if (rc == BSS2_OK && !e->trace) {
-        rc = filter_fan(net, e->st, e->replayed, 1, &e->replay_fan);
+        rc = filter_fan(net, e->st, level, REPLAYED, &e->replay_fan);
+    }
+    if (rc == BSS2_OK && !e->trace) {
+        rc = filter_fan(net, e->st, level, REPLAYED_LATE, &e->late_fan);
     }
     return rc;
 }
@@ -877,6 +951,9 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         double limit = (end < n_in) ? (double)in_tick[end] : e.t_end;
         if (e.replay_fan.ptr) { /* no replay table while membranes are sampled */
             rc = replay_chunk(&e, &chunk, first, end, limit);
+            if (rc == BSS2_OK && e.late_fan.ptr[net->n_sources] > 0) {
+                rc = replay_late(&e, &chunk, limit);
+            }
         }
         if (rc == BSS2_OK) {
             rc = loop_until(&e, limit);
@@ -904,6 +981,9 @@ int bss2_event_run(const bss2_network *net, bss2_state *st,
         st->refractory_end[n] -= t_end;
     }
     rc = merge_spikes(&e.early, spikes);
+    if (rc == BSS2_OK) {
+        rc = merge_spikes(&e.late, spikes);
+    }
 done:
     free(e.t_state);
     free(e.next);
@@ -921,9 +1001,11 @@ done:
     free(e.replayed);
     bss2_spikes_free(&e.fifo);
     bss2_spikes_free(&e.early);
+    bss2_spikes_free(&e.late);
     bss2_spikes_free(&chunk);
     fan_free(&e.loop_fan);
     fan_free(&e.replay_fan);
+    fan_free(&e.late_fan);
     return rc;
 }
 
