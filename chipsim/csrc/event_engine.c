@@ -575,10 +575,10 @@ static int arrive(engine *e, const fan_table *fan, const int32_t *routed, int32_
 }
 
 /* The event loop over the looped neurons up to (not including) time `limit`; nothing to do
- * where there are none (every neuron replayed). */
+ * where there are none (every neuron replayed) and no membrane is sampled. */
 static int loop_until(engine *e, double limit)
 {
-    if (e->looped_members == 0 && e->loop_fan.ptr[e->net->n_sources] == 0) {
+    if (!e->trace && e->looped_members == 0 && e->loop_fan.ptr[e->net->n_sources] == 0) {
         return BSS2_OK;
     }
     for (;;) {

@@ -96,3 +96,14 @@ def test_long_input_streams_with_noise_agree():
             assert np.array_equal(getattr(runs[0].state, name), getattr(runs[1].state, name))
         spikes += r_c.spikes.size
     assert spikes > 500
+
+
+def test_a_recorded_membrane_is_sampled_when_no_neuron_can_have_events():
+    """A run with nothing for the event loop (no input, every neuron quiet) still samples the
+    recorded membranes over the whole run, as the reference does."""
+    chip = Chip(seed=3)
+    runs = [copy.deepcopy(chip).run(input_events(np.zeros(0, np.int64), np.zeros(0, np.int64)),
+                                    1000, engine=e, record=[5, 300])
+            for e in ("event", "reference")]
+    assert runs[0].madc.shape[0] > 200 and runs[0].madc.shape[1] == 2
+    assert np.array_equal(runs[0].madc, runs[1].madc)
