@@ -8,6 +8,7 @@ It is slow and meant for small networks only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ CRIT_TOL = 1e-4
 EXPM1_BELOW = 1e-3
 MAX_ITER = 200
 BOUND_MARGIN = 1e-12
+SEPARATE_REL = 0.05
 _MASK64 = (1 << 64) - 1
 INF = math.inf
 
@@ -91,6 +93,28 @@ def _slope_curvature(v: float, je: float, ji: float, e_leak: float, r: Rates
 def _membrane_derivatives(dt, v0, je0, ji0, e_leak, r: Rates):
     v, je, ji = advance(dt, True, v0, je0, ji0, e_leak, r)
     return (v, *_slope_curvature(v, je, ji, e_leak, r))
+
+
+def _membrane(v0: float, je0: float, ji0: float, e_leak: float, r: Rates
+              ) -> Callable[[float], tuple[float, float, float]]:
+    """The membrane a search evaluates, t -> (v, slope, curvature) (mirrors membrane_init and
+    membrane_derivatives in lif.c): the exponential sum e_leak + sum of c_k exp(-rate_k t)
+    where both synaptic rates differ from the membrane's by more than SEPARATE_REL, the
+    propagation otherwise."""
+    if not (abs(r.mem - r.exc) > SEPARATE_REL * r.mem
+            and abs(r.mem - r.inh) > SEPARATE_REL * r.mem):
+        return lambda t: _membrane_derivatives(t, v0, je0, ji0, e_leak, r)
+    c = ((v0 - e_leak) - je0 * r.inv_d_exc + ji0 * r.inv_d_inh, je0 * r.inv_d_exc,
+         -ji0 * r.inv_d_inh)
+    neg = (-r.mem, -r.exc, -r.inh)
+    sq = tuple(x * x for x in neg)
+
+    def at(t: float) -> tuple[float, float, float]:
+        term = [ck * exp(t * nk) for ck, nk in zip(c, neg, strict=True)]
+        slope = (term[0] * neg[0] + term[1] * neg[1]) + term[2] * neg[2]
+        curvature = (term[0] * sq[0] + term[1] * sq[1]) + term[2] * sq[2]
+        return ((term[0] + term[1]) + term[2]) + e_leak, slope, curvature
+    return at
 
 
 class _ExpPoly:
@@ -239,7 +263,8 @@ def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float,
         f.add(rate_syn, j * inv_d, 0.0)
 
 
-def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, args: tuple) -> float:
+def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, at: Callable
+                 ) -> float:
     """Root of V - theta on [a, b], V(a) < theta <= V(b), one crossing: guarded Halley with
     bisections (mirrors lif.c)."""
     t = a + (theta - va) * ((b - a) / (vb - va)) if vb > va else 0.5 * (a + b)
@@ -247,7 +272,7 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, args: t
         t = 0.5 * (a + b)
     step = step_before = b - a
     for _ in range(MAX_ITER):
-        v, s, c = _membrane_derivatives(t, *args)
+        v, s, c = at(t)
         if v >= theta:
             b = t
         else:
@@ -268,7 +293,7 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, args: t
 
 
 def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: float,
-                   args: tuple) -> float:
+                   at: Callable) -> float:
     """Crossing on a rise-then-fall piece [a, b], -1 if its maximum stays below theta
     (mirrors lif.c: Halley from the left, Newton on the slope once past the maximum)."""
     t, v, s, c = a, va, sa, ca
@@ -283,18 +308,18 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
             nxt = b
         if abs(nxt - t) < 0.25 * ROOT_TOL:
             return nxt + 0.25 * ROOT_TOL
-        vn, sn, cn = _membrane_derivatives(nxt, *args)
+        vn, sn, cn = at(nxt)
         if vn >= theta:
-            return _crossing_in(t, nxt, v, vn, theta, args)
+            return _crossing_in(t, nxt, v, vn, theta, at)
         if not sn > 0.0:
             lo, hi, slo = t, nxt, s
             u = lo + s * ((hi - lo) / (s - sn))
             for _ in range(MAX_ITER):
                 if not (lo < u < hi):
                     u = 0.5 * (lo + hi)
-                vu, su, cu = _membrane_derivatives(u, *args)
+                vu, su, cu = at(u)
                 if vu >= theta:
-                    return _crossing_in(lo, u, v, vu, theta, args)
+                    return _crossing_in(lo, u, v, vu, theta, at)
                 if su > 0.0:
                     lo, v, slo = u, vu, su
                 else:
@@ -332,16 +357,16 @@ def first_crossing(v0: float, je0: float, ji0: float, e_leak: float, theta: floa
     if rest < 0.0 and cap < horizon:
         horizon = cap
     piece_end = _zeros(f.scaled_derivative().scaled_derivative(), 0.0, horizon)
-    args = (v0, je0, ji0, e_leak, r)
+    at = _membrane(v0, je0, ji0, e_leak, r)
     a, va = 0.0, v0
     sa, ca = _slope_curvature(v0, je0, ji0, e_leak, r)
     for i in range(len(piece_end) + 1):
         b = piece_end[i] if i < len(piece_end) else horizon
-        vb, sb, cb = _membrane_derivatives(b, *args)
+        vb, sb, cb = at(b)
         if vb >= theta:
-            return _crossing_in(a, b, va, vb, theta, args)
+            return _crossing_in(a, b, va, vb, theta, at)
         if sa > 0.0 and sb < 0.0:
-            tc = _bump_crossing(a, b, va, sa, ca, theta, args)
+            tc = _bump_crossing(a, b, va, sa, ca, theta, at)
             if tc >= 0.0:
                 return tc
         a, va, sa, ca = b, vb, sb, cb
