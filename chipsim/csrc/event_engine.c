@@ -176,7 +176,8 @@ static void advance_state(engine *e, int32_t n, double t, int move_v)
     }
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    bss2_advance(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n], &e->rate[n]);
+    bss2_advance_one(dt, move_v, &st->v[n], &st->je[n], &st->ji[n], net->e_leak[n],
+                     &e->rate[n]);
     e->t_state[n] = t;
 }
 

@@ -137,9 +137,9 @@ BSS2_AVX2 static int terms_on_lanes(const membrane *mb, double t, double *term)
     return 1;
 }
 
-/* bss2_advance(dt, 1, ...) with its three exponentials on vector lanes (the same bits); 0 if
- * one of them needs bss2_exp's special branches (nothing stored then). */
-BSS2_AVX2 static int advance_on_lanes(double dt, double *v, double *je, double *ji,
+/* bss2_advance with its three exponentials on vector lanes (the same bits); 0 if one of them
+ * needs bss2_exp's special branches (nothing stored then). */
+BSS2_AVX2 static int advance_on_lanes(double dt, int move_v, double *v, double *je, double *ji,
                                       double e_leak, const bss2_rates *r)
 {
     __m256d special = _mm256_setzero_pd();
@@ -150,8 +150,8 @@ BSS2_AVX2 static int advance_on_lanes(double dt, double *v, double *je, double *
     }
     double e[4];
     _mm256_storeu_pd(e, y);
-    bss2_advance_with(dt, 1, e[2], (*je != 0.0) ? e[0] : 0.0, (*ji != 0.0) ? e[1] : 0.0, v, je,
-                      ji, e_leak, r);
+    bss2_advance_with(dt, move_v, e[2], (*je != 0.0) ? e[0] : 0.0, (*ji != 0.0) ? e[1] : 0.0,
+                      v, je, ji, e_leak, r);
     return 1;
 }
 #endif
@@ -175,13 +175,24 @@ membrane_derivatives(const membrane *mb, double t, double *slope, double *curvat
     }
     double v = mb->v0, je = mb->je0, ji = mb->ji0;
 #ifdef BSS2_HAVE_AVX2_PATH
-    if (!(bss2_simd_lanes && advance_on_lanes(t, &v, &je, &ji, mb->e_leak, mb->r)))
+    if (!(bss2_simd_lanes && advance_on_lanes(t, 1, &v, &je, &ji, mb->e_leak, mb->r)))
 #endif
     {
         bss2_advance(t, 1, &v, &je, &ji, mb->e_leak, mb->r);
     }
     slope_curvature(v, je, ji, mb->e_leak, mb->r, slope, curvature);
     return v;
+}
+
+void bss2_advance_one(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
+                      const bss2_rates *r)
+{
+#ifdef BSS2_HAVE_AVX2_PATH
+    if (bss2_simd_lanes && advance_on_lanes(dt, move_v, v, je, ji, e_leak, r)) {
+        return;
+    }
+#endif
+    bss2_advance(dt, move_v, v, je, ji, e_leak, r);
 }
 
 static double expoly_eval(const expoly *f, double t)

@@ -68,6 +68,11 @@ static inline void bss2_advance(double dt, int move_v, double *v, double *je, do
     bss2_advance_with(dt, move_v, em, ee, ei, v, je, ji, e_leak, r);
 }
 
+/* bss2_advance of one neuron, its exponentials on vector lanes where the machine has them
+ * (the same bits). */
+void bss2_advance_one(double dt, int move_v, double *v, double *je, double *ji, double e_leak,
+                      const bss2_rates *r);
+
 /* Earliest t in [0, horizon] with V(t) >= theta, or +inf if there is none. A caller that
  * discards crossings at or after discard_from (an arrival replaces the prediction) lets the
  * search stop, with +inf, once every crossing it could still find lies there; the crossings it
