@@ -99,9 +99,9 @@ def _membrane(v0: float, je0: float, ji0: float, e_leak: float, r: Rates
               ) -> Callable[[float], tuple[float, float, float]]:
     """The membrane a search evaluates, t -> (v, slope, curvature) (mirrors membrane_init and
     membrane_derivatives in lif.c): the exponential sum e_leak + sum of c_k exp(-rate_k t)
-    where both synaptic rates differ from the membrane's by more than SEPARATE_REL, the
-    propagation otherwise."""
-    if not (abs(r.mem - r.exc) > SEPARATE_REL * r.mem
+    where a current flows and both synaptic rates differ from the membrane's by more than
+    SEPARATE_REL, the propagation otherwise."""
+    if not ((je0 != 0.0 or ji0 != 0.0) and abs(r.mem - r.exc) > SEPARATE_REL * r.mem
             and abs(r.mem - r.inh) > SEPARATE_REL * r.mem):
         return lambda t: _membrane_derivatives(t, v0, je0, ji0, e_leak, r)
     c = ((v0 - e_leak) - je0 * r.inv_d_exc + ji0 * r.inv_d_inh, je0 * r.inv_d_exc,

@@ -82,8 +82,9 @@ static void slope_curvature(double v, double je, double ji, double e_leak, const
     *curvature = -r->mem * *slope - r->exc * je + r->inh * ji;
 }
 
-/* The membrane a search evaluates: its state at t = 0 and, where both synaptic rates differ
- * from the membrane's by more than SEPARATE_REL, the same membrane as the exponential sum
+/* The membrane a search evaluates: its state at t = 0 and, where a current flows and both
+ * synaptic rates differ from the membrane's by more than SEPARATE_REL (without current the
+ * propagation needs one exponential, the sum three), the same membrane as the exponential sum
  * e_leak + c[0] e^{-mem t} + c[1] e^{-exc t} + c[2] e^{-inh t}: fewer operations than the
  * propagation and no branches, and the coefficients stay within ~1/SEPARATE_REL of the state's
  * scale, so the sum loses no more than a digit or two to cancellation. */
@@ -98,7 +99,7 @@ static void membrane_init(membrane *mb, double v0, double je0, double ji0, doubl
                           const bss2_rates *r)
 {
     *mb = (membrane){v0, je0, ji0, e_leak, r, 0, {0}, {0}, {0}};
-    mb->as_sum = fabs(r->mem - r->exc) > SEPARATE_REL * r->mem
+    mb->as_sum = (je0 != 0.0 || ji0 != 0.0) && fabs(r->mem - r->exc) > SEPARATE_REL * r->mem
                  && fabs(r->mem - r->inh) > SEPARATE_REL * r->mem;
     if (mb->as_sum) {
         mb->c[0] = (v0 - e_leak) - je0 * r->inv_d_exc + ji0 * r->inv_d_inh;
@@ -188,7 +189,10 @@ void bss2_advance_one(double dt, int move_v, double *v, double *je, double *ji, 
                       const bss2_rates *r)
 {
 #ifdef BSS2_HAVE_AVX2_PATH
-    if (bss2_simd_lanes && advance_on_lanes(dt, move_v, v, je, ji, e_leak, r)) {
+    /* lanes pay where they replace two exponentials or three */
+    int exponentials = (*je != 0.0) + (*ji != 0.0) + (move_v != 0);
+    if (exponentials >= 2 && bss2_simd_lanes
+        && advance_on_lanes(dt, move_v, v, je, ji, e_leak, r)) {
         return;
     }
 #endif
