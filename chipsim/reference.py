@@ -22,6 +22,7 @@ CRIT_TOL = 1e-4
 EXPM1_BELOW = 1e-3
 MAX_ITER = 200
 BOUND_MARGIN = 1e-12
+CONVERGED_STEP = 1e-2
 SEPARATE_REL = 0.05
 _MASK64 = (1 << 64) - 1
 INF = math.inf
@@ -282,7 +283,8 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, at: Cal
         f = v - theta
         denom = 2.0 * s * s - f * c
         nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else 0.5 * (a + b)
-        if abs(nxt - t) < 0.25 * ROOT_TOL:
+        if abs(nxt - t) < 0.25 * ROOT_TOL or (s > 0.0 and denom > 0.0
+                                               and abs(nxt - t) < CONVERGED_STEP and a < nxt < b):
             up = nxt + 0.25 * ROOT_TOL
             return up if up < b else b
         if not (a < nxt < b) or abs(nxt - t) > 0.5 * step_before:
@@ -306,7 +308,8 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
         nxt = t - 2.0 * f * s / denom if denom > 0.0 else t - f / s
         if not nxt < b:
             nxt = b
-        if abs(nxt - t) < 0.25 * ROOT_TOL:
+        if abs(nxt - t) < 0.25 * ROOT_TOL or (nxt < b and denom > 0.0
+                                               and nxt - t < CONVERGED_STEP):
             return nxt + 0.25 * ROOT_TOL
         vn, sn, cn = at(nxt)
         if vn >= theta:

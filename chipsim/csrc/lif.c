@@ -24,6 +24,9 @@
 #define MAX_ITER 200
 /* a rising stretch is abandoned once its slope bound keeps it this far below theta */
 #define BOUND_MARGIN 1e-12
+/* a Halley step this short (ticks) lands within ~1e-10 ticks of the crossing (its error is
+ * cubic in the step, times about 1/tau^2), so the search takes it without evaluating there */
+#define CONVERGED_STEP 1e-2
 /* both synaptic rates this far (relative) from the membrane's: the search evaluates the
  * membrane as an exponential sum (membrane below) */
 #define SEPARATE_REL 0.05
@@ -453,7 +456,8 @@ static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn, 
  * there: Halley's method from the linear interpolation, bracket-guarded, with a bisection
  * wherever a step leaves the bracket, meets a falling stretch, or is not at most half the step
  * before the last (a far end in a flat tail would make Halley crawl); stops once the step is
- * below ROOT_TOL/4 or the bracket below ROOT_TOL. */
+ * below ROOT_TOL/4, or a Halley step inside the bracket below CONVERGED_STEP (taken without an
+ * evaluation there), or the bracket below ROOT_TOL. */
 static double crossing_in(double a, double b, double va, double vb, const membrane *mb,
                           double theta)
 {
@@ -476,7 +480,9 @@ static double crossing_in(double a, double b, double va, double vb, const membra
         double f = v - theta;
         double denom = 2.0 * s * s - f * c;
         double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : 0.5 * (a + b);
-        if (fabs(next - t) < 0.25 * ROOT_TOL) {
+        if (fabs(next - t) < 0.25 * ROOT_TOL
+            || (s > 0.0 && denom > 0.0 && fabs(next - t) < CONVERGED_STEP && next > a
+                && next < b)) {
             double up = next + 0.25 * ROOT_TOL;
             return (up < b) ? up : b;
         }
@@ -497,8 +503,9 @@ static double crossing_in(double a, double b, double va, double vb, const membra
  * locates the maximum between the last two points, watching the membrane. The slope only falls
  * up to the maximum (V' e^{r t} falls on the piece), so V(t) + V'(t) (b - t) bounds the
  * maximum from any rising point t before it: the search ends once that bound stays below
- * theta. Returns the crossing, or -1 if the maximum stays below theta (located to CRIT_TOL or
- * bounded) or once a rising point below theta reaches discard_from (any crossing lies beyond). */
+ * theta. A Halley step below CONVERGED_STEP is the crossing. Returns the crossing, or -1 if
+ * the maximum stays below theta (located to CRIT_TOL or bounded) or once a rising point below
+ * theta reaches discard_from (any crossing lies beyond). */
 static double bump_crossing(double a, double b, double va, double sa, double ca,
                             const membrane *mb, double theta, double discard_from)
 {
@@ -514,7 +521,8 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
         if (!(next < b)) {
             next = b; /* V(b) < theta: the maximum lies before b */
         }
-        if (fabs(next - t) < 0.25 * ROOT_TOL) {
+        if (fabs(next - t) < 0.25 * ROOT_TOL
+            || (next < b && denom > 0.0 && next - t < CONVERGED_STEP)) {
             return next + 0.25 * ROOT_TOL;
         }
         double sn, cn;
