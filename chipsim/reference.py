@@ -284,7 +284,8 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, at: Cal
         denom = 2.0 * s * s - f * c
         nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else 0.5 * (a + b)
         if abs(nxt - t) < 0.25 * ROOT_TOL or (s > 0.0 and denom > 0.0
-                                               and abs(nxt - t) < CONVERGED_STEP and a < nxt < b):
+                                               and abs(nxt - t) < CONVERGED_STEP and a < nxt < b
+                                               and s * s > 4.0 * abs(f * c)):
             up = nxt + 0.25 * ROOT_TOL
             return up if up < b else b
         if not (a < nxt < b) or abs(nxt - t) > 0.5 * step_before:
@@ -309,7 +310,8 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
         if not nxt < b:
             nxt = b
         if abs(nxt - t) < 0.25 * ROOT_TOL or (nxt < b and denom > 0.0
-                                               and nxt - t < CONVERGED_STEP):
+                                               and nxt - t < CONVERGED_STEP
+                                               and s * s > 4.0 * abs(f * c)):
             return nxt + 0.25 * ROOT_TOL
         vn, sn, cn = at(nxt)
         if vn >= theta:

@@ -24,8 +24,10 @@
 #define MAX_ITER 200
 /* a rising stretch is abandoned once its slope bound keeps it this far below theta */
 #define BOUND_MARGIN 1e-12
-/* a Halley step this short (ticks) lands within ~1e-10 ticks of the crossing (its error is
- * cubic in the step, times about 1/tau^2), so the search takes it without evaluating there */
+/* a Halley step this short (ticks) towards a transversal crossing (the osculating parabola
+ * rises past theta by more than the step's distance to it: s^2 > 4 |f c|) lands within
+ * ~1e-10 ticks of the crossing (its error is cubic in the step, times about 1/tau^2), so the
+ * search takes it without evaluating there */
 #define CONVERGED_STEP 1e-2
 /* both synaptic rates this far (relative) from the membrane's: the search evaluates the
  * membrane as an exponential sum (membrane below) */
@@ -482,7 +484,7 @@ static double crossing_in(double a, double b, double va, double vb, const membra
         double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : 0.5 * (a + b);
         if (fabs(next - t) < 0.25 * ROOT_TOL
             || (s > 0.0 && denom > 0.0 && fabs(next - t) < CONVERGED_STEP && next > a
-                && next < b)) {
+                && next < b && s * s > 4.0 * fabs(f * c))) {
             double up = next + 0.25 * ROOT_TOL;
             return (up < b) ? up : b;
         }
@@ -522,7 +524,8 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
             next = b; /* V(b) < theta: the maximum lies before b */
         }
         if (fabs(next - t) < 0.25 * ROOT_TOL
-            || (next < b && denom > 0.0 && next - t < CONVERGED_STEP)) {
+            || (next < b && denom > 0.0 && next - t < CONVERGED_STEP
+                && s * s > 4.0 * fabs(f * c))) {
             return next + 0.25 * ROOT_TOL;
         }
         double sn, cn;

@@ -70,3 +70,35 @@ def test_a_search_that_may_stop_at_discard_from_reports_only_the_whole_searchs_c
     assert np.all(same | np.isinf(out[after]))
     crossing = np.isfinite(whole)
     assert 0.3 < before[crossing].mean() < 0.7 and stopped.sum() > 500  # both cases occur
+
+
+def test_a_maximum_just_below_threshold_is_no_crossing_and_just_above_is_one():
+    """Thresholds 1e-10 from the membrane's maximum, on either side: the search's shortcuts
+    (a converged Halley step taken without an evaluation, the slope bound) must tell them
+    apart, C and reference alike."""
+    rng = np.random.default_rng(17)
+    checked = 0
+    for _ in range(200):
+        tm = rng.uniform(300.0, 1500.0)
+        te, ti = tm * rng.uniform(0.3, 0.8), tm * rng.uniform(1.2, 1.8)
+        el, v0 = 0.5, 0.5 + rng.uniform(-0.05, 0.05)
+        je, ji = rng.exponential(0.003), rng.exponential(0.001)
+        r = reference.Rates.of(tm, te, ti)
+        at = reference._membrane(v0, je, ji, el, r)
+        # the maximum: Newton on the slope from the excitatory kernel's peak
+        t = float(np.log(r.exc / r.mem) / (r.exc - r.mem))
+        for _ in range(60):
+            _, s, c = at(t)
+            if c >= 0.0:
+                break
+            t -= s / c
+        v, s, c = at(t)
+        if not (c < 0.0 and abs(s) < 1e-15 and v > el + 0.01 and t > 1.0):
+            continue
+        for delta, crosses in ((1e-10, False), (-1e-10, True)):
+            row = np.array([[tm, te, ti, v0, je, ji, el, v + delta, 1e9, np.inf]])
+            found = _c_search(row)[0]
+            assert np.isfinite(found) == crosses, (tm, te, ti, v0, je, ji, delta)
+            assert found == _reference_search(row)[0]
+        checked += 1
+    assert checked > 100
