@@ -264,6 +264,12 @@ def _add_synaptic(f: _ExpPoly, j: float, rate_mem: float, rate_syn: float,
         f.add(rate_syn, j * inv_d, 0.0)
 
 
+def _converged(step: float, f: float, s: float, c: float) -> bool:
+    """Whether a Halley step lands close enough to a transversal crossing to be taken as it
+    (mirrors converged in lif.c)."""
+    return abs(step) < CONVERGED_STEP and s * s > 4.0 * abs(f * c)
+
+
 def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, at: Callable
                  ) -> float:
     """Root of V - theta on [a, b], V(a) < theta <= V(b), one crossing: guarded Halley with
@@ -283,9 +289,8 @@ def _crossing_in(a: float, b: float, va: float, vb: float, theta: float, at: Cal
         f = v - theta
         denom = 2.0 * s * s - f * c
         nxt = t - 2.0 * f * s / denom if (s > 0.0 and denom > 0.0) else 0.5 * (a + b)
-        if abs(nxt - t) < 0.25 * ROOT_TOL or (s > 0.0 and denom > 0.0
-                                               and abs(nxt - t) < CONVERGED_STEP and a < nxt < b
-                                               and s * s > 4.0 * abs(f * c)):
+        if abs(nxt - t) < 0.25 * ROOT_TOL or (s > 0.0 and denom > 0.0 and a < nxt < b
+                                               and _converged(nxt - t, f, s, c)):
             up = nxt + 0.25 * ROOT_TOL
             return up if up < b else b
         if not (a < nxt < b) or abs(nxt - t) > 0.5 * step_before:
@@ -310,8 +315,7 @@ def _bump_crossing(a: float, b: float, va: float, sa: float, ca: float, theta: f
         if not nxt < b:
             nxt = b
         if abs(nxt - t) < 0.25 * ROOT_TOL or (nxt < b and denom > 0.0
-                                               and nxt - t < CONVERGED_STEP
-                                               and s * s > 4.0 * abs(f * c)):
+                                               and _converged(nxt - t, f, s, c)):
             return nxt + 0.25 * ROOT_TOL
         vn, sn, cn = at(nxt)
         if vn >= theta:

@@ -699,13 +699,27 @@ static int queue_sorted(engine *e, bss2_spikes *chunk, bss2_spikes *into)
     return rc;
 }
 
+/* The end of a replay level's chunk: its neurons' own events up to `limit`, the engine back
+ * to the loop's spike list `out`, and the level's spikes sorted into `into`. */
+static int replay_finish(engine *e, int rc, uint8_t level, double limit, bss2_spikes *out,
+                         bss2_spikes *chunk, bss2_spikes *into)
+{
+    for (int32_t n = 0; n < e->net->n_neurons && rc == BSS2_OK; ++n) {
+        if (e->replayed[n] == level) {
+            rc = own_events(e, n, limit, 0);
+        }
+    }
+    e->spikes = out;
+    e->replaying = 0;
+    return (rc == BSS2_OK) ? queue_sorted(e, chunk, into) : rc;
+}
+
 /* Replay the replayed neurons through inputs [first, end), time by time (as the loop
  * delivers them, without the tree: a neuron's own events are taken when an input reaches
  * it, and the rest at the end), and their own events up to `limit`. */
 static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t end,
                         double limit)
 {
-    const bss2_network *net = e->net;
     bss2_spikes *out = e->spikes;
     e->spikes = chunk;
     e->replaying = 1;
@@ -718,14 +732,7 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
         rc = arrive(e, &e->replay_fan, NULL, 0, i, stop, (double)e->in_tick[i]);
         i = stop;
     }
-    for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
-        if (e->replayed[n] == REPLAYED) {
-            rc = own_events(e, n, limit, 0);
-        }
-    }
-    e->spikes = out;
-    e->replaying = 0;
-    return (rc == BSS2_OK) ? queue_sorted(e, chunk, &e->early) : rc;
+    return replay_finish(e, rc, REPLAYED, limit, out, chunk, &e->early);
 }
 
 /* The second replay level: neurons that only replayed neurons and inputs reach, and that reach
@@ -734,7 +741,6 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
  * by time in the loop's order (routed arrivals in emission order, then inputs). */
 static int replay_late(engine *e, bss2_spikes *chunk, double limit)
 {
-    const bss2_network *net = e->net;
     bss2_spikes *out = e->spikes;
     e->spikes = chunk;
     e->replaying = 1;
@@ -757,14 +763,7 @@ static int replay_late(engine *e, bss2_spikes *chunk, double limit)
         }
         rc = arrive(e, &e->late_fan, e->routed, n_routed, first, e->late_next_in, t);
     }
-    for (int32_t n = 0; n < net->n_neurons && rc == BSS2_OK; ++n) {
-        if (e->replayed[n] == REPLAYED_LATE) {
-            rc = own_events(e, n, limit, 0);
-        }
-    }
-    e->spikes = out;
-    e->replaying = 0;
-    return (rc == BSS2_OK) ? queue_sorted(e, chunk, &e->late) : rc;
+    return replay_finish(e, rc, REPLAYED_LATE, limit, out, chunk, &e->late);
 }
 
 /* The entries of the network's fan-outs whose target has replayed[n] == keep, in order, as a
@@ -833,8 +832,11 @@ static int plan_replay(engine *e)
             }
         }
         for (int32_t src = 0; src < nn; ++src) { /* a looped neuron reaches it: looped too */
+            if (level[src] != LOOPED) {
+                continue; /* the others reach no second-level neuron */
+            }
             for (int32_t k = net->fan_ptr[src]; k < net->fan_ptr[src + 1]; ++k) {
-                if (level[src] == LOOPED && level[net->fan_neuron[k]] == REPLAYED_LATE) {
+                if (level[net->fan_neuron[k]] == REPLAYED_LATE) {
                     level[net->fan_neuron[k]] = LOOPED;
                 }
             }

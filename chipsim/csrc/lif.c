@@ -8,8 +8,9 @@
  * sign at most once, so V is monotone or has one extremum there. A piece whose end reaches the
  * threshold holds exactly one crossing (guarded Halley); a piece that rises and falls is
  * searched by Halley steps from its start, and only if they pass its maximum is the maximum
- * located. The search evaluates the membrane as that sum where both synaptic rates are well
- * apart from the membrane's (and through the propagation's kernels otherwise). The Python
+ * located. The search evaluates the membrane as that sum where a current flows and both
+ * synaptic rates are well apart from the membrane's (and through the propagation's kernels
+ * otherwise). The Python
  * reference (chipsim/reference.py) mirrors this file operation by operation.
  */
 #include <math.h>
@@ -454,6 +455,13 @@ static void add_synaptic(expoly *f, double j, double rate_mem, double rate_syn, 
     }
 }
 
+/* Whether a Halley step from a point at f = V - theta with slope s and curvature c lands close
+ * enough to a transversal crossing to be taken as it (CONVERGED_STEP). */
+static inline int converged(double step, double f, double s, double c)
+{
+    return fabs(step) < CONVERGED_STEP && s * s > 4.0 * fabs(f * c);
+}
+
 /* Root of V - theta on [a, b] where V(a) = va < theta <= V(b) = vb and V crosses theta once
  * there: Halley's method from the linear interpolation, bracket-guarded, with a bisection
  * wherever a step leaves the bracket, meets a falling stretch, or is not at most half the step
@@ -483,8 +491,8 @@ static double crossing_in(double a, double b, double va, double vb, const membra
         double denom = 2.0 * s * s - f * c;
         double next = (s > 0.0 && denom > 0.0) ? t - 2.0 * f * s / denom : 0.5 * (a + b);
         if (fabs(next - t) < 0.25 * ROOT_TOL
-            || (s > 0.0 && denom > 0.0 && fabs(next - t) < CONVERGED_STEP && next > a
-                && next < b && s * s > 4.0 * fabs(f * c))) {
+            || (s > 0.0 && denom > 0.0 && next > a && next < b
+                && converged(next - t, f, s, c))) {
             double up = next + 0.25 * ROOT_TOL;
             return (up < b) ? up : b;
         }
@@ -524,8 +532,7 @@ static double bump_crossing(double a, double b, double va, double sa, double ca,
             next = b; /* V(b) < theta: the maximum lies before b */
         }
         if (fabs(next - t) < 0.25 * ROOT_TOL
-            || (next < b && denom > 0.0 && next - t < CONVERGED_STEP
-                && s * s > 4.0 * fabs(f * c))) {
+            || (next < b && denom > 0.0 && converged(next - t, f, s, c))) {
             return next + 0.25 * ROOT_TOL;
         }
         double sn, cn;
