@@ -50,7 +50,7 @@ from ._core import ffi, lib
 from .chip import Chip
 from .errors import ChipError, OmnibusError
 from .events import input_events
-from .geometry import CHIP_TICKS_PER_FPGA_TICK
+from .geometry import CHIP_TICKS_PER_FPGA_TICK, fpga_ticks
 
 log = logging.getLogger("bss2emu.fpga")
 
@@ -707,7 +707,7 @@ class Executor:
         events = input_events(times[:due] - base, labels[:due])
         self._pending = [(times[due:], labels[due:])] if due < times.size else []
         self.chip_synced = until
-        self.chip.event_ring.origin = base - self.chip.time // CHIP_TICKS_PER_FPGA_TICK
+        self.chip.event_ring.origin = base - fpga_ticks(self.chip.time)
         try:
             result = self.chip.run(events, int(until - base), record=neurons or None)
         except ChipError as err:
@@ -730,7 +730,7 @@ class Executor:
             chip_t = np.repeat(np.floor(result.madc_time).astype(np.int64), k)
             channel = np.tile(np.array(self.chip.madc_channels(), np.int64), samples)
             chunks.append(_event_chunk(
-                "madc", base + chip_t // CHIP_TICKS_PER_FPGA_TICK, base_chip + chip_t,
+                "madc", base + fpga_ticks(chip_t), base_chip + chip_t,
                 {"channel": channel, "value": result.madc.reshape(-1)}))
             self._stats.counts["madc"] += result.madc.size
         if not chunks:
