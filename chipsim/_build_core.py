@@ -14,7 +14,7 @@ from cffi import FFI
 
 CSRC = Path(__file__).resolve().parent / "csrc"
 SOURCES = ["lif.c", "noise.c", "event_engine.c", "stepped_engine.c", "linear_propagator.c",
-           "synapse_io.c", "event_timing.c", "advance_many.c", "simd.c"]
+           "synapse_io.c", "event_timing.c", "advance_many.c", "simd.c", "output_records.c"]
 PPU_SOURCES = ["ppu_core.c", "ppu_fxv.c", "ppu_memory.c"]
 #: what each extension is made of: (cdef headers, C include, sources)
 PARTS = {"core": (("core_api.h",), "core.h", SOURCES),

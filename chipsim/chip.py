@@ -476,15 +476,14 @@ class Chip:
                                   0, 2**MADC_BITS - 1).astype(np.uint16)
             result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
             result.madc_neurons = record
-        late = ticks + ROUTING_LATENCY_TICKS >= t_end
-        if late.any():
-            self._in_flight = (np.concatenate([self._in_flight[0],
-                                               self.time + ticks[late] + ROUTING_LATENCY_TICKS]),
-                               np.concatenate([self._in_flight[1], neurons[late]]).astype(np.int32))
-        result.spikes = np.empty(ticks.size, SPIKE_DTYPE)
-        result.spikes["chip_time"] = ticks
-        result.spikes["neuron"] = neurons
-        result.events = self._l2_events(ticks, neurons, in_tick, in_source, source_l2)
+        result.spikes, result.events = c_engine.output_records(ticks, neurons, in_tick,
+                                                               in_source, source_l2)
+        late = int(np.searchsorted(ticks, t_end - ROUTING_LATENCY_TICKS))  # (spikes are sorted)
+        if late < ticks.size:
+            flying_tick, flying_neuron = self._in_flight
+            self._in_flight = (
+                np.concatenate([flying_tick, self.time + ticks[late:] + ROUTING_LATENCY_TICKS]),
+                np.concatenate([flying_neuron, neurons[late:]]).astype(np.int32))
         if self.event_ring.enabled:
             self.event_ring.record(self.time, tick, label, result.events["chip_time"],
                                    result.events["label"])
@@ -696,29 +695,6 @@ class Chip:
         active = targeted | moving | tonic | p.adex_enable
         active[record] = True
         return np.flatnonzero(active).astype(np.int32)
-
-    @staticmethod
-    def _l2_events(ticks, neurons, in_tick, in_source, source_l2) -> np.ndarray:
-        """The events a segment sends to the FPGA: the spikes of neurons and the external
-        events routed to L2, by time (neuron spikes first among equal times)."""
-        neuron_l2 = source_l2.take(neurons)  # (take: no conversion of the int32 indices)
-        sent = neuron_l2 >= 0
-        t, lab = (ticks, neuron_l2) if sent.all() else (ticks[sent], neuron_l2[sent])
-        if in_source.size:
-            ext_l2 = source_l2.take(in_source)
-            ext = ext_l2 >= 0
-            if ext.any():
-                t = np.concatenate([t, in_tick[ext]])
-                lab = np.concatenate([lab, ext_l2[ext]])
-        if t.size > 1 and bool((t[1:] < t[:-1]).any()):  # spikes alone come in time order
-            order = np.argsort(t, kind="stable")
-            t, lab = t[order], lab[order]
-        out = np.empty(t.size, OUTPUT_EVENT_DTYPE)
-        out["chip_time"] = t
-        out["time"] = fpga_ticks(t)
-        out["label"] = lab
-        return out
-
 
 
 @dataclass

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from bss2emu.protocol.clocks import FPGA_TICK_SHIFT
 
 from ._core import ffi, lib
 from .engine_types import NetworkTables, NeuronState
 from .errors import EngineError
+from .events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE
 
 _STATUS = {
     lib.BSS2_ERR_UNSORTED: "event times must be sorted and lie within [0, duration)",
@@ -34,6 +36,22 @@ _SCALARS = ("latency_ticks", "threshold_noise", "jitter", "noise_seed")
 _STATE = {"v": np.float64, "je": np.float64, "ji": np.float64, "w": np.float64,
           "mode": np.int32, "fire_time": np.float64, "hold_end": np.int64,
           "refractory_end": np.int64, "spike_index": np.uint32}
+
+
+def _record_offsets() -> dict[str, int]:
+    """The C view of the spike and event record dtypes: sizes and field offsets by
+    `bss2_record_layout` member (the field types checked here, once)."""
+    want = {("chip_time", "<i8"), ("neuron", "<i2"), ("time", "<i8"), ("label", "<u2")}
+    offsets = {"spike_size": SPIKE_DTYPE.itemsize, "event_size": OUTPUT_EVENT_DTYPE.itemsize}
+    for prefix, dtype in (("spike_", SPIKE_DTYPE), ("event_", OUTPUT_EVENT_DTYPE)):
+        for name in dtype.names:
+            if (name, dtype.fields[name][0].str) not in want:
+                raise ImportError(f"the C record writer does not know field {name} of {dtype}")
+            offsets[prefix + name] = dtype.fields[name][1]
+    return offsets
+
+
+_RECORD_OFFSETS = _record_offsets()
 
 
 def _ensure(status: int) -> None:
@@ -135,6 +153,33 @@ def _collect(status: int, spikes) -> tuple[np.ndarray, np.ndarray]:
         return ticks, neurons
     finally:
         lib.bss2_spikes_free(spikes)
+
+
+def _taken(pointer, n: int, dtype: np.dtype) -> np.ndarray:
+    """n records of `dtype` in a C buffer, owned by the array (released with it)."""
+    return np.frombuffer(ffi.buffer(ffi.gc(pointer, lib.bss2_free), n * dtype.itemsize or 1),
+                         dtype, count=n)
+
+
+def output_records(ticks: np.ndarray, neurons: np.ndarray, in_tick: np.ndarray,
+                   in_source: np.ndarray, source_l2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A run's spikes (SPIKE_DTYPE, from spike ticks and neurons in time order) and its events
+    to the FPGA (OUTPUT_EVENT_DTYPE): the spikes and the arrivals (in_tick, in_source, in time
+    order) whose source has an L2 label (`source_l2[source]` >= 0), by time, spikes first
+    among equal times. Written by C in one pass into buffers the arrays own."""
+    ticks = np.ascontiguousarray(ticks, np.int64)
+    neurons = np.ascontiguousarray(neurons, np.int32)
+    in_tick = np.ascontiguousarray(in_tick, np.int64)
+    in_source = np.ascontiguousarray(in_source, np.int32)
+    source_l2 = np.ascontiguousarray(source_l2, np.int64)
+    out = ffi.new("bss2_records *")
+    layout = ffi.new("bss2_record_layout *", _RECORD_OFFSETS)
+    _ensure(lib.bss2_output_records(
+        _ptr("int64_t *", ticks), _ptr("int32_t *", neurons), ticks.size,
+        _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source), in_tick.size,
+        _ptr("int64_t *", source_l2), FPGA_TICK_SHIFT, layout, out))
+    return (_taken(out.spikes, ticks.size, SPIKE_DTYPE),
+            _taken(out.events, out.n_events, OUTPUT_EVENT_DTYPE))
 
 
 class _Trace:

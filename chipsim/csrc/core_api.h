@@ -77,6 +77,28 @@ typedef struct {
 void bss2_spikes_free(bss2_spikes *spikes);
 void bss2_free(void *buffer);
 
+/* Byte sizes and field offsets of the spike record (chip_time int64, neuron int16) and of the
+ * event record (time int64, chip_time int64, label uint16), read from chipsim's dtypes. */
+typedef struct {
+    int32_t spike_size, spike_chip_time, spike_neuron;
+    int32_t event_size, event_time, event_chip_time, event_label;
+} bss2_record_layout;
+
+/* Record buffers of bss2_output_records, each released with bss2_free. */
+typedef struct {
+    uint8_t *spikes;
+    uint8_t *events;
+    int64_t n_events;
+} bss2_records;
+
+/* The records of a run's n spikes (in time order) and of its events to the FPGA: the spikes
+ * and the external arrivals (in time order) whose source has an L2 label (source_l2 >= 0),
+ * merged by time, spikes first among equal times; FPGA time is chip time >> fpga_shift. */
+int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
+                        const int64_t *in_tick, const int32_t *in_source, int64_t n_in,
+                        const int64_t *source_l2, int32_t fpga_shift,
+                        const bss2_record_layout *layout, bss2_records *out);
+
 /* Membrane samples (the MADC's view): sample k is taken at k * interval chip ticks, after the
  * events of that time, into samples[k * n_neurons + i] for neuron[i]; n counts those taken. */
 typedef struct {
