@@ -602,7 +602,9 @@ class Chip:
         new_keys = []  # of the sources the table lacks: FPGA labels in ascending order first
         fresh = source is None or bool(source.size and source.min() < 0)  # unknown labels
         if fresh:
-            labels = np.unique(label if source is None else label[source < 0])
+            # the distinct 16-bit labels in ascending order (counting beats np.unique's sort)
+            unseen = label if source is None else label[source < 0]
+            labels = np.flatnonzero(np.bincount(unseen, minlength=1 << 16))
             channel = L2_INPUT_BASE + el.unpack(el.SPIKE_LABEL, labels, "spl1_address")
             new_keys += zip(channel.tolist(),
                             el.unpack(el.SPIKE_LABEL, labels, "neuron_label").tolist(),

@@ -852,34 +852,40 @@ static int plan_replay(engine *e)
     return rc;
 }
 
-/* Merge the replayed neurons' spikes into the loop's (both in (tick, neuron) order, no neuron
- * in both): in place, from the back of early grown to hold both, which then becomes spikes. */
-static int merge_spikes(bss2_spikes *early, bss2_spikes *spikes)
+/* Merge the replayed neurons' spikes `from` into `spikes` (both in (tick, neuron) order, no
+ * neuron in both): in place, from the back of the longer list grown to hold both (growing the
+ * short one would copy the long one into fresh memory), which then becomes spikes. */
+static int merge_spikes(bss2_spikes *from, bss2_spikes *spikes)
 {
-    if (early->n == 0) {
+    if (from->n == 0) {
         return BSS2_OK;
     }
-    int64_t i = early->n - 1, j = spikes->n - 1, k = early->n + spikes->n - 1;
-    if (bss2_spikes_reserve(early, k + 1) != BSS2_OK) {
+    bss2_spikes *dst = (from->n > spikes->n) ? from : spikes;
+    const bss2_spikes *src = (dst == from) ? spikes : from;
+    int64_t i = dst->n - 1, j = src->n - 1, k = dst->n + src->n - 1;
+    if (bss2_spikes_reserve(dst, k + 1) != BSS2_OK) {
         return BSS2_ERR_MEMORY;
     }
-    early->n = k + 1;
+    dst->n = k + 1;
     for (; j >= 0; --k) {
-        int take_early = i >= 0
-                         && (early->tick[i] > spikes->tick[j]
-                             || (early->tick[i] == spikes->tick[j]
-                                 && early->neuron[i] > spikes->neuron[j]));
-        if (take_early) {
-            early->tick[k] = early->tick[i];
-            early->neuron[k] = early->neuron[i--];
+        int take_dst = i >= 0
+                       && (dst->tick[i] > src->tick[j]
+                           || (dst->tick[i] == src->tick[j] && dst->neuron[i] > src->neuron[j]));
+        if (take_dst) {
+            dst->tick[k] = dst->tick[i];
+            dst->neuron[k] = dst->neuron[i--];
         } else {
-            early->tick[k] = spikes->tick[j];
-            early->neuron[k] = spikes->neuron[j--];
+            dst->tick[k] = src->tick[j];
+            dst->neuron[k] = src->neuron[j--];
         }
     }
-    bss2_spikes_free(spikes);
-    *spikes = *early;
-    *early = (bss2_spikes){0};
+    if (dst == from) {
+        bss2_spikes_free(spikes);
+        *spikes = *from;
+        *from = (bss2_spikes){0};
+    } else {
+        bss2_spikes_free(from);
+    }
     return BSS2_OK;
 }
 
