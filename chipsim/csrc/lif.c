@@ -325,32 +325,43 @@ static double decay_below(int n_decay, double c0, double c, double r)
 
 /* Over log2's mantissa stretch: log2(m) - (m - 1) on [1, 2) peaks at 0.08607 (m = 1/ln 2). */
 #define LOG2_LINEAR_GAP 0.0861
-/* slack (log2 units) of the brackets below: far above their roundings (~1e-13) */
+/* slack (log2 units) of log2_bracket: far above the roundings of what it is compared with */
 #define LOG2_SLACK 1e-6
 #define LN2 0.6931471805599453
 
+/* Bounds lo <= log2 x <= hi without a logarithm, for a normal x = 2^e m (0 otherwise): its bit
+ * pattern read as an integer gives A = e + (m - 1), and log2 x lies in [A, A + 0.0861]. Used to
+ * skip logarithms whose result provably does not matter (the results keep their bits). */
+static inline int log2_bracket(double x, double *lo, double *hi)
+{
+    if (!(x >= DBL_MIN && x <= DBL_MAX)) {
+        return 0;
+    }
+    int64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    double a = (double)(bits - (int64_t)0x3FF0000000000000) * 0x1p-52;
+    *lo = a - LOG2_SLACK;
+    *hi = a + (LOG2_LINEAR_GAP + LOG2_SLACK);
+    return 1;
+}
+
 /* max(0, decay_below(n_decay, c[k], size, rate[k]) over k < 3), the same bits with fewer
- * logarithms: the bit pattern of a normal x = 2^e m read as an integer gives A = e + (m - 1)
- * with log2 x in [A, A + LOG2_LINEAR_GAP], which brackets each term's time (tau[k] = 1/rate[k]
- * up to rounding); only the terms whose bracket reaches past the highest lower end can hold
- * the maximum and get their logarithm (one of the three in 96 % of the Yin-Yang bench's
- * searches). */
+ * logarithms: log2_bracket brackets each term's time (tau[k] = 1/rate[k] up to rounding), and
+ * only the terms whose bracket reaches past the highest lower end can hold the maximum and get
+ * their logarithm (one of the three in 96 % of the Yin-Yang bench's searches). */
 static double decay_cap3(int n_decay, const double *c, const double *rate, const double *tau,
                          double size)
 {
     double hi[3], best = 0.0;
     const double scale = n_decay / size;
     for (int k = 0; k < 3; ++k) {
-        double x = fabs(c[k]) * scale; /* decay_below's argument, up to rounding */
-        if (!(x >= DBL_MIN && x <= DBL_MAX && tau[k] < INFINITY)) { /* log it is */
-            hi[k] = INFINITY;
+        double lo2, hi2; /* of decay_below's argument, up to rounding */
+        if (!(log2_bracket(fabs(c[k]) * scale, &lo2, &hi2) && tau[k] < INFINITY)) {
+            hi[k] = INFINITY; /* the logarithm it is */
             continue;
         }
-        int64_t bits;
-        memcpy(&bits, &x, sizeof bits);
-        double a = (double)(bits - (int64_t)0x3FF0000000000000) * 0x1p-52;
-        double lo = (a - LOG2_SLACK) * (LN2 * tau[k]);
-        hi[k] = (a + (LOG2_LINEAR_GAP + LOG2_SLACK)) * (LN2 * tau[k]);
+        double lo = lo2 * (LN2 * tau[k]);
+        hi[k] = hi2 * (LN2 * tau[k]);
         best = (lo > best) ? lo : best;
     }
     double cap = 0.0;
@@ -365,7 +376,9 @@ static double decay_cap3(int n_decay, const double *c, const double *rate, const
     return cap;
 }
 
-/* The root of ca e^{-ra t} + cb e^{-rb t} in (a, b), where e^{(rb - ra) t} = -cb/ca, if any. */
+/* The root of ca e^{-ra t} + cb e^{-rb t} in (a, b), where e^{(rb - ra) t} = -cb/ca, if any.
+ * The logarithm is skipped where the root lies at or before 0 <= a: by the signs of log q and
+ * rb - ra (a third of the bench's calls). */
 static int two_term_zero(double ca, double cb, double ra, double rb, double a, double b,
                          double *out)
 {
@@ -373,7 +386,11 @@ static int two_term_zero(double ca, double cb, double ra, double rb, double a, d
     if (q <= 0.0) {
         return 0;
     }
-    double t = log(q) / (rb - ra);
+    double d = rb - ra;
+    if (a >= 0.0 && ((q > 1.0) != (d > 0.0) || q == 1.0)) {
+        return 0;
+    }
+    double t = log(q) / d;
     if (t > a && t < b) {
         out[0] = t;
         return 1;
