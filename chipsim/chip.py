@@ -476,8 +476,8 @@ class Chip:
                                   0, 2**MADC_BITS - 1).astype(np.uint16)
             result.madc_time = np.arange(trace.shape[0]) * MADC_SAMPLE_INTERVAL_TICKS
             result.madc_neurons = record
-        result.spikes, result.events = c_engine.output_records(ticks, neurons, in_tick,
-                                                               in_source, source_l2)
+        result.spikes, result.events = c_engine.output_records(
+            ticks, neurons, in_tick, in_source, source_l2, self.spike_count)
         late = int(np.searchsorted(ticks, t_end - ROUTING_LATENCY_TICKS))  # (spikes are sorted)
         if late < ticks.size:
             flying_tick, flying_neuron = self._in_flight
@@ -489,7 +489,6 @@ class Chip:
                                    result.events["label"])
         if self.config.corr_internal_causal.any() or self.config.corr_internal_acausal.any():
             self._correlate(keys, in_tick, in_source, ticks, neurons)
-        self.spike_count += np.bincount(neurons, minlength=ob.NEURONS)
         self._pending_padi = []
         if self._crossbar_counters_on():
             sources = np.concatenate([neurons, in_source]).astype(np.int64)

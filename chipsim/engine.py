@@ -162,11 +162,15 @@ def _taken(pointer, n: int, dtype: np.dtype) -> np.ndarray:
 
 
 def output_records(ticks: np.ndarray, neurons: np.ndarray, in_tick: np.ndarray,
-                   in_source: np.ndarray, source_l2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   in_source: np.ndarray, source_l2: np.ndarray,
+                   spike_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A run's spikes (SPIKE_DTYPE, from spike ticks and neurons in time order) and its events
     to the FPGA (OUTPUT_EVENT_DTYPE): the spikes and the arrivals (in_tick, in_source, in time
     order) whose source has an L2 label (`source_l2[source]` >= 0), by time, spikes first
-    among equal times. Written by C in one pass into buffers the arrays own."""
+    among equal times. Written by C in one pass into buffers the arrays own; each spike also
+    counts in `spike_count[neuron]` (int64, updated in place)."""
+    if spike_count.dtype != np.int64 or not spike_count.flags.c_contiguous:
+        raise EngineError("spike_count must be a contiguous int64 array")
     ticks = np.ascontiguousarray(ticks, np.int64)
     neurons = np.ascontiguousarray(neurons, np.int32)
     in_tick = np.ascontiguousarray(in_tick, np.int64)
@@ -177,7 +181,8 @@ def output_records(ticks: np.ndarray, neurons: np.ndarray, in_tick: np.ndarray,
     _ensure(lib.bss2_output_records(
         _ptr("int64_t *", ticks), _ptr("int32_t *", neurons), ticks.size,
         _ptr("int64_t *", in_tick), _ptr("int32_t *", in_source), in_tick.size,
-        _ptr("int64_t *", source_l2), FPGA_TICK_SHIFT, layout, out))
+        _ptr("int64_t *", source_l2), FPGA_TICK_SHIFT, layout, out,
+        _ptr("int64_t *", spike_count), spike_count.size))
     return (_taken(out.spikes, ticks.size, SPIKE_DTYPE),
             _taken(out.events, out.n_events, OUTPUT_EVENT_DTYPE))
 

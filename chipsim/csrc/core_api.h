@@ -93,11 +93,13 @@ typedef struct {
 
 /* The records of a run's n spikes (in time order) and of its events to the FPGA: the spikes
  * and the external arrivals (in time order) whose source has an L2 label (source_l2 >= 0),
- * merged by time, spikes first among equal times; FPGA time is chip time >> fpga_shift. */
+ * merged by time, spikes first among equal times; FPGA time is chip time >> fpga_shift. Each
+ * spike also counts in spike_count[neuron] (the spike counters, n_count of them). */
 int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
                         const int64_t *in_tick, const int32_t *in_source, int64_t n_in,
                         const int64_t *source_l2, int32_t fpga_shift,
-                        const bss2_record_layout *layout, bss2_records *out);
+                        const bss2_record_layout *layout, bss2_records *out,
+                        int64_t *spike_count, int64_t n_count);
 
 /* Membrane samples (the MADC's view): sample k is taken at k * interval chip ticks, after the
  * events of that time, into samples[k * n_neurons + i] for neuron[i]; n counts those taken. */

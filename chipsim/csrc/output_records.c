@@ -25,12 +25,15 @@ static uint8_t *records(int64_t n, int32_t size)
 int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
                         const int64_t *in_tick, const int32_t *in_source, int64_t n_in,
                         const int64_t *source_l2, int32_t fpga_shift,
-                        const bss2_record_layout *layout, bss2_records *out)
+                        const bss2_record_layout *layout, bss2_records *out,
+                        int64_t *spike_count, int64_t n_count)
 {
     int64_t n_sent = 0, n_ext = 0;
     for (int64_t i = 0; i < n; ++i) {
         if (i && tick[i] < tick[i - 1])
             return BSS2_ERR_UNSORTED;
+        if (neuron[i] < 0 || neuron[i] >= n_count)
+            return BSS2_ERR_SOURCE;
         n_sent += source_l2[neuron[i]] >= 0;
     }
     for (int64_t i = 0; i < n_in; ++i)
@@ -46,6 +49,7 @@ int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
         uint8_t *r = spikes + i * layout->spike_size;
         put64(r, layout->spike_chip_time, tick[i]);
         put16(r, layout->spike_neuron, (uint16_t)neuron[i]);
+        spike_count[neuron[i]] += 1;
     }
     /* both lists are in time order: merge them, spikes first among equal times */
     uint8_t *e = events;
