@@ -637,25 +637,38 @@ static int loop_until(engine *e, double limit)
  * level's spikes, known up to the chunk's end; with no neuron left, the loop has nothing to
  * do. */
 /* Sort keys (tick - first tick) * 2^neuron_bits + neuron by their low `bits` bits: least
- * significant digit first, 8 bits a pass (the chunk's ticks span far less than 2^40). */
+ * significant digit first, in as few passes of at most RADIX_BITS bits as the key needs (a
+ * chunk's keys span about 28 bits: three passes), alternating between the keys and a buffer. */
+#define RADIX_BITS 11
 static int radix_sort(uint64_t *key, int64_t m, int bits)
 {
     uint64_t *tmp = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)m);
     if (!tmp) {
         return BSS2_ERR_MEMORY;
     }
-    for (int shift = 0; shift < bits; shift += 8) {
-        int64_t count[257] = {0};
+    int passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+    int width = passes ? (bits + passes - 1) / passes : 0;
+    uint64_t digit = ((uint64_t)1 << width) - 1;
+    uint64_t *from = key, *to = tmp;
+    for (int p = 0; p < passes; ++p) {
+        int shift = p * width;
+        int64_t count[((size_t)1 << RADIX_BITS) + 1];
+        memset(count, 0, sizeof(int64_t) * ((size_t)digit + 2));
         for (int64_t i = 0; i < m; ++i) {
-            count[((key[i] >> shift) & 0xFF) + 1] += 1;
+            count[((from[i] >> shift) & digit) + 1] += 1;
         }
-        for (int d = 0; d < 256; ++d) {
+        for (uint64_t d = 0; d <= digit; ++d) {
             count[d + 1] += count[d];
         }
         for (int64_t i = 0; i < m; ++i) {
-            tmp[count[(key[i] >> shift) & 0xFF]++] = key[i];
+            to[count[(from[i] >> shift) & digit]++] = from[i];
         }
-        memcpy(key, tmp, sizeof(uint64_t) * (size_t)m);
+        uint64_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != key) {
+        memcpy(key, from, sizeof(uint64_t) * (size_t)m);
     }
     free(tmp);
     return BSS2_OK;
