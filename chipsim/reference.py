@@ -519,7 +519,7 @@ def event_run(net: NetworkTables, st: NeuronState, in_tick: np.ndarray, in_sourc
                 fire_time[n] = run.fire_tick(n, t_n)
                 nxt[n] = fire_time[n]
             elif mode[n] == Mode.PENDING:
-                if net.hold_ticks[n] == 0:  # the membrane is reset below and moves from here
+                if net.hold_ticks[n] <= 0:  # the membrane is reset below and moves from here
                     advance_to(n, t_n, move_v=False)
                 # else clamped from the spike to the hold's end: one step for the currents
                 spikes_t.append(int(t_n))

@@ -357,7 +357,7 @@ static int fire(engine *e, int32_t n, double tick)
 {
     const bss2_network *net = e->net;
     bss2_state *st = e->st;
-    if (net->hold_ticks[n] == 0) { /* the membrane is reset below and moves from the spike on */
+    if (net->hold_ticks[n] <= 0) { /* the membrane is reset below and moves from the spike on */
         advance_state(e, n, tick, 0);
     } /* else clamped from here to the hold's end: the currents decay there in one step */
     if (bss2_spikes_push(e->spikes, (int64_t)tick, n) != BSS2_OK) {
