@@ -30,14 +30,17 @@ int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
 {
     int64_t n_sent = 0, n_ext = 0;
     for (int64_t i = 0; i < n; ++i) {
-        if (i && tick[i] < tick[i - 1])
+        if (i && tick[i] < tick[i - 1]) {
             return BSS2_ERR_UNSORTED;
-        if (neuron[i] < 0 || neuron[i] >= n_count)
+        }
+        if (neuron[i] < 0 || neuron[i] >= n_count) {
             return BSS2_ERR_SOURCE;
+        }
         n_sent += source_l2[neuron[i]] >= 0;
     }
-    for (int64_t i = 0; i < n_in; ++i)
+    for (int64_t i = 0; i < n_in; ++i) {
         n_ext += source_l2[in_source[i]] >= 0;
+    }
     uint8_t *spikes = records(n, layout->spike_size);
     uint8_t *events = records(n_sent + n_ext, layout->event_size);
     if (!spikes || !events) {
@@ -55,12 +58,15 @@ int bss2_output_records(const int64_t *tick, const int32_t *neuron, int64_t n,
     uint8_t *e = events;
     int64_t i = 0, k = 0;
     for (;;) {
-        while (i < n && source_l2[neuron[i]] < 0)
+        while (i < n && source_l2[neuron[i]] < 0) {
             ++i;
-        while (k < n_in && source_l2[in_source[k]] < 0)
+        }
+        while (k < n_in && source_l2[in_source[k]] < 0) {
             ++k;
-        if (i == n && k == n_in)
+        }
+        if (i == n && k == n_in) {
             break;
+        }
         int64_t t, label;
         if (k == n_in || (i < n && tick[i] <= in_tick[k])) {
             t = tick[i];
