@@ -118,7 +118,7 @@ class Connection:
             raise ProgramTimeout(f"{self.url}: {what} within the timeout ({err})") from None
         except TransportError as err:
             raise ConnectionLost(f"{self.url}: {err}") from err
-        found = read_notice(frame) if frame.ptype is PacketType.CFG else None
+        found = read_notice(frame)
         if found is not None:
             kind, reason = found
             if kind == "busy":
