@@ -167,8 +167,9 @@ def output_records(ticks: np.ndarray, neurons: np.ndarray, in_tick: np.ndarray,
     """A run's spikes (SPIKE_DTYPE, from spike ticks and neurons in time order) and its events
     to the FPGA (OUTPUT_EVENT_DTYPE): the spikes and the arrivals (in_tick, in_source, in time
     order) whose source has an L2 label (`source_l2[source]` >= 0), by time, spikes first
-    among equal times. Written by C in one pass into buffers the arrays own; each spike also
-    counts in `spike_count[neuron]` (int64, updated in place)."""
+    among equal times. Written by C in one pass into buffers the arrays own (its numpy form:
+    `events.output_records_reference`); each spike also counts in `spike_count[neuron]`
+    (int64, updated in place)."""
     if spike_count.dtype != np.int64 or not spike_count.flags.c_contiguous:
         raise EngineError("spike_count must be a contiguous int64 array")
     ticks = np.ascontiguousarray(ticks, np.int64)

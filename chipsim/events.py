@@ -1,7 +1,9 @@
-"""Event array formats (numpy structured dtypes) and their validation."""
+"""Event array formats (numpy structured dtypes), their validation, and a run's output records
+in numpy (the Python form of the C writer, csrc/output_records.c)."""
 from __future__ import annotations
 
 import numpy as np
+from bss2emu.protocol.clocks import fpga_ticks
 
 from .errors import EventError
 
@@ -64,3 +66,24 @@ def validate_input(events, duration: int) -> np.ndarray:
             raise EventError(f"event {bad}: time {int(t[bad])} is not inside the run of "
                              f"{duration} FPGA ticks")
     return ev
+
+
+def output_records_reference(ticks: np.ndarray, neurons: np.ndarray, in_tick: np.ndarray,
+                             in_source: np.ndarray, source_l2: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """What `engine.output_records` builds, in numpy: the spikes (SPIKE_DTYPE) and the events
+    to the FPGA (OUTPUT_EVENT_DTYPE): the spikes and the arrivals whose source has an L2 label
+    (`source_l2[source]` >= 0), by time, spikes first among equal times (a stable sort of the
+    spikes followed by the arrivals)."""
+    spikes = np.empty(len(ticks), SPIKE_DTYPE)
+    spikes["chip_time"], spikes["neuron"] = ticks, neurons
+    t = np.concatenate([np.asarray(ticks, np.int64), np.asarray(in_tick, np.int64)])
+    label = np.asarray(source_l2)[np.concatenate([neurons, in_source]).astype(np.int64)]
+    order = np.argsort(t, kind="stable")
+    t, label = t[order], label[order]
+    sent = label >= 0
+    events = np.empty(int(sent.sum()), OUTPUT_EVENT_DTYPE)
+    events["chip_time"] = t[sent]
+    events["time"] = fpga_ticks(t[sent])
+    events["label"] = label[sent]
+    return spikes, events

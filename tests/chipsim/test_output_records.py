@@ -1,29 +1,12 @@
-"""The C writer of a run's spike and event records against the same merge in numpy."""
+"""The C writer of a run's spike and event records against its numpy form."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from bss2emu.chipsim.engine import output_records
 from bss2emu.chipsim.errors import EngineError
-from bss2emu.chipsim.events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE
+from bss2emu.chipsim.events import OUTPUT_EVENT_DTYPE, SPIKE_DTYPE, output_records_reference
 from bss2emu.protocol.clocks import CHIP_TICKS_PER_FPGA_TICK
-
-
-def _expected(ticks, neurons, in_tick, in_source, source_l2):
-    """Spikes and routed arrivals by time, spikes first among equal times (a stable sort of
-    the spikes followed by the arrivals)."""
-    spikes = np.empty(ticks.size, SPIKE_DTYPE)
-    spikes["chip_time"], spikes["neuron"] = ticks, neurons
-    t = np.concatenate([ticks, in_tick])
-    label = source_l2[np.concatenate([neurons, in_source])]
-    order = np.argsort(t, kind="stable")
-    t, label = t[order], label[order]
-    sent = label >= 0
-    events = np.empty(int(sent.sum()), OUTPUT_EVENT_DTYPE)
-    events["chip_time"] = t[sent]
-    events["time"] = t[sent] // CHIP_TICKS_PER_FPGA_TICK
-    events["label"] = label[sent]
-    return spikes, events
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -40,7 +23,8 @@ def test_records_match_numpy_merge(seed):
                          rng.integers(0, 1 << 16, n_neurons + n_external))
     count = np.arange(n_neurons, dtype=np.int64)  # counters that already hold counts
     spikes, events = output_records(ticks, neurons, in_tick, in_source, source_l2, count)
-    want_spikes, want_events = _expected(ticks, neurons, in_tick, in_source, source_l2)
+    want_spikes, want_events = output_records_reference(ticks, neurons, in_tick, in_source,
+                                                         source_l2)
     assert spikes.dtype == SPIKE_DTYPE and events.dtype == OUTPUT_EVENT_DTYPE
     assert spikes.tobytes() == want_spikes.tobytes()
     assert events.tobytes() == want_events.tobytes()
