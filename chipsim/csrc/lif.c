@@ -83,6 +83,12 @@ void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_i
     r->tau[0] = tau_mem;
     r->tau[1] = tau_exc;
     r->tau[2] = tau_inh;
+    const double rate[3] = {r->mem, r->exc, r->inh};
+    for (int k = 0; k < 3; ++k) {
+        r->neg_rate[k] = -rate[k];
+        r->rate2[k] = r->neg_rate[k] * r->neg_rate[k];
+    }
+    r->neg_rate[3] = r->rate2[3] = 0.0;
 }
 
 /* Slope and curvature of the membrane in the state (v, je, ji). */
@@ -103,24 +109,27 @@ typedef struct {
     double v0, je0, ji0, e_leak;
     const bss2_rates *r;
     int as_sum;
-    double c[4], neg_rate[4], rate2[4]; /* the sum's terms; the fourth is empty (lanes) */
+    double c[4]; /* the sum's coefficients; the fourth is empty (lanes) */
+    const double *neg_rate, *rate2; /* the rates' (r's) */
 } membrane;
 
 static void membrane_init(membrane *mb, double v0, double je0, double ji0, double e_leak,
                           const bss2_rates *r)
 {
-    *mb = (membrane){v0, je0, ji0, e_leak, r, 0, {0}, {0}, {0}};
+    mb->v0 = v0;
+    mb->je0 = je0;
+    mb->ji0 = ji0;
+    mb->e_leak = e_leak;
+    mb->r = r;
+    mb->neg_rate = r->neg_rate;
+    mb->rate2 = r->rate2;
     mb->as_sum = (je0 != 0.0 || ji0 != 0.0) && fabs(r->mem - r->exc) > SEPARATE_REL * r->mem
                  && fabs(r->mem - r->inh) > SEPARATE_REL * r->mem;
     if (mb->as_sum) {
         mb->c[0] = (v0 - e_leak) - je0 * r->inv_d_exc + ji0 * r->inv_d_inh;
         mb->c[1] = je0 * r->inv_d_exc;
         mb->c[2] = -ji0 * r->inv_d_inh;
-        const double rate[3] = {r->mem, r->exc, r->inh};
-        for (int k = 0; k < 3; ++k) {
-            mb->neg_rate[k] = -rate[k];
-            mb->rate2[k] = mb->neg_rate[k] * mb->neg_rate[k];
-        }
+        mb->c[3] = 0.0;
     }
 }
 

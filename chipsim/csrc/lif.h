@@ -20,6 +20,7 @@ typedef struct {
     double inv_d_exc, inv_d_inh; /* 1/(mem - exc), 1/(mem - inh), 0 where equal */
     double peak_exc;            /* maximum over t of the excitatory kernel (unit PSP peak) */
     double tau[3];              /* tau_mem, tau_syn_exc, tau_syn_inh (for bounds) */
+    double neg_rate[4], rate2[4]; /* -rate and rate^2 of mem, exc, inh; 0 (a fourth lane) */
 } bss2_rates;
 
 void bss2_rates_init(bss2_rates *r, double tau_mem, double tau_exc, double tau_inh);
