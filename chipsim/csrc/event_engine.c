@@ -714,6 +714,16 @@ static int queue_sorted(engine *e, bss2_spikes *chunk, bss2_spikes *into)
     return rc;
 }
 
+/* The start of a replay level's chunk: fire() records into `chunk`; returns the loop's spike
+ * list, which replay_finish restores. */
+static bss2_spikes *replay_begin(engine *e, bss2_spikes *chunk)
+{
+    bss2_spikes *out = e->spikes;
+    e->spikes = chunk;
+    e->replaying = 1;
+    return out;
+}
+
 /* The end of a replay level's chunk: its neurons' own events up to `limit`, the engine back
  * to the loop's spike list `out`, and the level's spikes sorted into `into`. */
 static int replay_finish(engine *e, int rc, uint8_t level, double limit, bss2_spikes *out,
@@ -735,9 +745,7 @@ static int replay_finish(engine *e, int rc, uint8_t level, double limit, bss2_sp
 static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t end,
                         double limit)
 {
-    bss2_spikes *out = e->spikes;
-    e->spikes = chunk;
-    e->replaying = 1;
+    bss2_spikes *out = replay_begin(e, chunk);
     int rc = BSS2_OK;
     for (int64_t i = first; i < end && rc == BSS2_OK;) {
         int64_t stop = i + 1;
@@ -756,9 +764,7 @@ static int replay_chunk(engine *e, bss2_spikes *chunk, int64_t first, int64_t en
  * by time in the loop's order (routed arrivals in emission order, then inputs). */
 static int replay_late(engine *e, bss2_spikes *chunk, double limit)
 {
-    bss2_spikes *out = e->spikes;
-    e->spikes = chunk;
-    e->replaying = 1;
+    bss2_spikes *out = replay_begin(e, chunk);
     int rc = BSS2_OK;
     while (rc == BSS2_OK) {
         double t = routed_arrival(e, &e->late_head);

@@ -10,8 +10,8 @@
  * searched by Halley steps from its start, and only if they pass its maximum is the maximum
  * located. The search evaluates the membrane as that sum where a current flows and both
  * synaptic rates are well apart from the membrane's (and through the propagation's kernels
- * otherwise). The Python
- * reference (chipsim/reference.py) mirrors this file operation by operation.
+ * otherwise). The Python reference (chipsim/reference.py) mirrors this file operation by
+ * operation.
  */
 #include <float.h>
 #include <math.h>

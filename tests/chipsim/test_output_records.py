@@ -56,4 +56,7 @@ def test_unsorted_spikes_and_unknown_neurons_are_refused():
     with pytest.raises(EngineError):  # a neuron beyond the counters
         output_records(np.array([4, 5]), np.array([0, 2], np.int32), np.zeros(0, np.int64),
                        np.zeros(0, np.int32), np.array([-1, 1, 3]), count)
+    with pytest.raises(EngineError):  # counters the C writer cannot add to in place
+        output_records(np.array([4]), np.array([0], np.int32), np.zeros(0, np.int64),
+                       np.zeros(0, np.int32), np.array([-1, 1]), np.zeros(2, np.int32))
     assert not count.any()
